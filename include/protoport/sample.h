@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The kernel <-> userspace ABI of protoport: every struct that crosses the boundary (ring-buffer
+ * records, flow-table entries, counters). Fixed-width types only, no pointers, explicit padding,
+ * so that the BPF object (clang -target bpf) and the C++ loader agree on every offset.
+ */
+#ifndef PROTOPORT_SAMPLE_H
+#define PROTOPORT_SAMPLE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Largest sample the program can ever emit; the default (rodata snap_len) is smaller. */
+#define PP_SNAP_MAX 1024
+#define PP_SNAP_DEFAULT 256
+#define PP_SAMPLES_PER_DIR_DEFAULT 2
+#define PP_SAMPLES_PER_DIR_MAX 16
+#define PP_FLOWS_DEFAULT 65536
+#define PP_RINGBUF_DEFAULT (4u << 20)
+
+/* Address family as stored in keys and samples (not AF_* so that both sides agree). */
+enum pp_family {
+	PP_FAMILY_V4 = 4,
+	PP_FAMILY_V6 = 6,
+};
+
+/* Which endpoint of a flow started it, relative to the canonical key's order. */
+enum pp_initiator {
+	PP_INIT_UNKNOWN = 0, /* TCP first seen mid-stream */
+	PP_INIT_LO = 1,      /* endpoint 0 (lower address/port) initiated */
+	PP_INIT_HI = 2,      /* endpoint 1 initiated */
+};
+
+/* Direction of one sampled packet relative to the initiator. */
+enum pp_dir {
+	PP_DIR_UNKNOWN = 0,   /* initiator not known (TCP first seen mid-stream) */
+	PP_DIR_TO_RESP = 1,   /* initiator -> responder ("request" side) */
+	PP_DIR_TO_INIT = 2,   /* responder -> initiator ("reply" side) */
+};
+
+/*
+ * Flow-table key: the two endpoints in canonical order (lower (addr, port) first), so that both
+ * directions of a flow hash to the same entry. IPv4 addresses are stored v4-mapped
+ * (::ffff:a.b.c.d) in network byte order; ports in network byte order.
+ * Must be zeroed before it is filled: padding is hashed too.
+ */
+struct pp_flow_key {
+	__u8 addr[2][16];
+	__u16 port[2];
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family; /* enum pp_family */
+	__u8 pad[2];
+};
+
+/* Flow-table value. */
+struct pp_flow_val {
+	__u64 first_seen_ns; /* bpf_ktime_get_ns() when the entry was created: flow identity */
+	__u32 sampled[2];    /* samples emitted from endpoint 0 / endpoint 1 (atomically bumped) */
+	__u8 initiator;      /* enum pp_initiator */
+	__u8 pad[7];
+};
+
+/* Ring-buffer record: this header, then cap_len payload bytes. */
+struct pp_sample {
+	__u64 ts_ns;         /* bpf_ktime_get_ns() of this packet */
+	__u64 flow_ns;       /* first_seen_ns of the flow: (tuple, flow_ns) identifies a flow */
+	__u8 saddr[16];      /* this packet's source, v4-mapped for IPv4, network order */
+	__u8 daddr[16];      /* this packet's destination */
+	__u16 sport;         /* host byte order */
+	__u16 dport;         /* host byte order */
+	__u8 proto;          /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;         /* enum pp_family */
+	__u8 dir;            /* enum pp_dir */
+	__u8 tcp_flags;      /* TCP flags byte (FIN=0x01 ... CWR=0x80); 0 for UDP */
+	__u32 payload_len;   /* L4 payload length from the IP/UDP headers, before truncation */
+	__u16 cap_len;       /* payload bytes that follow (<= snap_len) */
+	__u8 seq;            /* index of this sample within its direction, from 0 */
+	__u8 pad;
+	__u32 ifindex;       /* ingress interface (0 in test runs) */
+	__u8 data[];         /* cap_len bytes of payload */
+};
+
+/*
+ * Per-CPU counters, one slot each. Every packet ends in exactly one outcome (PP_OUT_*), so
+ * the outcome slots add up to PP_CNT_PACKETS.
+ */
+enum pp_counter {
+	PP_CNT_PACKETS = 0,        /* packets seen */
+	PP_CNT_BYTES,              /* frame bytes seen */
+	PP_CNT_FLOWS_CREATED,      /* flow-table entries created */
+	PP_OUT_NON_IP,             /* not IPv4/IPv6 (ARP, LLDP, ...) */
+	PP_OUT_MALFORMED,          /* truncated or invalid header (ihl < 5, bad doff, ...) */
+	PP_OUT_FRAGMENT,           /* non-first IP fragment: no L4 header to read */
+	PP_OUT_OTHER_L4,           /* IP but neither TCP nor UDP (ICMP, ESP, ...) */
+	PP_OUT_NO_PAYLOAD,         /* TCP/UDP without payload (SYN, ACK, ...) */
+	PP_OUT_ALREADY_SAMPLED,    /* this direction already has its samples: lookup only */
+	PP_OUT_SAMPLED,            /* a sample went into the ring buffer */
+	PP_OUT_RINGBUF_FULL,       /* bpf_ringbuf_reserve failed: sample lost */
+	PP_OUT_FLOW_UPDATE_FAIL,   /* flow-table insert failed: packet not sampled */
+	PP_CNT_MAX,
+};
+
+#endif /* PROTOPORT_SAMPLE_H */

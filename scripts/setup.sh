@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Installs everything protoport needs on a fresh Debian 12 machine (apt only) and builds into
+# build/. Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build: compilers, BPF toolchain (libbpf-dev and bpftool from the same release), libraries.
+build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcli11-dev doctest-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev)
+# Tests: namespaces and real peers and clients.
+test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
+  python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
+  valgrind)
+
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  # wireshark-common asks whether non-root users may capture; answer it up front.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Installed servers must not run outside the tests' namespaces.
+for svc in nginx dnsmasq ssh; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+cmake --build build -j"$(nproc)"
+echo "setup: built build/protoport"
