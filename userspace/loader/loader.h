@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// The userspace side of the kernel sampler: load the XDP program (bpf/protoport.bpf.c) with its
+// settings, attach it to interfaces without ever replacing someone else's program, read the
+// samples from its ring buffer, and read its per-CPU counters (ours, or those of another running
+// protoport for `protoport stats`). Every libbpf object is owned by an RAII type here; every
+// failure a user can cause is an Error with a one-line message.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protoport/sample.h"
+
+struct protoport_bpf;  // generated skeleton (bpf-gen/protoport.skel.h), private to the loader
+struct ring_buffer;    // libbpf
+
+namespace protoport::loader {
+
+// What went wrong, so that a caller can pick an exit code or a hint; what() is one line.
+enum class ErrorKind {
+  bad_settings,     // a Settings value out of range
+  permission,       // EPERM/EACCES: not root or missing CAP_BPF/CAP_NET_ADMIN/CAP_PERFMON
+  no_btf,           // /sys/kernel/btf/vmlinux missing: kernel built without CONFIG_DEBUG_INFO_BTF
+  verifier,         // the kernel verifier rejected the program
+  load,             // any other open/load failure
+  no_interface,     // no such interface (name or ifindex)
+  xdp_busy,         // another XDP program is attached to the interface: we never replace it
+  xdp_unsupported,  // the interface/driver refuses XDP in the requested mode
+  system,           // any other syscall failure (errno in the message)
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+// Load-time settings. Written into the program's rodata / map sizes before load, so changing
+// them needs no rebuild. Ranges are checked by validate() (also called by Program).
+struct Settings {
+  std::uint32_t snap_len = PP_SNAP_DEFAULT;                   // payload bytes per sample, 1..PP_SNAP_MAX
+  std::uint32_t samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // 1..PP_SAMPLES_PER_DIR_MAX
+  std::uint32_t max_flows = PP_FLOWS_DEFAULT;                 // flow-table entries, 1..16 Mi
+  std::uint32_t ringbuf_bytes = PP_RINGBUF_DEFAULT;  // power of two, >= page size, <= 1 GiB,
+                                                     // and room for >= 16 samples
+  bool verbose = false;  // let libbpf print its own diagnostics (verifier log) to stderr
+};
+
+// Throws Error(bad_settings) naming the field, the value and the allowed range.
+void validate(const Settings& settings);
+
+// Counter names, stable strings for output and scripts: "packets", "bytes", "flows_created",
+// "non_ip", "malformed", "fragment", "other_l4", "no_payload", "already_sampled", "sampled",
+// "ringbuf_full", "flow_update_fail". Index = enum pp_counter.
+std::string_view counter_name(pp_counter counter);
+std::optional<pp_counter> counter_from_name(std::string_view name);
+
+// One reading of the counters, summed over CPUs.
+struct Counters {
+  std::array<std::uint64_t, PP_CNT_MAX> values{};
+  std::uint64_t operator[](pp_counter c) const { return values[static_cast<std::size_t>(c)]; }
+  // Sum of the PP_OUT_* slots; equals packets when every packet got exactly one outcome.
+  std::uint64_t outcomes_total() const;
+};
+
+// The counters of one running protoport program, found by map name (PP_COUNTERS_MAP_NAME) and
+// value size, for `protoport stats` in another process.
+struct InstanceCounters {
+  std::uint32_t map_id = 0;
+  std::uint32_t prog_id = 0;  // the XDP program using the map, 0 if none was found
+  Counters counters;
+};
+
+// Name of the per-CPU counters map in the kernel (as bpftool shows it).
+inline constexpr std::string_view kCountersMapName = "pp_counters";
+
+// All protoport counters maps currently in the kernel (ours included: compare map_id with
+// Program::counters_map_id() to skip it). Needs root. Sorted by map_id.
+std::vector<InstanceCounters> find_running_instances();
+
+// Result of one bpf_prog_test_run_opts call.
+struct TestRunResult {
+  std::uint32_t retval = 0;       // XDP action returned (always XDP_PASS for protoport)
+  std::uint32_t duration_ns = 0;  // average per repetition, as measured by the kernel
+};
+
+// The loaded program (skeleton opened, configured and loaded). Move-only; unloads on destruction
+// (attachments must be destroyed first: they hold a reference to this object).
+class Program {
+ public:
+  explicit Program(const Settings& settings = {});
+  ~Program();
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+
+  const Settings& settings() const noexcept { return settings_; }
+  int prog_fd() const;
+  std::uint32_t prog_id() const;
+  int ringbuf_fd() const;
+  int flows_fd() const;
+  int counters_fd() const;
+  std::uint32_t counters_map_id() const;
+
+  // Our counters, summed over CPUs.
+  Counters read_counters() const;
+
+  // Runs the program once (or `repeat` times) on `frame` with bpf_prog_test_run_opts.
+  // Throws Error(system) if the kernel refuses the run (e.g. frame shorter than 14 bytes).
+  // Samples it emits wait in the ring buffer: drain them with RingReader::consume().
+  TestRunResult test_run(std::span<const std::uint8_t> frame, int repeat = 1) const;
+
+ private:
+  struct SkelDeleter {
+    void operator()(protoport_bpf* skel) const noexcept;
+  };
+  Settings settings_;
+  std::unique_ptr<protoport_bpf, SkelDeleter> skel_;
+};
+
+enum class XdpMode { native, generic, automatic };
+std::string_view xdp_mode_name(XdpMode mode);           // "native", "generic", "auto"
+std::optional<XdpMode> xdp_mode_from_name(std::string_view name);
+
+// Resolves an interface name to its ifindex; throws Error(no_interface).
+int interface_index(const std::string& name);
+
+// Whether an attachment is still in place (checked on demand, e.g. once per poll loop).
+enum class AttachState {
+  attached,        // our program is attached to the interface
+  interface_gone,  // the interface no longer exists (the kernel dropped the program with it)
+  replaced,        // the interface exists but our program is no longer attached to it
+};
+
+// Our program attached to one interface. Attaches with XDP_FLAGS_UPDATE_IF_NOEXIST: if another
+// program is attached, throws Error(xdp_busy) naming the interface and that program's id.
+// The destructor detaches only if our program is still the one attached.
+class XdpAttachment {
+ public:
+  // mode automatic: tries native, falls back to generic; fell_back() and fallback_reason() say so.
+  XdpAttachment(const Program& program, int ifindex, XdpMode mode);
+  ~XdpAttachment();
+  XdpAttachment(XdpAttachment&&) noexcept;
+  XdpAttachment& operator=(XdpAttachment&&) noexcept;
+  XdpAttachment(const XdpAttachment&) = delete;
+  XdpAttachment& operator=(const XdpAttachment&) = delete;
+
+  int ifindex() const noexcept { return ifindex_; }
+  const std::string& ifname() const noexcept { return ifname_; }
+  XdpMode mode() const noexcept { return mode_; }  // effective: native or generic
+  bool fell_back() const noexcept { return !fallback_reason_.empty(); }
+  const std::string& fallback_reason() const noexcept { return fallback_reason_; }
+
+  AttachState state() const;
+  // Detaches now (if still ours); idempotent. Throws Error(system) only on an unexpected failure.
+  void detach();
+
+ private:
+  int ifindex_ = 0;
+  std::string ifname_;
+  XdpMode mode_ = XdpMode::native;
+  std::string fallback_reason_;
+  std::uint32_t prog_id_ = 0;  // 0 once detached
+};
+
+// Reads samples from the program's ring buffer. The callback gets the header and exactly
+// cap_len payload bytes; a record whose size cannot hold its header plus cap_len bytes is not
+// handed out and is counted in bad_records(). An exception thrown by the callback stops the
+// current poll()/consume() and is rethrown from it.
+class RingReader {
+ public:
+  using Callback = std::function<void(const pp_sample& sample, std::span<const std::uint8_t> payload)>;
+
+  RingReader(const Program& program, Callback callback);
+  ~RingReader();
+  RingReader(RingReader&&) = delete;  // libbpf keeps a pointer to this object
+  RingReader& operator=(RingReader&&) = delete;
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
+
+  // Waits up to timeout_ms (-1: forever) and handles what arrived; returns records handled.
+  // EINTR returns 0 (so that a signal handler's flag can be checked). Other errors throw.
+  int poll(int timeout_ms);
+  // Handles everything already in the ring buffer without waiting; returns records handled.
+  int consume();
+  // epoll fd to wait on together with other fds.
+  int epoll_fd() const;
+  std::uint64_t bad_records() const noexcept { return bad_records_; }
+
+ private:
+  static int on_record(void* self, void* data, std::size_t size);
+  int finish(int rc);
+
+  Callback callback_;
+  std::uint64_t bad_records_ = 0;
+  std::exception_ptr pending_;
+  struct RingDeleter {
+    void operator()(ring_buffer* rb) const noexcept;
+  };
+  std::unique_ptr<ring_buffer, RingDeleter> rb_;
+};
+
+}  // namespace protoport::loader
