@@ -11,7 +11,8 @@ build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev z
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
   python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
-  valgrind)
+  valgrind
+  libio-socket-inet6-perl)  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
