@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Reads one pcap or pcapng file (libpcap) and yields its records as Ethernet frames for the XDP
+// program, with the capture's own nanosecond timestamps. Cheap per frame: no allocation, no
+// iostreams; Ethernet records are handed out straight from libpcap's buffer.
+#ifndef PP_REPLAY_CAPTURE_READER_H
+#define PP_REPLAY_CAPTURE_READER_H
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "replay/link_layer.h"
+
+struct pcap;
+
+namespace pp::replay {
+
+// A file that cannot be replayed: unreadable, not a capture, unsupported link type, or a corrupt
+// record. what() is one line that names the file (and the frame number for a corrupt record).
+class CaptureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Frame {
+  std::uint64_t number = 0;    // 1-based record number in its file, as Wireshark numbers it
+  std::uint64_t ts_ns = 0;     // capture timestamp, ns since the Unix epoch
+  std::uint32_t orig_len = 0;  // length on the wire as the capture recorded it (its own link layer)
+  std::span<const std::uint8_t> bytes;  // the Ethernet frame; valid until the next call to next()
+};
+
+// Records that did not become frames; every record ends up in exactly one counter.
+struct ReaderStats {
+  std::uint64_t records = 0;         // records read from the file
+  std::uint64_t frames = 0;          // delivered as Ethernet frames
+  std::uint64_t truncated = 0;       // captured part shorter than its link-layer header
+  std::uint64_t unknown_family = 0;  // raw IP / loopback record with no IPv4 or IPv6 marker
+
+  ReaderStats& operator+=(const ReaderStats& o) {
+    records += o.records;
+    frames += o.frames;
+    truncated += o.truncated;
+    unknown_family += o.unknown_family;
+    return *this;
+  }
+};
+
+class CaptureReader {
+ public:
+  // Opens `path`; throws CaptureError if it cannot be read, is not a pcap/pcapng capture, or has
+  // a link type replay does not handle (the message names the file and the link type).
+  explicit CaptureReader(std::string path);
+  ~CaptureReader();
+  CaptureReader(CaptureReader&&) noexcept;
+  CaptureReader& operator=(CaptureReader&&) noexcept;
+  CaptureReader(const CaptureReader&) = delete;
+  CaptureReader& operator=(const CaptureReader&) = delete;
+
+  // Fills `out` with the next frame and returns true, or returns false at the end of the file.
+  // Records that cannot become an Ethernet frame are counted in stats() and skipped. A truncated
+  // or corrupt record throws CaptureError naming the file and its frame number; every frame
+  // before it has already been returned.
+  bool next(Frame& out);
+
+  const std::string& path() const { return path_; }
+  int datalink() const { return dlt_; }  // DLT_* as libpcap reports it
+  std::uint64_t file_size() const { return file_size_; }
+  std::uint64_t file_offset() const;  // bytes of the file consumed so far (for progress)
+  const ReaderStats& stats() const { return stats_; }
+
+ private:
+  struct PcapCloser {
+    void operator()(pcap* p) const;
+  };
+
+  std::string path_;
+  // Declared before pcap_ so that it is destroyed after pcap_close() has closed the FILE using it.
+  std::unique_ptr<char[]> stdio_buffer_;
+  std::unique_ptr<pcap, PcapCloser> pcap_;
+  std::FILE* file_ = nullptr;  // owned by pcap_ (pcap_close closes it)
+  int dlt_ = 0;
+  Link link_ = Link::ethernet;
+  std::uint64_t file_size_ = 0;
+  std::vector<std::uint8_t> scratch_;  // rebuilt frames for non-Ethernet link types
+  ReaderStats stats_;
+};
+
+// "IEEE802_11 (105)": libpcap's name of a DLT_* value plus the number, for messages.
+std::string describe_datalink(int dlt);
+
+}  // namespace pp::replay
+
+#endif
