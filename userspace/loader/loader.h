@@ -147,7 +147,8 @@ enum class AttachState {
 
 // Our program attached to one interface. Attaches with XDP_FLAGS_UPDATE_IF_NOEXIST: if another
 // program is attached, throws Error(xdp_busy) naming the interface and that program's id.
-// The destructor detaches only if our program is still the one attached.
+// The destructor detaches only if our program is still the one attached (atomically, with
+// XDP_FLAGS_REPLACE). Holds its own reference to the program, so it may outlive the Program.
 class XdpAttachment {
  public:
   // mode automatic: tries native, falls back to generic; fell_back() and fallback_reason() say so.
@@ -174,6 +175,7 @@ class XdpAttachment {
   XdpMode mode_ = XdpMode::native;
   std::string fallback_reason_;
   std::uint32_t prog_id_ = 0;  // 0 once detached
+  int prog_fd_ = -1;           // our own dup of the program fd: valid even if Program goes first
 };
 
 // Reads samples from the program's ring buffer. The callback gets the header and exactly

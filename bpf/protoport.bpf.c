@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * protoport XDP sampler: for every TCP/UDP flow, the first samples_per_dir payload-carrying
+ * packets of each endpoint go into a ring buffer (header + up to snap_len payload bytes).
+ * Userspace fingerprints them. Every packet passes (XDP_PASS) and ends in exactly one PP_OUT_*
+ * counter. ABI: include/protoport/sample.h.
+ *
+ * Length rules (all lengths are attacker-controlled):
+ * - The IP datagram ends where the IP header says (tot_len / payload_len), not at data_end:
+ *   Ethernet pads short frames and padding is not payload. A datagram that claims more bytes
+ *   than the frame holds is malformed (the kernel's IP stack drops those too). That includes
+ *   length 0 (BIG TCP / jumbograms, only seen after GRO in generic mode with BIG TCP enabled).
+ * - UDP: the payload ends where udp->len says (must fit the IP length), except in a first
+ *   fragment, where udp->len describes the whole datagram: payload_len reports it, and only
+ *   the bytes of this fragment are captured.
+ * - Non-first fragments carry no L4 header: skipped and counted PP_OUT_FRAGMENT.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "protoport/sample.h"
+#include "parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Settings, written by the loader before load. Frozen rodata: the verifier sees constants. */
+const volatile __u32 snap_len = PP_SNAP_DEFAULT;
+const volatile __u32 samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;
+
+#define PP_EEXIST 17 /* errno.h is not available to BPF programs */
+
+_Static_assert(sizeof(struct pp_flow_key) == 40, "pp_flow_key layout changed");
+_Static_assert(sizeof(struct pp_flow_val) == 24, "pp_flow_val layout changed");
+_Static_assert(__builtin_offsetof(struct pp_sample, data) == 68, "pp_sample layout changed");
+
+/* All counters in one per-CPU slot: one lookup per packet, plain increments (no atomics). */
+struct pp_counter_slots {
+	__u64 v[PP_CNT_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pp_counter_slots);
+} pp_counters SEC(".maps"); /* found by name by `protoport stats` in another process */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PP_FLOWS_DEFAULT); /* loader: bpf_map__set_max_entries */
+	__type(key, struct pp_flow_key);
+	__type(value, struct pp_flow_val);
+} pp_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PP_RINGBUF_DEFAULT); /* loader: bpf_map__set_max_entries */
+} pp_samples SEC(".maps");
+
+/* What the parser learned about one TCP/UDP packet. Offsets are from ctx->data. */
+struct pp_pkt {
+	struct pp_flow_key key; /* canonical: lower (addr, port) endpoint first */
+	__u32 payload_off;
+	__u32 payload_len;   /* original L4 payload length (from the IP/UDP headers) */
+	__u32 payload_avail; /* payload bytes present in this frame, <= payload_len */
+	__u8 sender;         /* key endpoint (0 or 1) that sent this packet */
+	__u8 tcp_flags;
+	__u8 first_fragment; /* more fragments follow: UDP length covers more than this packet */
+};
+
+/* Internal return value: parsing reached a TCP/UDP header, go on with the flow table. */
+#define PP_PARSED PP_CNT_MAX
+
+static __always_inline void store_v4_mapped(__u8 *dst, __be32 addr)
+{
+	__u32 *w = (__u32 *)dst;
+
+	w[2] = bpf_htonl(0x0000ffff); /* ::ffff:a.b.c.d; words 0-1 stay zero from the memset */
+	w[3] = addr;
+}
+
+/* IPv4 header: addresses into the key, end of the datagram, L4 protocol. */
+static __always_inline int parse_ipv4(struct hdr_cursor *c, void *data, __u32 frame_len,
+				      struct pp_pkt *pkt, __u8 *l4proto, __u32 *ip_end)
+{
+	struct iphdr *ip = cursor_take(c, sizeof(*ip));
+	__u32 hlen, tot_len, l3_off;
+
+	if (!ip)
+		return PP_OUT_MALFORMED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return PP_OUT_MALFORMED;
+	hlen = ip->ihl * 4; /* <= 60 by construction (4-bit field) */
+	tot_len = bpf_ntohs(ip->tot_len);
+	l3_off = (void *)ip - data;
+	if (tot_len < hlen || l3_off + tot_len > frame_len)
+		return PP_OUT_MALFORMED;
+	*ip_end = l3_off + tot_len;
+	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK))
+		return PP_OUT_FRAGMENT;
+	pkt->first_fragment = (ip->frag_off & bpf_htons(0x2000)) != 0; /* IP_MF */
+	*l4proto = ip->protocol;
+	pkt->key.family = PP_FAMILY_V4;
+	store_v4_mapped(pkt->key.addr[0], ip->saddr);
+	store_v4_mapped(pkt->key.addr[1], ip->daddr);
+	cursor_skip_from(c, ip, hlen); /* past the options */
+	return PP_PARSED;
+}
+
+/* IPv6 header and a bounded chain of extension headers. */
+static __always_inline int parse_ipv6(struct hdr_cursor *c, void *data, __u32 frame_len,
+				      struct pp_pkt *pkt, __u8 *l4proto, __u32 *ip_end)
+{
+	struct ipv6hdr *ip6 = cursor_take(c, sizeof(*ip6));
+	__u32 l3_off;
+	__u8 nexthdr;
+
+	if (!ip6)
+		return PP_OUT_MALFORMED;
+	if (ip6->version != 6)
+		return PP_OUT_MALFORMED;
+	l3_off = (void *)ip6 - data;
+	*ip_end = l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+	if (*ip_end > frame_len)
+		return PP_OUT_MALFORMED;
+	pkt->key.family = PP_FAMILY_V6;
+	__builtin_memcpy(pkt->key.addr[0], &ip6->saddr, 16);
+	__builtin_memcpy(pkt->key.addr[1], &ip6->daddr, 16);
+	nexthdr = ip6->nexthdr;
+
+	/* Fixed trip count: the verifier needs a bound on the chain it walks. */
+#pragma unroll
+	for (int i = 0; i < PP_IPV6_EXT_MAX; i++) {
+		struct ipv6_opt_hdr *opt;
+		struct frag_hdr *frag;
+
+		switch (nexthdr) {
+		case PP_NEXTHDR_HOP:
+		case PP_NEXTHDR_ROUTING:
+		case PP_NEXTHDR_DEST:
+			opt = cursor_take(c, sizeof(*opt));
+			if (!opt)
+				return PP_OUT_MALFORMED;
+			nexthdr = opt->nexthdr;
+			cursor_skip_from(c, opt, (opt->hdrlen + 1) * 8);
+			break;
+		case PP_NEXTHDR_AUTH:
+			opt = cursor_take(c, sizeof(*opt));
+			if (!opt)
+				return PP_OUT_MALFORMED;
+			nexthdr = opt->nexthdr;
+			cursor_skip_from(c, opt, (opt->hdrlen + 2) * 4); /* AH counts 4-byte words */
+			break;
+		case PP_NEXTHDR_FRAGMENT:
+			frag = cursor_take(c, sizeof(*frag));
+			if (!frag)
+				return PP_OUT_MALFORMED;
+			if (frag->frag_off & bpf_htons(PP_IP6_OFFSET_MASK))
+				return PP_OUT_FRAGMENT;
+			pkt->first_fragment = (frag->frag_off & bpf_htons(1)) != 0; /* M flag */
+			nexthdr = frag->nexthdr;
+			break;
+		default:
+			*l4proto = nexthdr;
+			return PP_PARSED;
+		}
+	}
+	/* Still inside the chain after PP_IPV6_EXT_MAX headers: we cannot reach L4. */
+	return PP_OUT_MALFORMED;
+}
+
+static __always_inline int parse_tcp(struct hdr_cursor *c, __u32 l4_off, __u32 ip_end,
+				     struct pp_pkt *pkt)
+{
+	struct tcphdr *tcp = cursor_take(c, sizeof(*tcp));
+	__u32 payload_off;
+
+	if (!tcp)
+		return PP_OUT_MALFORMED;
+	if (tcp->doff < 5)
+		return PP_OUT_MALFORMED;
+	payload_off = l4_off + tcp->doff * 4;
+	if (payload_off > ip_end)
+		return PP_OUT_MALFORMED;
+	pkt->payload_off = payload_off;
+	pkt->payload_len = ip_end - payload_off;
+	pkt->payload_avail = pkt->payload_len;
+	pkt->tcp_flags = ((__u8 *)tcp)[PP_TCP_FLAGS_OFFSET];
+	pkt->key.port[0] = tcp->source;
+	pkt->key.port[1] = tcp->dest;
+	return PP_PARSED;
+}
+
+static __always_inline int parse_udp(struct hdr_cursor *c, __u32 l4_off, __u32 ip_end,
+				     struct pp_pkt *pkt)
+{
+	struct udphdr *udp = cursor_take(c, sizeof(*udp));
+	__u32 udp_len, l4_len = ip_end - l4_off;
+
+	if (!udp)
+		return PP_OUT_MALFORMED;
+	udp_len = bpf_ntohs(udp->len);
+	if (udp_len < sizeof(*udp) || l4_len < sizeof(*udp))
+		return PP_OUT_MALFORMED;
+	if (pkt->first_fragment) {
+		/* udp->len covers the whole datagram; this fragment holds part of it. */
+		if (udp_len < l4_len)
+			return PP_OUT_MALFORMED;
+		pkt->payload_avail = l4_len - sizeof(*udp);
+	} else {
+		if (udp_len > l4_len)
+			return PP_OUT_MALFORMED;
+		pkt->payload_avail = udp_len - sizeof(*udp);
+	}
+	pkt->payload_off = l4_off + sizeof(*udp);
+	pkt->payload_len = udp_len - sizeof(*udp);
+	pkt->tcp_flags = 0;
+	pkt->key.port[0] = udp->source;
+	pkt->key.port[1] = udp->dest;
+	return PP_PARSED;
+}
+
+/* Puts the lower (addr, port) endpoint first and records which endpoint sent the packet. */
+static __always_inline void key_canonicalize(struct pp_pkt *pkt)
+{
+	__u32 *a = (__u32 *)pkt->key.addr[0];
+	__u32 *b = (__u32 *)pkt->key.addr[1];
+	int swap = 0, decided = 0;
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if (!decided && a[i] != b[i]) {
+			swap = bpf_ntohl(a[i]) > bpf_ntohl(b[i]);
+			decided = 1;
+		}
+	}
+	if (!decided)
+		swap = bpf_ntohs(pkt->key.port[0]) > bpf_ntohs(pkt->key.port[1]);
+	pkt->sender = swap;
+	if (!swap)
+		return;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		__u32 t = a[i];
+
+		a[i] = b[i];
+		b[i] = t;
+	}
+	__u16 port = pkt->key.port[0];
+
+	pkt->key.port[0] = pkt->key.port[1];
+	pkt->key.port[1] = port;
+}
+
+/* Ethernet to L4. Returns PP_PARSED with *pkt filled, or the packet's PP_OUT_* outcome. */
+static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct hdr_cursor c = { .pos = data, .end = data_end };
+	__u32 frame_len = data_end - data;
+	__u32 ip_end = 0, l4_off;
+	__u8 l4proto = 0;
+	int proto, ret;
+
+	proto = parse_ethernet(&c);
+	if (proto < 0)
+		return PP_OUT_MALFORMED;
+	__builtin_memset(pkt, 0, sizeof(*pkt)); /* key padding is hashed: zero all of it */
+	if (proto == bpf_htons(PP_ETH_P_IP))
+		ret = parse_ipv4(&c, data, frame_len, pkt, &l4proto, &ip_end);
+	else if (proto == bpf_htons(PP_ETH_P_IPV6))
+		ret = parse_ipv6(&c, data, frame_len, pkt, &l4proto, &ip_end);
+	else
+		return PP_OUT_NON_IP;
+	if (ret != PP_PARSED)
+		return ret;
+
+	l4_off = c.pos - data;
+	if (l4_off > ip_end) /* options/extension headers run past the IP length */
+		return PP_OUT_MALFORMED;
+	pkt->key.proto = l4proto;
+	if (l4proto == IPPROTO_TCP)
+		ret = parse_tcp(&c, l4_off, ip_end, pkt);
+	else if (l4proto == IPPROTO_UDP)
+		ret = parse_udp(&c, l4_off, ip_end, pkt);
+	else
+		return PP_OUT_OTHER_L4;
+	if (ret != PP_PARSED)
+		return ret;
+	key_canonicalize(pkt);
+	return PP_PARSED;
+}
+
+/* Inserts a fresh entry (flags: BPF_NOEXIST, or BPF_ANY to restart a flow) and returns it. */
+static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 initiator,
+						       __u64 flags, struct pp_counter_slots *cnt)
+{
+	struct pp_flow_val val;
+	long err;
+
+	__builtin_memset(&val, 0, sizeof(val));
+	val.first_seen_ns = bpf_ktime_get_ns();
+	val.initiator = initiator;
+	err = bpf_map_update_elem(&pp_flows, &pkt->key, &val, flags);
+	if (err == 0)
+		cnt->v[PP_CNT_FLOWS_CREATED]++;
+	else if (err != -PP_EEXIST)
+		return NULL;
+	/* Ours, or the entry another CPU inserted first (-EEXIST). NULL if evicted meanwhile. */
+	return bpf_map_lookup_elem(&pp_flows, &pkt->key);
+}
+
+static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
+				       struct pp_flow_val *val)
+{
+	__u32 sender = pkt->sender & 1; /* verifier: bounded index into sampled[] */
+	__u32 limit = samples_per_dir;
+	__u32 snap = snap_len;
+	struct pp_sample *s;
+	__u32 seq, cap;
+
+	if (val->sampled[sender] >= limit)
+		return PP_OUT_ALREADY_SAMPLED;
+	/* Atomic: two CPUs may race for the last sample slot; the loser emits nothing. */
+	seq = __sync_fetch_and_add(&val->sampled[sender], 1);
+	if (seq >= limit)
+		return PP_OUT_ALREADY_SAMPLED;
+
+	s = bpf_ringbuf_reserve(&pp_samples, sizeof(*s) + snap, 0);
+	if (!s)
+		return PP_OUT_RINGBUF_FULL;
+	s->ts_ns = bpf_ktime_get_ns();
+	s->flow_ns = val->first_seen_ns;
+	if (sender == 0) {
+		__builtin_memcpy(s->saddr, pkt->key.addr[0], 16);
+		__builtin_memcpy(s->daddr, pkt->key.addr[1], 16);
+		s->sport = bpf_ntohs(pkt->key.port[0]);
+		s->dport = bpf_ntohs(pkt->key.port[1]);
+	} else {
+		__builtin_memcpy(s->saddr, pkt->key.addr[1], 16);
+		__builtin_memcpy(s->daddr, pkt->key.addr[0], 16);
+		s->sport = bpf_ntohs(pkt->key.port[1]);
+		s->dport = bpf_ntohs(pkt->key.port[0]);
+	}
+	s->proto = pkt->key.proto;
+	s->family = pkt->key.family;
+	if (val->initiator == PP_INIT_UNKNOWN)
+		s->dir = PP_DIR_UNKNOWN;
+	else
+		s->dir = val->initiator == sender + 1 ? PP_DIR_TO_RESP : PP_DIR_TO_INIT;
+	s->tcp_flags = pkt->tcp_flags;
+	s->payload_len = pkt->payload_len;
+	s->seq = seq;
+	s->pad = 0;
+	s->ifindex = ctx->ingress_ifindex;
+
+	cap = pkt->payload_avail;
+	if (cap > snap)
+		cap = snap;
+	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
+		/* Cannot happen: the parser proved payload_off + cap <= frame length. */
+		bpf_ringbuf_discard(s, 0);
+		return PP_OUT_MALFORMED;
+	}
+	s->cap_len = cap;
+	bpf_ringbuf_submit(s, 0);
+	return PP_OUT_SAMPLED;
+}
+
+/* Flow-table work for a parsed TCP/UDP packet; returns its PP_OUT_* outcome. */
+static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
+				       struct pp_counter_slots *cnt)
+{
+	int is_tcp = pkt->key.proto == IPPROTO_TCP;
+	int syn = is_tcp && (pkt->tcp_flags & PP_TCP_SYN);
+	int syn_only = syn && !(pkt->tcp_flags & PP_TCP_ACK);
+	__u8 sender_init = pkt->sender + 1; /* PP_INIT_LO or PP_INIT_HI */
+	struct pp_flow_val *val;
+
+	/* Pure ACK/FIN/RST: nothing to sample or learn, not even a lookup. */
+	if (is_tcp && !syn && pkt->payload_len == 0)
+		return PP_OUT_NO_PAYLOAD;
+
+	val = bpf_map_lookup_elem(&pp_flows, &pkt->key);
+	if (val && syn_only &&
+	    (val->initiator != sender_init || val->sampled[0] != 0 || val->sampled[1] != 0)) {
+		/* A SYN on a flow that already carried data (or was seen mid-stream): a new
+		 * connection reuses the tuple. Start it over so that it gets its own samples. */
+		val = flow_create(pkt, sender_init, BPF_ANY, cnt);
+		if (!val)
+			return PP_OUT_FLOW_UPDATE_FAIL;
+	} else if (!val) {
+		__u8 initiator = PP_INIT_UNKNOWN; /* TCP data first seen mid-stream */
+
+		if (!is_tcp || syn_only)
+			initiator = sender_init; /* UDP: first packet's sender; SYN: its sender */
+		else if (syn)
+			initiator = PP_INIT_LO + PP_INIT_HI - sender_init; /* SYN+ACK: its receiver */
+		val = flow_create(pkt, initiator, BPF_NOEXIST, cnt);
+		if (!val)
+			return PP_OUT_FLOW_UPDATE_FAIL;
+	}
+	if (pkt->payload_len == 0)
+		return PP_OUT_NO_PAYLOAD;
+	return emit_sample(ctx, pkt, val);
+}
+
+SEC("xdp")
+int protoport_xdp(struct xdp_md *ctx)
+{
+	struct pp_counter_slots *cnt;
+	struct pp_pkt pkt;
+	__u32 zero = 0;
+	int out;
+
+	cnt = bpf_map_lookup_elem(&pp_counters, &zero);
+	if (!cnt) /* verifier: lookups may fail; slot 0 of a one-slot array never does */
+		return XDP_PASS;
+	cnt->v[PP_CNT_PACKETS]++;
+	cnt->v[PP_CNT_BYTES] += ctx->data_end - ctx->data;
+
+	out = parse_packet(ctx, &pkt);
+	if (out == PP_PARSED)
+		out = handle_flow(ctx, &pkt, cnt);
+	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
+		out = PP_OUT_MALFORMED;
+	cnt->v[out]++;
+	return XDP_PASS;
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Counter names, reading the per-CPU counters map, and finding the counters of other running
+// protoport programs (for `protoport stats`) by walking the kernel's map and program ids.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "loader/internal.h"
+#include "loader/loader.h"
+
+namespace protoport::loader {
+namespace {
+
+// Index = enum pp_counter. Stable: scripts parse them.
+constexpr std::array<std::string_view, PP_CNT_MAX> kCounterNames = {
+    "packets",    "bytes",           "flows_created", "non_ip",       "malformed",
+    "fragment",   "other_l4",        "no_payload",    "already_sampled", "sampled",
+    "ringbuf_full", "flow_update_fail",
+};
+
+constexpr std::uint32_t kCountersValueSize = sizeof(std::uint64_t) * PP_CNT_MAX;
+constexpr std::string_view kProgName = "protoport_xdp";
+
+// Program id -> the map ids it uses, for every XDP program named protoport_xdp.
+std::map<std::uint32_t, std::uint32_t> protoport_prog_by_map() {
+  std::map<std::uint32_t, std::uint32_t> prog_by_map;
+  std::uint32_t id = 0;
+  while (bpf_prog_get_next_id(id, &id) == 0) {
+    detail::UniqueFd fd(bpf_prog_get_fd_by_id(id));
+    if (!fd) continue;  // unloaded meanwhile
+    bpf_prog_info info{};
+    std::uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) continue;
+    if (info.type != BPF_PROG_TYPE_XDP || std::string_view(info.name) != kProgName) continue;
+    std::vector<std::uint32_t> map_ids(info.nr_map_ids);
+    bpf_prog_info again{};
+    again.nr_map_ids = static_cast<std::uint32_t>(map_ids.size());
+    again.map_ids = reinterpret_cast<std::uintptr_t>(map_ids.data());
+    len = sizeof(again);
+    if (bpf_obj_get_info_by_fd(fd.get(), &again, &len) != 0) continue;
+    map_ids.resize(std::min<std::size_t>(map_ids.size(), again.nr_map_ids));
+    for (std::uint32_t map_id : map_ids) prog_by_map[map_id] = id;
+  }
+  return prog_by_map;
+}
+
+}  // namespace
+
+std::string_view counter_name(pp_counter counter) {
+  const auto index = static_cast<std::size_t>(counter);
+  return index < kCounterNames.size() ? kCounterNames[index] : std::string_view("unknown");
+}
+
+std::optional<pp_counter> counter_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kCounterNames.size(); ++i)
+    if (kCounterNames[i] == name) return static_cast<pp_counter>(i);
+  return std::nullopt;
+}
+
+std::uint64_t Counters::outcomes_total() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = PP_OUT_NON_IP; i < PP_CNT_MAX; ++i) total += values[i];
+  return total;
+}
+
+namespace detail {
+
+Counters read_counters_fd(int map_fd) {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw_errno("counting possible CPUs", cpus);
+  // A per-CPU lookup returns one value per possible CPU, each rounded up to 8 bytes.
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(cpus) * PP_CNT_MAX);
+  const std::uint32_t key = 0;
+  if (bpf_map_lookup_elem(map_fd, &key, per_cpu.data()) != 0)
+    throw_errno("reading the protoport counters", errno);
+  Counters sum;
+  for (int cpu = 0; cpu < cpus; ++cpu)
+    for (std::size_t i = 0; i < PP_CNT_MAX; ++i)
+      sum.values[i] += per_cpu[static_cast<std::size_t>(cpu) * PP_CNT_MAX + i];
+  return sum;
+}
+
+}  // namespace detail
+
+std::vector<InstanceCounters> find_running_instances() {
+  std::vector<InstanceCounters> found;
+  std::uint32_t id = 0;
+  for (;;) {
+    if (bpf_map_get_next_id(id, &id) != 0) {
+      if (errno == ENOENT) break;  // end of the list
+      detail::throw_errno("listing BPF maps", errno);
+    }
+    detail::UniqueFd fd(bpf_map_get_fd_by_id(id));
+    if (!fd) {
+      if (errno == ENOENT) continue;  // freed meanwhile
+      detail::throw_errno("opening BPF map " + std::to_string(id), errno);
+    }
+    bpf_map_info info{};
+    std::uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) continue;
+    if (std::string_view(info.name) != kCountersMapName || info.type != BPF_MAP_TYPE_PERCPU_ARRAY ||
+        info.value_size != kCountersValueSize || info.max_entries != 1)
+      continue;
+    found.push_back(InstanceCounters{id, 0, detail::read_counters_fd(fd.get())});
+  }
+  if (!found.empty()) {
+    const auto prog_by_map = protoport_prog_by_map();
+    for (auto& instance : found) {
+      auto it = prog_by_map.find(instance.map_id);
+      if (it != prog_by_map.end()) instance.prog_id = it->second;
+    }
+  }
+  return found;
+}
+
+}  // namespace protoport::loader

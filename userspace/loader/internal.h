@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Helpers shared by the loader's translation units; not part of its API.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loader/loader.h"
+
+namespace protoport::loader::detail {
+
+// Owns one file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// "what: strerror(err)" with err a positive or negative errno.
+std::string errno_message(const std::string& what, int err);
+
+// Error(permission) for EPERM/EACCES, else Error(fallback).
+[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind fallback = ErrorKind::system);
+
+// Sums the per-CPU slots of a counters map (PERCPU_ARRAY, one entry of PP_CNT_MAX u64).
+Counters read_counters_fd(int map_fd);
+
+// libbpf prints through one process-wide callback. The loader keeps it quiet unless a Program
+// asked for verbose output; while an object of this class lives, libbpf's lines are also
+// captured (on this thread) so that a failure can be explained in one line.
+class LibbpfCapture {
+ public:
+  explicit LibbpfCapture(bool verbose);
+  LibbpfCapture() : LibbpfCapture(current_verbose()) {}
+  ~LibbpfCapture();
+  LibbpfCapture(const LibbpfCapture&) = delete;
+  LibbpfCapture& operator=(const LibbpfCapture&) = delete;
+  const std::vector<std::string>& lines() const { return lines_; }
+  // The last "Kernel error message" (netlink extack) libbpf printed, or "".
+  std::string kernel_message() const;
+  static bool current_verbose();
+
+ private:
+  std::vector<std::string> lines_;
+  std::vector<std::string>* outer_;
+};
+
+// The kernel id of a BPF program or map fd.
+std::uint32_t prog_id_of(int prog_fd);
+std::uint32_t map_id_of(int map_fd);
+
+}  // namespace protoport::loader::detail

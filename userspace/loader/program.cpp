@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Program: opens the generated skeleton, writes the settings into rodata and map sizes, loads
+// it, and turns libbpf's failures into one-line Errors (permission, BTF, verifier).
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "loader/internal.h"
+#include "loader/loader.h"
+#include "protoport_bpf.skel.h"
+
+namespace protoport::loader {
+namespace {
+
+constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The verifier's reason: the last two lines of the load log that are not instructions, source
+// comments, state dumps or the statistics trailer. Empty if libbpf printed no verifier log.
+std::string verifier_reason(const std::vector<std::string>& lines) {
+  bool in_log = false;
+  std::string reason, previous;  // the last two explanatory lines
+  std::string log;
+  for (const auto& chunk : lines) log += chunk;
+  std::size_t begin = log.find("-- BEGIN PROG LOAD LOG --");
+  if (begin == std::string::npos) return {};
+  std::size_t pos = begin;
+  while (pos < log.size()) {
+    std::size_t eol = log.find('\n', pos);
+    if (eol == std::string::npos) eol = log.size();
+    std::string line = trim(log.substr(pos, eol - pos));
+    pos = eol + 1;
+    if (starts_with(line, "-- BEGIN")) {
+      in_log = true;
+      continue;
+    }
+    if (starts_with(line, "-- END")) break;
+    if (!in_log || line.empty() || line[0] == ';' || (line[0] >= '0' && line[0] <= '9')) continue;
+    if (starts_with(line, "processed ") || starts_with(line, "verification time") ||
+        starts_with(line, "stack depth") || starts_with(line, "func#") ||
+        starts_with(line, "from ") || starts_with(line, "mark_precise"))
+      continue;
+    previous = reason;
+    reason = line;
+  }
+  if (reason.empty()) return "see the verifier log (run with verbose output)";
+  return previous.empty() ? reason : previous + "; " + reason;
+}
+
+[[noreturn]] void throw_load_failure(int err, const detail::LibbpfCapture& capture) {
+  err = err < 0 ? -err : err;
+  if (err == EPERM)
+    throw Error(ErrorKind::permission,
+                "loading the XDP program needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): " +
+                    detail::errno_message("bpf", err));
+  std::string reason = verifier_reason(capture.lines());
+  if (!reason.empty())
+    throw Error(ErrorKind::verifier, "the kernel verifier rejected the XDP program: " + reason);
+  if (err == EACCES)
+    throw Error(ErrorKind::permission,
+                "loading the XDP program was refused (not root, or a security policy): " +
+                    detail::errno_message("bpf", err));
+  throw Error(ErrorKind::load, detail::errno_message("loading the XDP program", err));
+}
+
+std::string range_error(const char* field, std::uint64_t value, const std::string& allowed) {
+  return std::string("invalid ") + field + " " + std::to_string(value) + ": " + allowed;
+}
+
+}  // namespace
+
+void validate(const Settings& s) {
+  if (s.snap_len < 1 || s.snap_len > PP_SNAP_MAX)
+    throw Error(ErrorKind::bad_settings,
+                range_error("snap length", s.snap_len, "must be 1.." + std::to_string(PP_SNAP_MAX)));
+  if (s.samples_per_dir < 1 || s.samples_per_dir > PP_SAMPLES_PER_DIR_MAX)
+    throw Error(ErrorKind::bad_settings,
+                range_error("samples per direction", s.samples_per_dir,
+                            "must be 1.." + std::to_string(PP_SAMPLES_PER_DIR_MAX)));
+  if (s.max_flows < 1 || s.max_flows > (1u << 24))
+    throw Error(ErrorKind::bad_settings,
+                range_error("flow table size", s.max_flows, "must be 1..16777216"));
+  const long page = sysconf(_SC_PAGESIZE);
+  const std::uint64_t rb = s.ringbuf_bytes;
+  const std::uint64_t min_rb = static_cast<std::uint64_t>(page > 0 ? page : 4096);
+  if (rb < min_rb || rb > (1u << 30) || (rb & (rb - 1)) != 0)
+    throw Error(ErrorKind::bad_settings,
+                range_error("ring buffer size", rb,
+                            "must be a power of two from " + std::to_string(min_rb) +
+                                " to 1073741824 bytes"));
+  // Each record: 8-byte ring-buffer header + sample header + snap_len, rounded up to 8.
+  const std::uint64_t record = (8 + sizeof(pp_sample) + s.snap_len + 7) / 8 * 8;
+  if (rb < 16 * record)
+    throw Error(ErrorKind::bad_settings,
+                range_error("ring buffer size", rb,
+                            "must hold at least 16 samples of snap length " +
+                                std::to_string(s.snap_len) + " (" + std::to_string(16 * record) +
+                                " bytes)"));
+}
+
+void Program::SkelDeleter::operator()(protoport_bpf* skel) const noexcept {
+  protoport_bpf__destroy(skel);
+}
+
+Program::Program(const Settings& settings) : settings_(settings) {
+  validate(settings_);
+  struct stat st {};
+  if (stat(kVmlinuxBtf, &st) != 0)
+    throw Error(ErrorKind::no_btf, std::string("this kernel has no BTF (") + kVmlinuxBtf +
+                                       " is missing): it needs CONFIG_DEBUG_INFO_BTF=y");
+
+  detail::LibbpfCapture capture(settings_.verbose);
+  skel_.reset(protoport_bpf__open());
+  if (!skel_) throw_load_failure(errno, capture);
+  skel_->rodata->snap_len = settings_.snap_len;
+  skel_->rodata->samples_per_dir = settings_.samples_per_dir;
+  int err = bpf_map__set_max_entries(skel_->maps.pp_flows, settings_.max_flows);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_samples, settings_.ringbuf_bytes);
+  if (err != 0) throw Error(ErrorKind::load, detail::errno_message("sizing the BPF maps", err));
+  err = protoport_bpf__load(skel_.get());
+  if (err != 0) throw_load_failure(err, capture);
+}
+
+Program::~Program() = default;
+Program::Program(Program&&) noexcept = default;
+Program& Program::operator=(Program&&) noexcept = default;
+
+int Program::prog_fd() const { return bpf_program__fd(skel_->progs.protoport_xdp); }
+int Program::ringbuf_fd() const { return bpf_map__fd(skel_->maps.pp_samples); }
+int Program::flows_fd() const { return bpf_map__fd(skel_->maps.pp_flows); }
+int Program::counters_fd() const { return bpf_map__fd(skel_->maps.pp_counters); }
+std::uint32_t Program::prog_id() const { return detail::prog_id_of(prog_fd()); }
+std::uint32_t Program::counters_map_id() const { return detail::map_id_of(counters_fd()); }
+
+Counters Program::read_counters() const { return detail::read_counters_fd(counters_fd()); }
+
+TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat) const {
+  if (frame.size() > UINT32_MAX)
+    throw Error(ErrorKind::system, "test run: frame of " + std::to_string(frame.size()) +
+                                       " bytes is too large");
+  bpf_test_run_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.data_in = frame.data();
+  opts.data_size_in = static_cast<std::uint32_t>(frame.size());
+  opts.repeat = repeat;
+  if (bpf_prog_test_run_opts(prog_fd(), &opts) != 0)
+    detail::throw_errno("test run of a " + std::to_string(frame.size()) + "-byte frame", errno);
+  return TestRunResult{opts.retval, opts.duration};
+}
+
+}  // namespace protoport::loader
