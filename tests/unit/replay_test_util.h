@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace pp::replay::test {
+namespace protoport::replay::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -96,6 +96,6 @@ inline Bytes ether_header(std::uint16_t ether_type, std::uint8_t mac_fill = 0) {
   return b;
 }
 
-}  // namespace pp::replay::test
+}  // namespace protoport::replay::test
 
 #endif

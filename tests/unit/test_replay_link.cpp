@@ -6,12 +6,12 @@
 #include "replay/link_layer.h"
 #include "replay_test_util.h"
 
-using namespace pp::replay;
-using pp::replay::test::Bytes;
-using pp::replay::test::concat;
-using pp::replay::test::ether_header;
-using pp::replay::test::ipv4_udp;
-using pp::replay::test::ipv6_udp;
+using namespace protoport::replay;
+using protoport::replay::test::Bytes;
+using protoport::replay::test::concat;
+using protoport::replay::test::ether_header;
+using protoport::replay::test::ipv4_udp;
+using protoport::replay::test::ipv6_udp;
 
 namespace {
 

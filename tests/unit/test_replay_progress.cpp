@@ -9,8 +9,8 @@
 
 #include "replay/progress.h"
 
-using pp::replay::Progress;
-using pp::replay::ProgressPoint;
+using protoport::replay::Progress;
+using protoport::replay::ProgressPoint;
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include "replay/capture_sequence.h"
 #include "replay_test_util.h"
 
-using namespace pp::replay;
-using namespace pp::replay::test;
+using namespace protoport::replay;
+using namespace protoport::replay::test;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <limits>
 
-namespace pp::replay {
+namespace protoport::replay {
 namespace {
 
 // libpcap reads records with fread(); glibc's default buffer is one 4 KiB block, i.e. a read(2)
@@ -108,4 +108,4 @@ std::uint64_t CaptureReader::file_offset() const {
   return pos < 0 ? 0 : static_cast<std::uint64_t>(pos);
 }
 
-}  // namespace pp::replay
+}  // namespace protoport::replay

@@ -17,7 +17,7 @@
 
 struct pcap;
 
-namespace pp::replay {
+namespace protoport::replay {
 
 // A file that cannot be replayed: unreadable, not a capture, unsupported link type, or a corrupt
 // record. what() is one line that names the file (and the frame number for a corrupt record).
@@ -92,6 +92,6 @@ class CaptureReader {
 // "IEEE802_11 (105)": libpcap's name of a DLT_* value plus the number, for messages.
 std::string describe_datalink(int dlt);
 
-}  // namespace pp::replay
+}  // namespace protoport::replay
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "replay/capture_sequence.h"
 
-namespace pp::replay {
+namespace protoport::replay {
 
 CaptureSequence::CaptureSequence(std::vector<std::string> paths) : paths_(std::move(paths)) {
   for (const auto& path : paths_) CaptureReader check(path);  // throws for a bad file
@@ -30,4 +30,4 @@ ReaderStats CaptureSequence::stats() const {
   return total;
 }
 
-}  // namespace pp::replay
+}  // namespace protoport::replay

@@ -12,7 +12,7 @@
 
 #include "replay/capture_reader.h"
 
-namespace pp::replay {
+namespace protoport::replay {
 
 class CaptureSequence {
  public:
@@ -39,6 +39,6 @@ class CaptureSequence {
   ReaderStats finished_;  // files already closed
 };
 
-}  // namespace pp::replay
+}  // namespace protoport::replay
 
 #endif

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace pp::replay {
+namespace protoport::replay {
 namespace {
 
 // Linux cooked headers (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html, _SLL2.html).
@@ -118,4 +118,4 @@ Converted to_ethernet(Link link, std::span<const std::uint8_t> record, std::vect
   return {ConvertStatus::unknown_family, {}};
 }
 
-}  // namespace pp::replay
+}  // namespace protoport::replay

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-namespace pp::replay {
+namespace protoport::replay {
 
 // The link layers replay understands. Everything else is refused when the file is opened.
 enum class Link {
@@ -47,6 +47,6 @@ struct Converted {
 // the same scratch buffer, or until `record`'s storage changes.
 Converted to_ethernet(Link link, std::span<const std::uint8_t> record, std::vector<std::uint8_t>& scratch);
 
-}  // namespace pp::replay
+}  // namespace protoport::replay
 
 #endif

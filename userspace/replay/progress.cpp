@@ -4,7 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-namespace pp::replay {
+namespace protoport::replay {
 namespace {
 
 std::uint64_t monotonic_ns() {
@@ -56,4 +56,4 @@ void Progress::finish() {
   std::fflush(out_);
 }
 
-}  // namespace pp::replay
+}  // namespace protoport::replay

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string_view>
 
-namespace pp::replay {
+namespace protoport::replay {
 
 // What the display needs at the moment it draws; computed only then (ftell is not free).
 struct ProgressPoint {
@@ -66,6 +66,6 @@ class Progress {
   std::uint64_t lines_drawn_ = 0;
 };
 
-}  // namespace pp::replay
+}  // namespace protoport::replay
 
 #endif
