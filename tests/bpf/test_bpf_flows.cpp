@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// The flow table and sampling policy: one entry per flow for both directions, who initiated it,
+// how many samples each direction gets, and the load-time settings.
+#include <doctest/doctest.h>
+
+#include "harness.h"
+
+using namespace pp_test;
+
+namespace {
+
+// Client 198.51.100.7:51000 talks to server 192.0.2.1:443: the client is the HIGHER endpoint
+// of the canonical key, so direction handling is exercised across the key swap.
+PacketSpec client(std::uint8_t l4, std::size_t payload, std::uint8_t flags = kAck | kPsh) {
+  PacketSpec s;
+  s.src = "198.51.100.7";
+  s.dst = "192.0.2.1";
+  s.sport = 51000;
+  s.dport = 443;
+  s.l4 = l4;
+  s.tcp_flags = flags;
+  s.payload = pattern(payload, 'c' - 2);
+  return s;
+}
+
+PacketSpec reply(const PacketSpec& to, std::size_t payload, std::uint8_t flags = kAck | kPsh) {
+  PacketSpec s = to;
+  std::swap(s.src, s.dst);
+  std::swap(s.sport, s.dport);
+  s.tcp_flags = flags;
+  s.payload = pattern(payload, 'S');
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("both directions of a UDP flow share one entry with the right directions") {
+  for (bool client_is_lower : {false, true}) {
+    CAPTURE(client_is_lower);
+    Harness h;
+    auto c = client(kUdp, 30);
+    if (client_is_lower) std::swap(c.src, c.dst);  // now 192.0.2.1:51000 -> 198.51.100.7:443
+    const auto s = reply(c, 90);
+    h.run(build(c));
+    h.run(build(s));
+    CHECK(h.flow_entries() == 1);
+    REQUIRE(h.records().size() == 2);
+    expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0);
+    expect_sample(h.records()[1], s, PP_DIR_TO_INIT, 0);
+    CHECK(h.records()[0].header.flow_ns == h.records()[1].header.flow_ns);
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 2}});
+  }
+}
+
+TEST_CASE("same address, different ports: ordered by port, one entry") {
+  Harness h;
+  auto c = client(kTcp, 10);
+  c.src = c.dst = "127.0.0.1";
+  c.sport = 2000;
+  c.dport = 1000;
+  h.run(build(c));
+  h.run(build(reply(c, 10)));
+  CHECK(h.flow_entries() == 1);
+  REQUIRE(h.records().size() == 2);
+  CHECK(h.records()[0].header.sport == 2000);
+  CHECK(h.records()[1].header.sport == 1000);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 2}});
+}
+
+TEST_CASE("distinct tuples and families are distinct flows") {
+  Harness h;
+  auto a = client(kUdp, 10);
+  auto b = a;
+  b.sport = 51001;
+  auto tcp = a;
+  tcp.l4 = kTcp;
+  auto v6 = a;  // the same IPv4 endpoints written as v4-mapped IPv6 addresses
+  v6.family = 6;
+  v6.src = "::ffff:198.51.100.7";
+  v6.dst = "::ffff:192.0.2.1";
+  for (const auto& spec : {a, b, tcp, v6}) h.run(build(spec));
+  CHECK(h.flow_entries() == 4);
+  CHECK(h.records().size() == 4);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 4}, {PP_OUT_SAMPLED, 4}});
+}
+
+TEST_CASE("TCP handshake then data: the SYN's sender is the initiator") {
+  Harness h;
+  const auto syn = client(kTcp, 0, kSyn);
+  const auto synack = reply(syn, 0, kSyn | kAck);
+  const auto ack = client(kTcp, 0, kAck);
+  const auto request = client(kTcp, 200);
+  const auto response = reply(request, 300);
+  for (const auto& spec : {syn, synack, ack, request, response}) h.run(build(spec));
+  CHECK(h.flow_entries() == 1);
+  REQUIRE(h.records().size() == 2);
+  expect_sample(h.records()[0], request, PP_DIR_TO_RESP, 0);
+  expect_sample(h.records()[1], response, PP_DIR_TO_INIT, 0);
+  CHECK(h.records()[1].header.payload_len == 300);
+  CHECK(h.records()[1].header.cap_len == PP_SNAP_DEFAULT);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_NO_PAYLOAD, 3}, {PP_OUT_SAMPLED, 2}});
+}
+
+TEST_CASE("a SYN+ACK seen first makes its receiver the initiator") {
+  Harness h;
+  const auto request = client(kTcp, 50);
+  const auto synack = reply(request, 0, kSyn | kAck);
+  h.run(build(synack));
+  h.run(build(request));
+  REQUIRE(h.records().size() == 1);
+  expect_sample(h.records()[0], request, PP_DIR_TO_RESP, 0);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_NO_PAYLOAD, 1}, {PP_OUT_SAMPLED, 1}});
+}
+
+TEST_CASE("TCP first seen mid-stream: initiator unknown in both directions") {
+  Harness h;
+  const auto a = client(kTcp, 40);
+  const auto b = reply(a, 41);
+  h.run(build(b));
+  h.run(build(a));
+  CHECK(h.flow_entries() == 1);
+  REQUIRE(h.records().size() == 2);
+  expect_sample(h.records()[0], b, PP_DIR_UNKNOWN, 0);
+  expect_sample(h.records()[1], a, PP_DIR_UNKNOWN, 0);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 2}});
+}
+
+TEST_CASE("the (N+1)th payload packet of a direction emits nothing") {
+  Harness h;  // default: 2 samples per direction
+  const auto c = client(kTcp, 20, kSyn);
+  h.run(build(c));
+  for (int i = 0; i < 3; ++i) {
+    h.run(build(client(kTcp, 20 + i)));
+    h.run(build(reply(c, 30 + i)));
+  }
+  REQUIRE(h.records().size() == 4);  // SYN with payload (TCP Fast Open) counts as sample 0
+  expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0);
+  expect_sample(h.records()[1], client(kTcp, 20), PP_DIR_TO_RESP, 1);
+  expect_sample(h.records()[2], reply(c, 30), PP_DIR_TO_INIT, 0);
+  expect_sample(h.records()[3], reply(c, 31), PP_DIR_TO_INIT, 1);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 4}, {PP_OUT_ALREADY_SAMPLED, 3}});
+}
+
+TEST_CASE("a retransmitted SYN keeps the flow; a SYN after data starts a new one") {
+  Harness h;
+  const auto syn = client(kTcp, 0, kSyn);
+  h.run(build(syn));
+  h.run(build(syn));  // retransmission: same flow
+  h.run(build(client(kTcp, 10)));
+  REQUIRE(h.records().size() == 1);
+  const auto first_flow = h.records()[0].header.flow_ns;
+  h.run(build(syn));  // the tuple is reused by a new connection
+  h.run(build(client(kTcp, 11)));
+  REQUIRE(h.records().size() == 2);
+  expect_sample(h.records()[1], client(kTcp, 11), PP_DIR_TO_RESP, 0);
+  CHECK(h.records()[1].header.flow_ns > first_flow);
+  CHECK(h.flow_entries() == 1);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 2}, {PP_OUT_NO_PAYLOAD, 3}, {PP_OUT_SAMPLED, 2}});
+}
+
+TEST_CASE("snap_len and samples_per_dir are load-time settings") {
+  SUBCASE("snap_len 1024, 5 samples per direction") {
+    protoport::loader::Settings s;
+    s.snap_len = PP_SNAP_MAX;
+    s.samples_per_dir = 5;
+    Harness h(s);
+    const auto big = client(kUdp, 1400);
+    for (int i = 0; i < 6; ++i) h.run(build(big));
+    REQUIRE(h.records().size() == 5);
+    for (std::uint8_t i = 0; i < 5; ++i) expect_sample(h.records()[i], big, PP_DIR_TO_RESP, i, PP_SNAP_MAX);
+    CHECK(h.records()[4].header.cap_len == 1024);
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 5}, {PP_OUT_ALREADY_SAMPLED, 1}});
+  }
+  SUBCASE("snap_len 1, 1 sample per direction") {
+    protoport::loader::Settings s;
+    s.snap_len = 1;
+    s.samples_per_dir = 1;
+    Harness h(s);
+    const auto c = client(kUdp, 100);
+    h.run(build(c));
+    h.run(build(c));
+    REQUIRE(h.records().size() == 1);
+    expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0, 1);
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_ALREADY_SAMPLED, 1}});
+  }
+  SUBCASE("a small flow table evicts old flows (LRU)") {
+    protoport::loader::Settings s;
+    s.max_flows = 64;
+    Harness h(s);
+    for (std::uint16_t port = 1; port <= 400; ++port) {
+      auto c = client(kUdp, 8);
+      c.sport = port;
+      h.run(build(c));
+    }
+    CHECK(h.flow_entries() <= 64);  // preallocated: never more than max_entries
+    CHECK(h.records().size() == 400);
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 400}, {PP_OUT_SAMPLED, 400}});
+  }
+}
+
+TEST_CASE("a full ring buffer loses samples and counts them") {
+  protoport::loader::Settings s;
+  s.ringbuf_bytes = 8192;  // 24 records of 8 + 72 + 256 bytes
+  Harness h(s);
+  for (std::uint16_t port = 1; port <= 40; ++port) {
+    auto c = client(kUdp, 300);
+    c.sport = port;
+    h.run_keep(build(c).bytes);
+  }
+  const auto counters = h.program().read_counters();
+  CHECK(counters[PP_OUT_RINGBUF_FULL] > 0);
+  CHECK(counters[PP_OUT_SAMPLED] + counters[PP_OUT_RINGBUF_FULL] == 40);
+  CHECK(h.drain() == static_cast<int>(counters[PP_OUT_SAMPLED]));
+  CHECK(h.records().size() == counters[PP_OUT_SAMPLED]);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 40},
+                     {PP_OUT_SAMPLED, counters[PP_OUT_SAMPLED]},
+                     {PP_OUT_RINGBUF_FULL, counters[PP_OUT_RINGBUF_FULL]}});
+}
