@@ -77,7 +77,7 @@ struct pp_sample {
 	__u16 cap_len;       /* payload bytes that follow (<= snap_len) */
 	__u8 seq;            /* index of this sample within its direction, from 0 */
 	__u8 pad;
-	__u32 ifindex;       /* ingress interface (0 in test runs) */
+	__u32 ifindex;       /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
 	__u8 data[];         /* cap_len bytes of payload */
 };
 
