@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "policy/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "policy/names.h"
+#include "report/escape.h"
+
+namespace protoport::policy {
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 1 << 20;
+
+// Text from the file, safe to print in a message (a config may hold anything).
+std::string quoted(std::string_view text) { return "'" + report::for_terminal(text, 64) + "'"; }
+
+std::vector<std::string_view> app_keys(bool include_unknown) {
+  std::vector<std::string_view> keys;
+  for (const App app : all_apps())
+    if (app != App::unknown || include_unknown) keys.push_back(fingerprint::to_string(app));
+  return keys;
+}
+
+void add_spec(std::vector<PortSpec>& specs, PortSpec spec, const YAML::Node& node,
+              const YAML::Mark& fallback, const std::string& where, const ConfigContext& ctx) {
+  for (const PortSpec& have : specs) {
+    if (have.port != spec.port) continue;
+    if (have == spec) ctx.fail(node, fallback, where + ": port " + spec.to_string() + " is listed twice");
+    if (!have.transport || !spec.transport)
+      ctx.fail(node, fallback,
+               where + ": " + spec.to_string() + " overlaps " + have.to_string() +
+                   " (a port without /tcp or /udp covers both transports)");
+  }
+  specs.push_back(spec);
+}
+
+// "53", "853/tcp" or "853/udp".
+PortSpec read_spec(const YAML::Node& node, const YAML::Mark& fallback, const std::string& where,
+                   const ConfigContext& ctx) {
+  const std::string text = read_scalar(node, fallback, where, ctx);
+  const auto slash = text.find('/');
+  PortSpec spec;
+  spec.port = port_from_text(std::string_view(text).substr(0, slash), node, fallback, where, ctx);
+  if (slash != std::string::npos) {
+    const std::string_view name = std::string_view(text).substr(slash + 1);
+    spec.transport = parse_transport(name);
+    if (!spec.transport)
+      ctx.fail(node, fallback,
+               where + ": unknown transport " + quoted(name) + " in " + quoted(text) +
+                   " (write PORT, PORT/tcp or PORT/udp)");
+  }
+  return spec;
+}
+
+void read_spec_list(const YAML::Node& node, const YAML::Mark& fallback, const std::string& where,
+                    std::optional<Transport> transport, std::vector<PortSpec>& specs,
+                    const ConfigContext& ctx) {
+  const auto one = [&](const YAML::Node& item) {
+    if (transport)  // inside {tcp: [...]} the transport is given: bare ports only
+      add_spec(specs, PortSpec{read_port(item, fallback, where, ctx), transport}, item, fallback,
+               where, ctx);
+    else
+      add_spec(specs, read_spec(item, fallback, where, ctx), item, fallback, where, ctx);
+  };
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) one(item);
+  } else if (node.IsScalar()) {
+    one(node);
+  } else {
+    ctx.fail(node, fallback,
+             where + " must be a port or a list of ports, not " + std::string(node_kind(node)));
+  }
+}
+
+void read_expected_ports(const Entry& section, Policy& policy, const ConfigContext& ctx) {
+  if (section.value.IsNull()) return;  // "expected_ports:" with nothing under it
+  if (section.value.IsMap()) {
+    for (auto it = section.value.begin(); it != section.value.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == fingerprint::to_string(App::unknown))
+        ctx.fail(it->first.Mark(), "expected_ports.unknown: flows no fingerprint recognised never "
+                                   "mismatch, so they cannot have expected ports");
+  }
+  for (const Entry& entry : read_map(section.value, section.key_mark, "expected_ports",
+                                     app_keys(false), ctx, "app")) {
+    const std::string where = "expected_ports." + entry.key;
+    const App app = *parse_app(entry.key);
+    std::vector<PortSpec> specs;
+    if (entry.value.IsMap()) {
+      for (const Entry& per : read_map(entry.value, entry.key_mark, where, {"tcp", "udp"}, ctx,
+                                       "transport"))
+        read_spec_list(per.value, per.key_mark, where + "." + per.key, parse_transport(per.key),
+                       specs, ctx);
+    } else {
+      read_spec_list(entry.value, entry.key_mark, where, std::nullopt, specs, ctx);
+    }
+    if (specs.empty())
+      ctx.fail(entry.value, entry.key_mark,
+               where + ": empty port list; list at least one port (to silence " + entry.key +
+                   " mismatches, add a filter with app: " + entry.key + ")");
+    policy.set_expected(app, std::move(specs));
+  }
+}
+
+// A filter that cannot match anything is a mistake the user wants to hear about.
+void check_can_match(const Filter& filter, const Policy& policy, const YAML::Mark& mark,
+                     const std::string& where, const ConfigContext& ctx) {
+  if (!filter.app) return;
+  const std::string name(fingerprint::to_string(*filter.app));
+  const Rule* rule = policy.rule_for(*filter.app);
+  if (!rule)
+    ctx.fail(mark, where + ": app " + name +
+                       " has no rule in this policy (it never mismatches), so this filter could "
+                       "never match");
+  if (!filter.dest_port) return;
+  bool can_mismatch = false;
+  for (const Transport t : {Transport::tcp, Transport::udp})
+    if ((!filter.transport || *filter.transport == t) && !rule->allows(*filter.dest_port, t))
+      can_mismatch = true;
+  if (!can_mismatch)
+    ctx.fail(mark, where + ": port " + std::to_string(*filter.dest_port) + " is expected for " +
+                       name + ", so this filter could never match");
+}
+
+Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std::string& where,
+                   const Policy& policy, const ConfigContext& ctx) {
+  Filter filter;
+  const YAML::Mark mark = node.Mark().line >= 0 ? node.Mark() : fallback;
+  filter.line = mark.line + 1;
+  for (const Entry& e : read_map(node, fallback, where,
+                                 {"src", "dest", "app", "dest_port", "transport", "comment"}, ctx)) {
+    const std::string field = where + "." + e.key;
+    if (e.key == "src" || e.key == "dest") {
+      const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
+      const auto cidr = Cidr::parse(text);
+      if (!cidr)
+        ctx.fail(e.value, e.key_mark,
+                 field + ": " + quoted(text) +
+                     " is not an address or CIDR (e.g. 10.0.0.0/8, 192.0.2.1, \"2001:db8::/32\")");
+      (e.key == "src" ? filter.src : filter.dest) = cidr;
+    } else if (e.key == "app") {
+      const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
+      filter.app = parse_app(text);
+      if (!filter.app) {
+        std::string message = field + ": unknown app " + quoted(text);
+        if (const auto guess = closest(text, app_keys(true)); !guess.empty())
+          message += " (did you mean '" + std::string(guess) + "'?)";
+        ctx.fail(e.value, e.key_mark, message + "; known apps: " + app_names(true));
+      }
+    } else if (e.key == "dest_port") {
+      filter.dest_port = read_port(e.value, e.key_mark, field, ctx);
+    } else if (e.key == "transport") {
+      const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
+      filter.transport = parse_transport(text);
+      if (!filter.transport)
+        ctx.fail(e.value, e.key_mark, field + ": unknown transport " + quoted(text) + " (tcp or udp)");
+    } else {
+      filter.comment = read_scalar(e.value, e.key_mark, field, ctx);
+    }
+  }
+  if (filter.empty())
+    ctx.fail(mark, where + ": an empty filter would suppress every mismatch; set at least one of "
+                           "src, dest, app, dest_port, transport");
+  check_can_match(filter, policy, mark, where, ctx);
+  return filter;
+}
+
+void read_filters(const Entry& section, Policy& policy, const ConfigContext& ctx) {
+  if (section.value.IsNull()) return;  // "filters:" with nothing under it
+  if (!section.value.IsSequence())
+    ctx.fail(section.value, section.key_mark,
+             "filters must be a list of filters (lines starting with '- '), not " +
+                 std::string(node_kind(section.value)));
+  std::size_t index = 0;
+  for (const YAML::Node& item : section.value) {
+    const std::string where = "filters[" + std::to_string(index++) + "]";
+    // A null item has no mark of its own: point at the list rather than at "filters:".
+    const YAML::Mark list = section.value.Mark().line >= 0 ? section.value.Mark() : section.key_mark;
+    policy.add_filter(read_filter(item, list, where, policy, ctx));
+  }
+}
+
+Policy parse_document(const YAML::Node& root, const std::string& file,
+                      std::span<const ConfigSection> extra, const ConfigContext& ctx) {
+  Policy policy;
+  policy.set_source(file);
+  if (!root.IsDefined() || root.IsNull()) return policy;  // an empty file: the default policy
+
+  std::vector<std::string_view> known(std::begin(kPolicyKeys), std::end(kPolicyKeys));
+  for (const ConfigSection& section : extra) known.push_back(section.name);
+  const YAML::Mark top{};  // line 0 -> reported as line 1
+  const std::vector<Entry> entries = read_map(root, top, "top level", known, ctx);
+
+  // The preset first, wherever it is written: expected_ports and filters refine it.
+  for (const Entry& e : entries) {
+    if (e.key != "preset") continue;
+    const std::string name = read_scalar(e.value, e.key_mark, "preset", ctx);
+    const auto preset = parse_preset(name);
+    if (!preset)
+      ctx.fail(e.value, e.key_mark, "preset: unknown preset " + quoted(name) + "; known presets: default, escu-v10");
+    policy = Policy::from_preset(*preset);
+    policy.set_source(file);
+  }
+  for (const Entry& e : entries)
+    if (e.key == "expected_ports") read_expected_ports(e, policy, ctx);
+  for (const Entry& e : entries)
+    if (e.key == "filters") read_filters(e, policy, ctx);
+  for (const Entry& e : entries)
+    for (const ConfigSection& section : extra)
+      if (e.key == section.name) section.parse(e, ctx);
+  return policy;
+}
+
+}  // namespace
+
+Policy parse_policy_text(std::string_view text, const std::string& file,
+                         std::span<const ConfigSection> extra) {
+  const ConfigContext ctx(file);
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    ctx.fail(e.mark, "YAML syntax error: " + e.msg);
+  }
+  if (documents.size() > 1)
+    ctx.fail(documents[1], YAML::Mark{},
+             "the file holds " + std::to_string(documents.size()) +
+                 " YAML documents (separated by ---); protoport reads exactly one");
+  try {
+    return parse_document(documents.empty() ? YAML::Node() : documents[0], file, extra, ctx);
+  } catch (const YAML::Exception& e) {  // a conversion we did not foresee: still file:line
+    ctx.fail(e.mark, e.msg);
+  }
+}
+
+Policy load_policy_file(const std::string& path, std::span<const ConfigSection> extra) {
+  const auto cannot = [&path](const std::string& why) { return ConfigError(path, 0, why); };
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), std::fclose);
+  if (!file) throw cannot(std::string("cannot open the configuration file: ") + std::strerror(errno));
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, file.get());
+    text.append(buf, n);
+    if (text.size() > kMaxFileBytes)
+      throw cannot("the configuration file is larger than 1 MiB; is this the right file?");
+    if (n < sizeof buf) break;
+  }
+  if (std::ferror(file.get()))
+    throw cannot(std::string("cannot read the configuration file: ") + std::strerror(errno));
+  return parse_policy_text(text, path, extra);
+}
+
+}  // namespace protoport::policy
