@@ -1,2 +1,2 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-pp_unit_test(test_ip_addr SOURCES test_ip_addr.cpp LIBS pp_common)
+pp_unit_test(test_common SOURCES test_ip_addr.cpp LIBS pp_common)

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// `protoport policy`: print the effective port policy and filters, or check a config file.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/policy_load.h"
+#include "policy/describe.h"
+
+namespace protoport::cli {
+
+void register_policy(CLI::App& app, Commands& commands) {
+  auto o = std::make_shared<DetectOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "policy",
+      "Print the effective port policy (expected ports per app, filters) and exit.\n"
+      "Use it to check a configuration file before deploying it: a bad file exits 2.");
+  auto* config = sub->add_option("--config", o->config_file, "YAML configuration file")
+                     ->check(CLI::ExistingFile);
+  sub->add_option("--preset", o->preset, "default or escu-v10")
+      ->check(CLI::IsMember({"default", "escu-v10"}))
+      ->excludes(config);
+  sub->callback([&commands, o] {
+    commands.selected = [o] {
+      const auto policy = load_policy(*o);
+      std::fputs(policy::describe(policy).c_str(), stdout);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace protoport::cli

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// `protoport watch`: load the XDP sampler, attach it to interfaces, and turn the samples from its
+// ring buffer into mismatch rows (or, with --dump, print each sample) until a signal, the
+// duration, or the loss of every interface ends it. Detaches cleanly on every path (RAII).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/counters_print.h"
+#include "cli/detect_options.h"
+#include "cli/exit_codes.h"
+#include "cli/pipeline.h"
+#include "cli/sample_dump.h"
+#include "loader/loader.h"
+
+namespace protoport::cli {
+
+namespace {
+
+struct WatchOptions {
+  std::vector<std::string> interfaces;
+  std::string xdp_mode = "auto";
+  double duration_s = 0;    // 0: until SIGINT/SIGTERM
+  double interval_s = 60;   // aggregated report period
+  bool verbose = false;
+  DetectOptions detect;
+};
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_reload = 0;
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+extern "C" void on_hup(int) { g_reload = 1; }
+
+// Installs handlers for the watch's lifetime and restores the previous ones after it.
+class SignalScope {
+ public:
+  SignalScope() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, &old_hup_);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGHUP, &old_hup_, nullptr);
+  }
+  SignalScope(const SignalScope&) = delete;
+  SignalScope& operator=(const SignalScope&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
+};
+
+std::int64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int run_watch(const WatchOptions& o) {
+  const auto mode = loader::xdp_mode_from_name(o.xdp_mode);
+  if (!mode) throw UsageError("--xdp-mode must be native, generic or auto, not '" + o.xdp_mode + "'");
+  loader::Settings settings = o.detect.kernel;
+  settings.verbose = o.verbose;
+  loader::validate(settings);  // bad values are the user's: reported before anything is loaded
+
+  std::vector<int> ifindexes;
+  for (const auto& name : o.interfaces) ifindexes.push_back(loader::interface_index(name));
+
+  // Everything that can fail on the user's input (config, output file) fails before attaching.
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<SampleDump> dump;
+  if (o.detect.dump)
+    dump = std::make_unique<SampleDump>(stdout);
+  else
+    pipeline = std::make_unique<Pipeline>(o.detect, stdout);
+
+  loader::Program program(settings);
+  std::vector<loader::XdpAttachment> attachments;
+  attachments.reserve(ifindexes.size());
+  for (const int ifindex : ifindexes) {
+    attachments.emplace_back(program, ifindex, *mode);
+    const auto& a = attachments.back();
+    if (a.fell_back())
+      std::fprintf(stderr, "protoport: %s\n", a.fallback_reason().c_str());
+    else if (o.verbose)
+      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", a.ifname().c_str(),
+                   std::string(loader::xdp_mode_name(a.mode())).c_str());
+  }
+
+  // bpf_ktime_get_ns() is CLOCK_MONOTONIC: shift it to wall-clock time for firstTime/lastTime.
+  std::int64_t mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+  loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+    const std::int64_t wall = static_cast<std::int64_t>(s.ts_ns) + mono_to_wall;
+    if (dump)
+      dump->print(s, payload, wall);
+    else
+      pipeline->on_sample(s, payload, wall);
+  });
+
+  SignalScope signals;
+  g_stop_signal = 0;
+  const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
+  const std::int64_t duration_ns = static_cast<std::int64_t>(o.duration_s * 1e9);
+  const std::int64_t interval_ns = static_cast<std::int64_t>(o.interval_s * 1e9);
+  std::int64_t next_report = start + interval_ns;
+  int exit_code = kExitOk;
+  while (g_stop_signal == 0) {
+    reader.poll(100);
+    const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
+    if (duration_ns > 0 && now - start >= duration_ns) break;
+    // An interface that vanished took our program with it; one that got another program is not
+    // ours to touch. Either way, stop watching it; stop when none is left.
+    for (auto it = attachments.begin(); it != attachments.end();) {
+      const auto state = it->state();
+      if (state == loader::AttachState::attached) {
+        ++it;
+        continue;
+      }
+      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n", it->ifname().c_str(),
+                   state == loader::AttachState::interface_gone ? "interface disappeared"
+                                                                : "our XDP program was replaced");
+      it = attachments.erase(it);
+    }
+    if (attachments.empty()) {
+      std::fprintf(stderr, "protoport: no interface left to watch\n");
+      exit_code = kExitFailure;
+      break;
+    }
+    if (pipeline) {
+      mono_to_wall = clock_ns(CLOCK_REALTIME) - now;  // follow clock adjustments
+      pipeline->tick(now + mono_to_wall);
+      if (interval_ns > 0 && now >= next_report) {
+        pipeline->report();
+        next_report = now + interval_ns;
+      }
+    }
+  }
+  reader.consume();  // what is already in the ring buffer still counts
+  attachments.clear();  // detach before the final report: nothing else to sample
+  if (pipeline) pipeline->finish();
+  print_counters(stderr, program.read_counters(), "this watch",
+                 !o.detect.dump && o.detect.format == "json");
+  if (pipeline) pipeline->print_stats(stderr);
+  if (reader.bad_records() > 0)
+    std::fprintf(stderr, "protoport: %llu malformed ring-buffer records ignored\n",
+                 static_cast<unsigned long long>(reader.bad_records()));
+  return exit_code;
+}
+
+}  // namespace
+
+void register_watch(CLI::App& app, Commands& commands) {
+  auto o = std::make_shared<WatchOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "watch",
+      "Attach the XDP sampler to interfaces and report protocol/port mismatches live (needs root).\n"
+      "Each new mismatch is printed when found; the aggregated report every --interval and at exit.\n"
+      "XDP sees received packets only: on a client host protoport sees the replies, which is\n"
+      "enough (a DNS response, an HTTP response, a ServerHello, an SMTP greeting).");
+  sub->add_option("-i,--interface", o->interfaces, "Interface to watch (repeat for several)")
+      ->required();
+  sub->add_option("--xdp-mode", o->xdp_mode,
+                  "native, generic, or auto (try native, fall back to generic and say so)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"native", "generic", "auto"}));
+  sub->add_option("--duration", o->duration_s, "Stop after this many seconds (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--interval", o->interval_s, "Seconds between aggregated reports (0: only at exit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");
+  add_detect_options(*sub, o->detect);
+  sub->callback([&commands, o] { commands.selected = [o] { return run_watch(*o); }; });
+}
+
+}  // namespace protoport::cli

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "cli/detect_options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace protoport::cli {
+
+void add_detect_options(CLI::App& sub, DetectOptions& o) {
+  sub.add_option("--format", o.format, "Output: table (aligned, for people), json (one object per "
+                                       "line) or csv (with a header)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  sub.add_option("--output", o.output_file,
+                 "Also append every row as a JSON line to FILE, flushed per row");
+  sub.add_flag("--risk", o.risk,
+               "Also emit one risk event per mismatching (src_ip, dest_ip): risk_object src_ip "
+               "(system, score 25), threat_object dest_ip");
+  auto* config = sub.add_option("--config", o.config_file,
+                 "YAML file with expected ports and filters (see examples/protoport.yaml)")
+      ->check(CLI::ExistingFile);
+  sub.add_option("--preset", o.preset,
+                 "Port policy preset: default (Splunk's four rules) or escu-v10 (also ssl on "
+                 "465/993, smtp on 587/2525); with --config, set 'preset:' in the file")
+      ->check(CLI::IsMember({"default", "escu-v10"}))
+      ->excludes(config);
+  sub.add_flag("--dump", o.dump,
+               "Print each kernel sample (5-tuple, direction, lengths, escaped first bytes) "
+               "instead of detecting");
+  auto* k = sub.add_option_group("Kernel sampling", "Set before load; no rebuild needed");
+  k->add_option("--snap-len", o.kernel.snap_len, "Payload bytes sampled per packet (1-1024)")
+      ->capture_default_str();
+  k->add_option("--samples-per-dir", o.kernel.samples_per_dir,
+                "Payload packets sampled per flow direction (1-16)")
+      ->capture_default_str();
+  k->add_option("--max-flows", o.kernel.max_flows, "Kernel flow-table size (LRU)")
+      ->capture_default_str();
+  k->add_option("--ringbuf-size", o.kernel.ringbuf_bytes,
+                "Ring-buffer bytes, a power of two (e.g. 4M, 16M)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
+  auto* u = sub.add_option_group("Userspace bounds", "Memory stays bounded; evictions are counted");
+  u->add_option("--max-tracked-flows", o.max_tracked_flows,
+                "Flows awaiting or holding a verdict in userspace")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  u->add_option("--max-report-rows", o.max_report_rows, "Aggregated rows kept")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+}  // namespace protoport::cli

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// protoport: find traffic that speaks a protocol on a port it does not belong to.
+// Subcommands are defined in cmd_*.cpp; this file parses the command line and maps every failure
+// to one line on stderr and an exit code (see kExitHelp).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "loader/loader.h"
+#include "policy/config_error.h"
+
+namespace {
+
+constexpr const char* kExitHelp =
+    "Exit codes: 0 success; 1 runtime failure (not root, no BTF, interface refuses XDP, ...);\n"
+    "2 bad command line, option value, interface name or configuration file;\n"
+    "3 capture file unreadable or corrupt.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "protoport: kernel-assisted detection of protocol/port mismatch.\n"
+      "An XDP program samples the first payload bytes of every flow; protoport names the\n"
+      "protocol (dns, http, ssl, smtp) from the bytes, not the port, and reports each one seen\n"
+      "on a port it does not belong to (Splunk's \"Protocol or Port Mismatch\", ATT&CK T1048.003).",
+      "protoport"};
+  app.require_subcommand(1);
+  app.footer(std::string("\nExamples:\n"
+                         "  protoport watch -i eth0                 live, table on the terminal\n"
+                         "  protoport watch -i eth0 --format json --output /var/log/pp.json\n"
+                         "  protoport replay capture.pcapng         the same detection on a capture\n"
+                         "  protoport policy --preset escu-v10      show the effective port policy\n"
+                         "  protoport stats                         kernel counters of a running watch\n\n") +
+             kExitHelp);
+  app.set_version_flag("--version", "protoport 0.1.0");
+
+  protoport::cli::Commands commands;
+  protoport::cli::register_watch(app, commands);
+  protoport::cli::register_replay(app, commands);
+  protoport::cli::register_policy(app, commands);
+  protoport::cli::register_stats(app, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "protoport: %s\nRun 'protoport --help' (or 'protoport COMMAND --help').\n",
+                 e.what());
+    return protoport::cli::kExitUsage;
+  }
+  try {
+    return commands.run();
+  } catch (const protoport::policy::ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());  // already "file:line: message"
+    return protoport::cli::kExitUsage;
+  } catch (const protoport::loader::Error& e) {
+    std::fprintf(stderr, "protoport: %s\n", e.what());
+    using protoport::loader::ErrorKind;
+    const bool users_input = e.kind() == ErrorKind::bad_settings || e.kind() == ErrorKind::no_interface;
+    return users_input ? protoport::cli::kExitUsage : protoport::cli::kExitFailure;
+  } catch (const protoport::cli::UsageError& e) {
+    std::fprintf(stderr, "protoport: %s\n", e.what());
+    return protoport::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "protoport: %s\n", e.what());
+    return protoport::cli::kExitFailure;
+  }
+}

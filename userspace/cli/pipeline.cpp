@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "cli/pipeline.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "cli/exit_codes.h"
+#include "cli/policy_load.h"
+#include "policy/names.h"
+#include "report/record.h"
+
+namespace protoport::cli {
+
+namespace {
+
+std::size_t terminal_width(std::FILE* out) {
+  winsize ws{};
+  if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+    return ws.ws_col;
+  return 80;
+}
+
+report::AppendFile open_output(const std::string& path) {
+  try {
+    return report::AppendFile(path);
+  } catch (const report::OutputError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const DetectOptions& opts, std::FILE* out)
+    : opts_(opts),
+      out_(out),
+      policy_(load_policy(opts)),
+      format_(report::parse_format(opts.format).value_or(report::Format::table)),
+      formatter_(report::make_formatter(format_, {terminal_width(out)})),
+      aggregator_(opts.max_report_rows),
+      risk_(opts.max_report_rows),
+      tracker_({.max_flows = opts.max_tracked_flows,
+                .samples_per_dir = opts.kernel.samples_per_dir},
+               [this](const FlowVerdict& v) { on_verdict(v); }) {
+  if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
+  const std::string header = formatter_->header();
+  if (!header.empty()) {
+    std::fputs(header.c_str(), out_);
+    std::fflush(out_);
+  }
+}
+
+void Pipeline::emit(const std::string& text, const std::string& json_line) {
+  std::fputs(text.c_str(), out_);
+  std::fflush(out_);  // a row is seen (and survives a crash) the moment it is found
+  if (output_file_) output_file_->write(json_line);
+}
+
+void Pipeline::on_verdict(const FlowVerdict& v) {
+  last_now_ns_ = std::max(last_now_ns_, v.time_ns);
+  const auto app_index = static_cast<std::size_t>(v.fp.app);
+  if (app_index < verdicts_by_app_.size()) ++verdicts_by_app_[app_index];
+  const auto mismatch = policy_.check(v);
+  if (!mismatch) return;
+  ++mismatches_;
+  if (aggregator_.add(*mismatch).is_new)
+    emit(formatter_->new_mismatch(*mismatch),
+         report::json_line(report::record_new_mismatch(*mismatch)));
+  if (opts_.risk) {
+    if (const auto event = risk_.observe(*mismatch))
+      emit(formatter_->risk(*event), report::json_line(report::record_risk(*event)));
+  }
+}
+
+report::ReportSnapshot Pipeline::snapshot() const {
+  auto snap = aggregator_.snapshot();
+  snap.filtered = policy_.filtered_total();
+  return snap;
+}
+
+void Pipeline::report() {
+  const auto snap = snapshot();
+  std::string file_lines;
+  for (const auto& row : snap.rows) file_lines += report::json_line(report::record_row(row));
+  file_lines += report::json_line(report::record_summary(snap, last_now_ns_));
+  emit(formatter_->report(snap, last_now_ns_), file_lines);
+}
+
+void Pipeline::finish() {
+  tracker_.flush();
+  report();
+}
+
+void Pipeline::print_stats(std::FILE* err) const {
+  const auto& t = tracker_.stats();
+  std::fprintf(err,
+               "userspace: samples %llu (invalid %llu, after verdict %llu), flows %llu, "
+               "verdicts %llu (on timeout %llu), evicted undecided %llu, mismatching flows %llu, "
+               "filtered %llu, report rows evicted %llu\n",
+               static_cast<unsigned long long>(t.samples),
+               static_cast<unsigned long long>(t.samples_invalid),
+               static_cast<unsigned long long>(t.samples_after_verdict),
+               static_cast<unsigned long long>(t.flows), static_cast<unsigned long long>(t.verdicts),
+               static_cast<unsigned long long>(t.verdicts_on_timeout),
+               static_cast<unsigned long long>(t.evicted_undecided),
+               static_cast<unsigned long long>(mismatches_),
+               static_cast<unsigned long long>(policy_.filtered_total()),
+               static_cast<unsigned long long>(aggregator_.evicted_rows()));
+  std::string by_app;
+  for (const auto app : policy::all_apps()) {
+    const auto i = static_cast<std::size_t>(app);
+    if (i < verdicts_by_app_.size() && verdicts_by_app_[i] > 0)
+      by_app += " " + std::string(fingerprint::to_string(app)) + "=" +
+                std::to_string(verdicts_by_app_[i]);
+  }
+  std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
+}
+
+}  // namespace protoport::cli

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "detect/flow_tracker.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace protoport {
+
+namespace {
+
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kUdp = 17;
+
+// Decided flows are remembered this many idle timeouts longer, so that a late sample of a flow
+// the kernel still tracks is not mistaken for a new flow and counted twice.
+constexpr std::int64_t kDecidedIdleFactor = 10;
+
+int compare_endpoint(const std::uint8_t* a_addr, std::uint16_t a_port, const std::uint8_t* b_addr,
+                     std::uint16_t b_port) {
+  if (const int c = std::memcmp(a_addr, b_addr, 16); c != 0) return c;
+  return a_port < b_port ? -1 : (a_port > b_port ? 1 : 0);
+}
+
+}  // namespace
+
+bool FlowTracker::Key::operator==(const Key& o) const {
+  return std::memcmp(addr, o.addr, sizeof addr) == 0 && port[0] == o.port[0] &&
+         port[1] == o.port[1] && proto == o.proto && family == o.family && flow_ns == o.flow_ns;
+}
+
+std::size_t FlowTracker::KeyHash::operator()(const Key& k) const {
+  // FNV-1a over the fields: keys come from the network, but the flow_ns (kernel time) in each key
+  // is not attacker-chosen, which blunts hash flooding; the table is bounded regardless.
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  mix(k.addr, sizeof k.addr);
+  mix(k.port, sizeof k.port);
+  mix(&k.proto, 1);
+  mix(&k.flow_ns, sizeof k.flow_ns);
+  return static_cast<std::size_t>(h);
+}
+
+FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
+    : limits_(limits), sink_(std::move(sink)) {
+  if (limits_.max_flows == 0) limits_.max_flows = 1;
+  flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
+}
+
+FlowTracker::Flow& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
+  if (auto it = flows_.find(key); it != flows_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);  // most recently used to the front
+    return *it->second;
+  }
+  while (flows_.size() >= limits_.max_flows) evict_oldest();
+  lru_.emplace_front();
+  Flow& f = lru_.front();
+  f.key = key;
+  f.first_wall_ns = wall_ns;
+  f.last_wall_ns = wall_ns;
+  flows_.emplace(key, lru_.begin());
+  ++stats_.flows;
+  return f;
+}
+
+void FlowTracker::evict_oldest() {
+  Flow& victim = lru_.back();
+  if (victim.decided) {
+    ++stats_.evicted_decided;
+  } else {
+    ++stats_.evicted_undecided;
+    decide(victim, true);
+  }
+  flows_.erase(victim.key);
+  lru_.pop_back();
+}
+
+void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
+                            std::int64_t wall_ns) {
+  ++stats_.samples;
+  if ((s.proto != kTcp && s.proto != kUdp) ||
+      (s.family != PP_FAMILY_V4 && s.family != PP_FAMILY_V6) || payload.size() != s.cap_len) {
+    ++stats_.samples_invalid;
+    return;
+  }
+  Key key{};
+  const bool sender_is_lo = compare_endpoint(s.saddr, s.sport, s.daddr, s.dport) <= 0;
+  const int sender = sender_is_lo ? 0 : 1;
+  std::memcpy(key.addr[sender], s.saddr, 16);
+  std::memcpy(key.addr[1 - sender], s.daddr, 16);
+  key.port[sender] = s.sport;
+  key.port[1 - sender] = s.dport;
+  key.proto = s.proto;
+  key.family = s.family;
+  key.flow_ns = s.flow_ns;
+
+  Flow& f = find_or_add(key, wall_ns);
+  f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
+  if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = sender;
+  if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = 1 - sender;
+  if (f.decided) {
+    ++stats_.samples_after_verdict;
+    return;
+  }
+
+  Side& side = f.side[sender];
+  ++side.samples;
+  const auto transport =
+      s.proto == kTcp ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  // UDP: each datagram stands alone. TCP: the opening bytes of one direction may span segments
+  // (a DNS length prefix sent alone), so complete samples are joined until one is truncated.
+  std::span<const std::uint8_t> bytes = payload;
+  if (transport == fingerprint::Transport::tcp && !side.closed) {
+    if (!side.bytes.empty()) {
+      const std::size_t room = limits_.max_bytes_per_side - side.bytes.size();
+      const std::size_t take = std::min(room, payload.size());
+      side.bytes.insert(side.bytes.end(), payload.begin(), payload.begin() + take);
+      stats_.bytes_dropped += payload.size() - take;
+      bytes = side.bytes;
+    }
+    if (s.cap_len < s.payload_len) side.closed = true;
+  }
+
+  const fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
+  if (r.app != fingerprint::App::unknown) {
+    decide_with(f, sender, bytes, r.role);
+    return;
+  }
+  // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
+  if (f.side[0].samples >= limits_.samples_per_dir && f.side[1].samples >= limits_.samples_per_dir) {
+    decide(f, false);
+    return;
+  }
+  // Keep this direction's opening bytes for the next segment (only when there may be one).
+  if (transport == fingerprint::Transport::tcp && side.bytes.empty() && !side.closed) {
+    const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
+    side.bytes.assign(payload.begin(), payload.begin() + take);
+    stats_.bytes_dropped += payload.size() - take;
+  } else if (transport == fingerprint::Transport::udp && side.bytes.empty()) {
+    // UDP: remember the first datagram, for a flow-level look when the flow is decided.
+    const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
+    side.bytes.assign(payload.begin(), payload.begin() + take);
+  }
+}
+
+int FlowTracker::initiator_of(const Flow& f, int sender, fingerprint::Role role) const {
+  // A TCP SYN is the best witness. Next, the payload: a query or a request is sent by the
+  // client, whatever packet the kernel saw first (on a host that sees only replies, the first
+  // UDP packet is the reply). Last, ports: the lower port is taken as the server's.
+  if (f.key.proto == kTcp && f.kernel_initiator >= 0) return f.kernel_initiator;
+  if (role == fingerprint::Role::client) return sender;
+  if (role == fingerprint::Role::server) return 1 - sender;
+  if (f.kernel_initiator >= 0) return f.kernel_initiator;
+  return f.key.port[0] <= f.key.port[1] ? 1 : 0;
+}
+
+void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
+                              fingerprint::Role role) {
+  const int init = initiator_of(f, sender, role);
+  const int resp = 1 - init;
+  const std::span<const std::uint8_t> from_init =
+      init == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[init].bytes);
+  const std::span<const std::uint8_t> from_resp =
+      resp == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[resp].bytes);
+  emit(f, init, from_init, from_resp);
+}
+
+void FlowTracker::decide(Flow& f, bool on_timeout) {
+  if (on_timeout) ++stats_.verdicts_on_timeout;
+  // No direction was recognised alone: look at both together, then settle the initiator.
+  const int init = initiator_of(f, 0, fingerprint::Role::unknown);
+  emit(f, init, f.side[init].bytes, f.side[1 - init].bytes);
+}
+
+void FlowTracker::emit(Flow& f, int init, std::span<const std::uint8_t> from_init,
+                       std::span<const std::uint8_t> from_resp) {
+  const int resp = 1 - init;
+  FlowVerdict v;
+  const bool v4 = f.key.family == PP_FAMILY_V4;
+  v.src_ip = IpAddr::from_v4_mapped(f.key.addr[init], v4);
+  v.dest_ip = IpAddr::from_v4_mapped(f.key.addr[resp], v4);
+  v.src_port = f.key.port[init];
+  v.dest_port = f.key.port[resp];
+  v.transport = f.key.proto == kTcp ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  v.fp = fingerprint::classify_flow(from_init, from_resp, v.transport, v.dest_port);
+  v.time_ns = f.first_wall_ns;
+  f.decided = true;
+  for (Side& side : f.side) std::vector<std::uint8_t>().swap(side.bytes);  // free the bytes now
+  ++stats_.verdicts;
+  sink_(v);
+}
+
+void FlowTracker::expire(std::int64_t now_ns) {
+  // The list is in order of last activity, oldest at the back: stop at the first fresh flow.
+  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
+    if (now_ns - it->last_wall_ns <= limits_.idle_timeout_ns) break;
+    if (!it->decided) decide(*it, true);
+  }
+  const std::int64_t forget_after = limits_.idle_timeout_ns * kDecidedIdleFactor;
+  while (!lru_.empty() && lru_.back().decided && now_ns - lru_.back().last_wall_ns > forget_after) {
+    flows_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+}
+
+void FlowTracker::flush() {
+  for (Flow& f : lru_)
+    if (!f.decided) decide(f, true);
+}
+
+}  // namespace protoport

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Groups the kernel's samples into flows and gives each flow exactly one verdict, as soon as its
+// samples allow: the app its opening payload speaks, who initiated it, and the responder's port.
+// Memory is bounded: at most max_flows flows are tracked; what is evicted is counted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "detect/flow_verdict.h"
+#include "protoport/sample.h"
+
+namespace protoport {
+
+struct FlowTrackerLimits {
+  std::size_t max_flows = 65536;        // flows remembered at once (LRU beyond that)
+  std::size_t max_bytes_per_side = 2048;  // bytes kept per direction while undecided
+  std::int64_t idle_timeout_ns = 30'000'000'000;  // an undecided flow this idle is decided as is
+  unsigned samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // the kernel's setting: when both
+                                                          // directions have this many, no more come
+};
+
+struct FlowTrackerStats {
+  std::uint64_t samples = 0;           // samples received
+  std::uint64_t samples_invalid = 0;   // samples with impossible headers (not TCP/UDP, bad family)
+  std::uint64_t samples_after_verdict = 0;  // samples of flows already decided (nothing to do)
+  std::uint64_t flows = 0;             // flows seen
+  std::uint64_t verdicts = 0;          // flows decided
+  std::uint64_t verdicts_on_timeout = 0;  // decided because idle or flushed, not by payload
+  std::uint64_t evicted_undecided = 0;    // pushed out by max_flows before a verdict: decided early
+  std::uint64_t evicted_decided = 0;      // decided flows forgotten to make room (harmless)
+  std::uint64_t bytes_dropped = 0;        // payload bytes beyond max_bytes_per_side
+};
+
+class FlowTracker {
+ public:
+  using VerdictSink = std::function<void(const FlowVerdict&)>;
+
+  FlowTracker(FlowTrackerLimits limits, VerdictSink sink);
+
+  // One ring-buffer record. wall_ns is the wall-clock time of the packet (live: converted from
+  // the kernel's monotonic clock; replay: the capture's timestamp).
+  void on_sample(const pp_sample& s, std::span<const std::uint8_t> payload, std::int64_t wall_ns);
+
+  // Decides flows idle for longer than the timeout, relative to now_ns (wall clock).
+  void expire(std::int64_t now_ns);
+
+  // Decides every undecided flow (at exit).
+  void flush();
+
+  const FlowTrackerStats& stats() const { return stats_; }
+  std::size_t tracked() const { return flows_.size(); }
+
+ private:
+  // A flow, in canonical endpoint order (endpoint 0 < endpoint 1), plus the kernel's flow_ns so
+  // that a reused 5-tuple is a new flow.
+  struct Key {
+    std::uint8_t addr[2][16];
+    std::uint16_t port[2];
+    std::uint8_t proto;
+    std::uint8_t family;
+    std::uint64_t flow_ns;
+    bool operator==(const Key& o) const;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+  struct Side {
+    std::vector<std::uint8_t> bytes;  // contiguous opening bytes from this endpoint
+    bool closed = false;              // a truncated sample ended contiguity: keep no more
+    std::uint8_t samples = 0;
+  };
+  struct Flow {
+    Key key;
+    Side side[2];
+    int kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
+    bool decided = false;
+    std::int64_t first_wall_ns = 0;
+    std::int64_t last_wall_ns = 0;
+  };
+  using Lru = std::list<Flow>;
+
+  Flow& find_or_add(const Key& key, std::int64_t wall_ns);
+  int initiator_of(const Flow& f, int sender, fingerprint::Role role) const;
+  void decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
+                   fingerprint::Role role);
+  void decide(Flow& f, bool on_timeout);
+  void emit(Flow& f, int init, std::span<const std::uint8_t> from_init,
+            std::span<const std::uint8_t> from_resp);
+  void evict_oldest();
+
+  FlowTrackerLimits limits_;
+  VerdictSink sink_;
+  FlowTrackerStats stats_;
+  Lru lru_;  // most recently used at the front
+  std::unordered_map<Key, Lru::iterator, KeyHash> flows_;
+};
+
+}  // namespace protoport
