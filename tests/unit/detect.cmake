@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+pp_unit_test(test_detect SOURCES test_flow_tracker.cpp LIBS pp_detect)

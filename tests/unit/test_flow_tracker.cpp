@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Flow verdicts from partial samples: direction from SYN, payload role or ports; one verdict per
+// flow; TCP openings split over segments; bounds and timeouts.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "detect/flow_tracker.h"
+
+using namespace protoport;
+using fingerprint::App;
+
+namespace {
+
+constexpr std::uint8_t kTcp = 6, kUdp = 17;
+
+std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+// A DNS query (or response with qr) for a.lab.test, type A.
+std::vector<std::uint8_t> dns_message(bool response) {
+  std::vector<std::uint8_t> m = {0x12, 0x34, static_cast<std::uint8_t>(response ? 0x81 : 0x01),
+                                 static_cast<std::uint8_t>(response ? 0x80 : 0x00),
+                                 0, 1, 0, static_cast<std::uint8_t>(response ? 1 : 0), 0, 0, 0, 0};
+  for (const char* label : {"a", "lab", "test"}) {
+    m.push_back(static_cast<std::uint8_t>(std::strlen(label)));
+    m.insert(m.end(), label, label + std::strlen(label));
+  }
+  m.insert(m.end(), {0, 0, 1, 0, 1});
+  if (response) m.insert(m.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7});
+  return m;
+}
+
+struct Harness {
+  std::vector<FlowVerdict> verdicts;
+  FlowTracker tracker;
+  explicit Harness(FlowTrackerLimits limits = {})
+      : tracker(limits, [this](const FlowVerdict& v) { verdicts.push_back(v); }) {}
+
+  void sample(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+              std::uint8_t proto, std::uint8_t dir, const std::vector<std::uint8_t>& payload,
+              std::uint64_t flow_ns = 1, std::int64_t wall = 1'000'000'000,
+              std::uint32_t payload_len = 0) {
+    pp_sample s{};
+    const auto a = *IpAddr::parse(src);
+    const auto b = *IpAddr::parse(dst);
+    std::memcpy(s.saddr, a.bytes.data(), 16);
+    std::memcpy(s.daddr, b.bytes.data(), 16);
+    s.sport = sport;
+    s.dport = dport;
+    s.proto = proto;
+    s.family = a.v4 ? PP_FAMILY_V4 : PP_FAMILY_V6;
+    s.dir = dir;
+    s.flow_ns = flow_ns;
+    s.payload_len = payload_len ? payload_len : static_cast<std::uint32_t>(payload.size());
+    s.cap_len = static_cast<std::uint16_t>(payload.size());
+    tracker.on_sample(s, payload, wall);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a DNS query to an odd UDP port: the sender is the client") {
+  Harness h;
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, dns_message(false));
+  REQUIRE(h.verdicts.size() == 1);
+  const auto& v = h.verdicts[0];
+  CHECK(v.fp.app == App::dns);
+  CHECK(v.src_ip.to_string() == "192.0.2.1");
+  CHECK(v.dest_ip.to_string() == "192.0.2.2");
+  CHECK(v.src_port == 40000);
+  CHECK(v.dest_port == 5300);
+  CHECK(v.transport == fingerprint::Transport::udp);
+  CHECK(v.time_ns == 1'000'000'000);
+}
+
+TEST_CASE("only the DNS response is seen: the payload role beats the first-UDP-packet guess") {
+  Harness h;
+  // The kernel saw the response first and took its sender for the initiator.
+  h.sample("192.0.2.2", 5300, "192.0.2.1", 40000, kUdp, PP_DIR_TO_RESP, dns_message(true));
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].fp.app == App::dns);
+  CHECK(h.verdicts[0].src_ip.to_string() == "192.0.2.1");
+  CHECK(h.verdicts[0].dest_port == 5300);
+}
+
+TEST_CASE("TCP first seen mid-stream: an HTTP response names the server") {
+  Harness h;
+  h.sample("2001:db8::2", 8081, "2001:db8::1", 51000, kTcp, PP_DIR_UNKNOWN,
+           bytes("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].fp.app == App::http);
+  CHECK(h.verdicts[0].src_ip.to_string() == "2001:db8::1");
+  CHECK(h.verdicts[0].dest_ip.to_string() == "2001:db8::2");
+  CHECK(h.verdicts[0].dest_port == 8081);
+}
+
+TEST_CASE("a TCP SYN is trusted over the payload's role") {
+  Harness h;
+  // 192.0.2.2 sent the SYN (dir says so) yet sends a 220 greeting: odd, but the SYN decides.
+  h.sample("192.0.2.2", 40000, "192.0.2.1", 2525, kTcp, PP_DIR_TO_RESP,
+           bytes("220 mail.lab.test ESMTP Postfix\r\n"));
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].src_ip.to_string() == "192.0.2.2");
+  CHECK(h.verdicts[0].dest_port == 2525);
+}
+
+TEST_CASE("no SYN, no role: the lower port is the server's") {
+  Harness h;
+  const auto junk = bytes("\x01\x02\x03 nothing known");
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 7000, kTcp, PP_DIR_UNKNOWN, junk);
+  h.sample("192.0.2.2", 7000, "192.0.2.1", 40000, kTcp, PP_DIR_UNKNOWN, junk);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 7000, kTcp, PP_DIR_UNKNOWN, junk);
+  CHECK(h.verdicts.empty());
+  h.sample("192.0.2.2", 7000, "192.0.2.1", 40000, kTcp, PP_DIR_UNKNOWN, junk);
+  // Both directions have all their samples: decided now, not at the timeout.
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].fp.app == App::unknown);
+  CHECK(h.verdicts[0].dest_port == 7000);
+  CHECK(h.tracker.stats().verdicts_on_timeout == 0);
+}
+
+TEST_CASE("a TCP DNS length prefix sent alone is joined with the next segment") {
+  Harness h;
+  const auto msg = dns_message(false);
+  const std::vector<std::uint8_t> prefix = {0, static_cast<std::uint8_t>(msg.size())};
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5353, kTcp, PP_DIR_TO_RESP, prefix);
+  CHECK(h.verdicts.empty());
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5353, kTcp, PP_DIR_TO_RESP, msg);
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].fp.app == App::mdns);  // DNS wire format on 5353 is named for mdns
+}
+
+TEST_CASE("each flow gets one verdict; a reused 5-tuple with a new kernel flow is a new flow") {
+  Harness h;
+  const auto q = dns_message(false), r = dns_message(true);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 7);
+  h.sample("192.0.2.2", 5300, "192.0.2.1", 40000, kUdp, PP_DIR_TO_INIT, r, 7);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 7);
+  CHECK(h.verdicts.size() == 1);
+  CHECK(h.tracker.stats().samples_after_verdict == 2);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 8);
+  CHECK(h.verdicts.size() == 2);
+  CHECK(h.tracker.stats().flows == 2);
+}
+
+TEST_CASE("an idle undecided flow is decided at the timeout, and flush decides the rest") {
+  FlowTrackerLimits limits;
+  limits.idle_timeout_ns = 5'000'000'000;
+  Harness h(limits);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 9000, kTcp, PP_DIR_TO_RESP, bytes("??"), 1,
+           1'000'000'000);
+  h.sample("192.0.2.1", 40001, "192.0.2.2", 9000, kTcp, PP_DIR_TO_RESP, bytes("??"), 2,
+           9'000'000'000);
+  h.tracker.expire(7'000'000'000);
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].src_port == 40000);
+  CHECK(h.tracker.stats().verdicts_on_timeout == 1);
+  h.tracker.flush();
+  CHECK(h.verdicts.size() == 2);
+  h.tracker.flush();
+  CHECK(h.verdicts.size() == 2);  // flush never decides a flow twice
+}
+
+TEST_CASE("the number of tracked flows is bounded and evictions are counted") {
+  FlowTrackerLimits limits;
+  limits.max_flows = 4;
+  Harness h(limits);
+  for (std::uint16_t port = 1; port <= 10; ++port)
+    h.sample("192.0.2.1", static_cast<std::uint16_t>(40000 + port), "192.0.2.2", 9000, kTcp,
+             PP_DIR_TO_RESP, bytes("??"), port);
+  CHECK(h.tracker.tracked() == 4);
+  CHECK(h.tracker.stats().evicted_undecided == 6);
+  CHECK(h.verdicts.size() == 6);  // an evicted undecided flow still gets its verdict
+}
+
+TEST_CASE("a sample whose header does not match its payload is refused and counted") {
+  Harness h;
+  pp_sample s{};
+  s.proto = kUdp;
+  s.family = PP_FAMILY_V4;
+  s.cap_len = 10;  // claims 10 bytes, carries 3
+  const std::vector<std::uint8_t> three = {1, 2, 3};
+  h.tracker.on_sample(s, three, 0);
+  s.cap_len = 3;
+  s.proto = 1;  // ICMP never reaches userspace from our program
+  h.tracker.on_sample(s, three, 0);
+  CHECK(h.tracker.stats().samples_invalid == 2);
+  CHECK(h.verdicts.empty());
+}
