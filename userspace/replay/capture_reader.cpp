@@ -12,8 +12,9 @@ namespace protoport::replay {
 namespace {
 
 // libpcap reads records with fread(); glibc's default buffer is one 4 KiB block, i.e. a read(2)
-// every two or three frames. A larger buffer makes that one syscall per few hundred frames.
-constexpr std::size_t kStdioBufferLen = 256 * 1024;
+// every few frames. Measured on a 335,520-frame, 116 MB pcap (page cache): 33.5 ms CPU with the
+// default, 23.7 ms with 64 KiB, 28.5 ms with 256 KiB (a buffer larger than L2 costs again).
+constexpr std::size_t kStdioBufferLen = 64 * 1024;
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
