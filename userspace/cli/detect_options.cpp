@@ -12,6 +12,9 @@ void add_detect_options(CLI::App& sub, DetectOptions& o) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   sub.add_option("--output", o.output_file,
                  "Also append every row as a JSON line to FILE, flushed per row");
+  sub.add_option("--flows", o.flows_file,
+                 "Append every flow's verdict (app, endpoints, evidence), mismatch or not, as "
+                 "JSON lines to FILE: for triage and accuracy checks");
   sub.add_flag("--risk", o.risk,
                "Also emit one risk event per mismatching (src_ip, dest_ip): risk_object src_ip "
                "(system, score 25), threat_object dest_ip");

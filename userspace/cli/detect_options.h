@@ -17,6 +17,7 @@ struct DetectOptions {
   loader::Settings kernel;         // --snap-len, --samples-per-dir, --max-flows, --ringbuf-size
   std::string format = "table";    // --format table|json|csv
   std::string output_file;         // --output FILE: JSON lines appended, flushed per row
+  std::string flows_file;          // --flows FILE: every flow's verdict as JSON lines
   bool risk = false;               // --risk: risk events too
   std::string config_file;         // --config FILE
   std::string preset;              // --preset default|escu-v10 (empty: the default)

@@ -10,6 +10,7 @@
 #include "cli/policy_load.h"
 #include "policy/names.h"
 #include "report/record.h"
+#include "report/time_format.h"
 
 namespace protoport::cli {
 
@@ -20,6 +21,27 @@ std::size_t terminal_width(std::FILE* out) {
   if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
     return ws.ws_col;
   return 80;
+}
+
+// Every verdict, mismatch or not, for --flows: what the detector thought of each flow.
+report::Record flow_record(const FlowVerdict& v) {
+  auto text = [](std::string name, std::string value) {
+    return report::Field{std::move(name), std::move(value), {}, false};
+  };
+  auto number = [](std::string name, std::uint64_t value) {
+    return report::Field{std::move(name), std::to_string(value), value, false};
+  };
+  report::Record r{text("event", "flow"),
+                   text("src_ip", v.src_ip.to_string()),
+                   number("src_port", v.src_port),
+                   text("dest_ip", v.dest_ip.to_string()),
+                   number("dest_port", v.dest_port),
+                   text("transport", std::string(fingerprint::to_string(v.transport))),
+                   text("app", std::string(fingerprint::to_string(v.fp.app))),
+                   text("time", report::format_utc(v.time_ns))};
+  for (auto& [key, value] : report::evidence_fields(v.fp.evidence))
+    r.push_back(report::Field{std::move(key), std::move(value), {}, true});
+  return r;
 }
 
 report::AppendFile open_output(const std::string& path) {
@@ -44,6 +66,7 @@ Pipeline::Pipeline(const DetectOptions& opts, std::FILE* out)
                 .samples_per_dir = opts.kernel.samples_per_dir},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
+  if (!opts.flows_file.empty()) flows_file_.emplace(open_output(opts.flows_file));
   const std::string header = formatter_->header();
   if (!header.empty()) {
     std::fputs(header.c_str(), out_);
@@ -61,6 +84,7 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   last_now_ns_ = std::max(last_now_ns_, v.time_ns);
   const auto app_index = static_cast<std::size_t>(v.fp.app);
   if (app_index < verdicts_by_app_.size()) ++verdicts_by_app_[app_index];
+  if (flows_file_) flows_file_->write(report::json_line(flow_record(v)));
   const auto mismatch = policy_.check(v);
   if (!mismatch) return;
   ++mismatches_;

@@ -57,6 +57,7 @@ class Pipeline {
   report::Format format_;
   std::unique_ptr<report::Formatter> formatter_;
   std::optional<report::AppendFile> output_file_;
+  std::optional<report::AppendFile> flows_file_;
   report::Aggregator aggregator_;
   report::RiskTracker risk_;
   FlowTracker tracker_;
