@@ -22,14 +22,21 @@ std::string_view to_string(Transport t);  // "tcp", "udp"
 // Which endpoint of a connection sends bytes like these (a DNS query: the client; a 220 greeting,
 // a ServerHello, an HTTP response: the server). unknown where the bytes do not tell.
 enum class Role : std::uint8_t { unknown, client, server };
+std::string_view to_string(Role role);  // "client", "server", "unknown"
 
 // One piece of evidence, verbatim from the payload: never trusted, never printed unescaped.
 struct Evidence {
   std::string key;    // "sni", "alpn", "tls_versions", "http_method", "http_host", "dns_qname",
-                      // "dns_qtype", "smtp_ehlo", "smtp_banner"
+                      // "dns_qtype", "smtp_ehlo", "smtp_banner"; also "alpn_selected" and
+                      // "tls_version" (ServerHello's choice), "http_status", "http_version"
+                      // (h2 preface), "dns_rrname"/"dns_rrtype" (first answer of a response
+                      // without a question, e.g. an mDNS announcement)
   std::string value;  // raw bytes (may hold NUL, control bytes, invalid UTF-8)
   bool printable = false;  // every byte is printable ASCII (0x20..0x7e)
 };
+
+// True if every byte is printable ASCII (0x20..0x7e), as Evidence::printable.
+bool is_printable(std::span<const std::uint8_t> bytes);
 
 struct Result {
   App app = App::unknown;
@@ -47,5 +54,16 @@ Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport
 Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port);
+
+// Which direction's first payload came first, when the caller knows (sample timestamps).
+enum class FirstSpeaker : std::uint8_t { unknown, initiator, responder };
+
+// As above, with the order known: the opening payload is the first speaker's. The four-argument
+// form assumes the client spoke first unless the responder's payload is a server greeting (SMTP,
+// FTP, POP3, IMAP, SSH) that the client's bytes do not contradict; a payload shorter than any
+// parser can decide on (a TCP DNS length prefix alone) leaves the decision to the other side.
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     std::uint16_t responder_port, FirstSpeaker first);
 
 }  // namespace protoport::fingerprint

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// HTTP fingerprint: request lines for every registered method, status lines, the h2c preface,
+// and the near-misses that share HTTP's look (RTSP, SIP, SSDP on UDP, lower-case methods).
+#include <doctest/doctest.h>
+
+#include "test_fp_helpers.h"
+
+using namespace fp_test;
+using fp::App;
+using fp::Role;
+
+TEST_CASE("http: every registered method, WebDAV and CONNECT included") {
+  for (std::string m :
+       {"ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE",
+        "GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
+        "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST",
+        "PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND",
+        "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL"}) {
+    CAPTURE(m);
+    std::string target = m == "CONNECT" ? "example.com:443" : "/dav/file";
+    auto r = tcp(text(m + " " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+    CHECK(r.app == App::http);
+    CHECK(r.role == Role::client);
+    CHECK(evidence(r, "http_method") == m);
+    CHECK(evidence(r, "http_host") == "example.com");
+  }
+}
+
+TEST_CASE("http: request near-misses") {
+  for (std::string s : {"GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n",
+                        "GET / HTTP/2.0\r\n\r\n", "GET / RTSP/1.0\r\n\r\n", "PRI / HTTP/1.1\r\n",
+                        "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
+                        "OPTIONS sip:bob@example.com SIP/2.0\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
+                        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n", "GET /a\x01" "b HTTP/1.1\r\n", "GET ",
+                        "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80"}) {
+    CAPTURE(s);
+    CHECK(tcp(text(s)).app == App::unknown);
+  }
+}
+
+TEST_CASE("http: request lines as clients really send them") {
+  CHECK(tcp(text("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n")).app == App::http);
+  CHECK(tcp(text("GET http://example.com/ HTTP/1.0\r\n\r\n")).app == App::http);  // via a proxy
+  CHECK(tcp(text("GET /my file.html HTTP/1.1\r\n\r\n")).app == App::http);  // unencoded space
+  CHECK(tcp(text("CONNECT mail.example.de:25 / HTTP/1.0\r\n\r\n")).app == App::http);
+  CHECK(tcp(text("GET /bad.html\r\n")).app == App::http);  // HTTP/0.9 Simple-Request
+  CHECK(tcp(text("GET / HTTP/1.0\n\n")).app == App::http);   // bare LF
+  auto r = tcp(text("GET / HTTP/1.1\r\nUser-Agent: x\r\nhost:   spaced.example \t\r\n\r\n"));
+  CHECK(evidence(r, "http_host") == "spaced.example");
+}
+
+TEST_CASE("http: a request line cut anywhere after the target's first byte still classifies") {
+  Buf req = text("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n");
+  std::size_t host_end = std::string_view("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n").size();
+  for (std::size_t n = 0; n <= req.size(); ++n) {
+    CAPTURE(n);
+    auto r = tcp(prefix(req, n));
+    CHECK((r.app == App::http) == (n >= 5));  // "GET /"
+    CHECK(evidence(r, "http_host").has_value() == (n >= host_end));
+  }
+}
+
+TEST_CASE("http: a long URL beyond the sample still classifies") {
+  std::string url = "/search?q=" + std::string(400, 'x');
+  Buf req = text("GET " + url + " HTTP/1.1\r\nHost: example.com\r\n\r\n");
+  CHECK(tcp(prefix(req, 256)).app == App::http);
+  CHECK(tcp(prefix(req, 64)).app == App::http);
+}
+
+TEST_CASE("http: status lines are the server's") {
+  auto r = tcp(text("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  CHECK(r.app == App::http);
+  CHECK(r.role == Role::server);
+  CHECK(evidence(r, "http_status") == "200");
+  CHECK(tcp(text("HTTP/1.0 404 Not Found\r\n")).app == App::http);
+  CHECK(tcp(text("HTTP/1.1 200\r\n")).app == App::http);  // empty reason phrase
+  CHECK(tcp(text("HTTP/1.1 101 Switching Protocols\r\n")).app == App::http);
+  for (std::string s : {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
+                        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "HTTP/1.1  200 OK\r\n",
+                        "RTSP/1.0 200 OK\r\n", "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
+    CAPTURE(s);
+    CHECK(tcp(text(s)).app == App::unknown);
+  }
+  Buf resp = text("HTTP/1.1 301 Moved Permanently\r\n");
+  for (std::size_t n = 0; n <= resp.size(); ++n) {
+    CAPTURE(n);
+    CHECK((tcp(prefix(resp, n)).app == App::http) == (n >= 12));  // "HTTP/1.1 301"
+  }
+}
+
+TEST_CASE("http: HTTP/2 cleartext preface") {
+  Buf preface = text(std::string_view("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04", 28));
+  auto r = tcp(preface);
+  CHECK(r.app == App::http);
+  CHECK(r.role == Role::client);
+  CHECK(evidence(r, "http_version") == "HTTP/2.0");
+  CHECK(tcp(prefix(preface, 16)).app == App::http);
+  CHECK(tcp(prefix(preface, 15)).app == App::unknown);
+  CHECK(tcp(text("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")).app == App::unknown);
+}
+
+TEST_CASE("http: HTTP-looking text on UDP is SSDP, not http") {
+  CHECK(udp(text("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::unknown);
+  CHECK(udp(text("NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::unknown);
+  CHECK(udp(text("HTTP/1.1 200 OK\r\n\r\n")).app == App::unknown);
+  CHECK(udp(text("GET / HTTP/1.1\r\n\r\n")).app == App::unknown);
+}
+
+TEST_CASE("http: the Host value is raw bytes with a printable flag") {
+  Buf req = text("GET / HTTP/1.1\r\nHost: a");
+  req.push_back(0x1b);
+  put(req, "b\r\n\r\n");
+  auto r = tcp(req);
+  REQUIRE(evidence(r, "http_host").has_value());
+  CHECK(*evidence(r, "http_host") == std::string("a\x1b" "b"));
+  CHECK_FALSE(r.evidence.back().printable);
+}

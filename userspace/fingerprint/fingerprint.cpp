@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Dispatch: the first byte picks the few parsers that could match, so random bytes cost one or
+// two cheap rejections; DNS, whose first bytes are an arbitrary ID or length, is tried last.
+#include "fingerprint/fingerprint.h"
+
+#include "fingerprint/parsers.h"
+
+namespace protoport::fingerprint {
+
+std::string_view to_string(App app) {
+  switch (app) {
+    case App::unknown: return "unknown";
+    case App::dns: return "dns";
+    case App::http: return "http";
+    case App::ssl: return "ssl";
+    case App::smtp: return "smtp";
+    case App::mdns: return "mdns";
+    case App::llmnr: return "llmnr";
+    case App::nbns: return "nbns";
+    case App::ssh: return "ssh";
+    case App::ftp: return "ftp";
+    case App::pop3: return "pop3";
+    case App::imap: return "imap";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Transport t) { return t == Transport::udp ? "udp" : "tcp"; }
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::client: return "client";
+    case Role::server: return "server";
+    case Role::unknown: break;
+  }
+  return "unknown";
+}
+
+bool is_printable(std::span<const std::uint8_t> bytes) {
+  for (std::uint8_t c : bytes)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
+}
+
+namespace detail {
+
+void add_evidence(Result& out, std::string_view key, Bytes value) {
+  Evidence& e = out.evidence.emplace_back();
+  e.key.assign(key);
+  e.value.assign(reinterpret_cast<const char*>(value.data()), value.size());
+  e.printable = is_printable(value);
+}
+
+void add_evidence(Result& out, std::string_view key, std::string_view value) {
+  add_evidence(out, key, Bytes(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::Bytes;
+
+bool match_tcp(Bytes b, Result& r) {
+  std::uint8_t c = b[0];
+  if ((c >= 0x14 && c <= 0x17) || (c & 0x80)) {
+    if (detail::match_tls(b, r)) return true;
+  } else if (c >= 'A' && c <= 'Z') {
+    if (detail::match_http(b, r) || detail::match_smtp(b, r) || detail::match_others(b, r))
+      return true;
+  } else if (c == 'e' || c == 'h') {
+    if (detail::match_smtp(b, r)) return true;  // commands are case-insensitive
+  } else if (c == '2') {
+    if (detail::match_smtp(b, r) || detail::match_others(b, r)) return true;
+  } else if (c == '+' || c == '*') {
+    if (detail::match_others(b, r)) return true;
+  }
+  return detail::match_dns(b, Transport::tcp, r);
+}
+
+// Protocols whose server speaks first: its greeting is the flow's opening payload.
+bool server_speaks_first(App app) {
+  return app == App::smtp || app == App::ftp || app == App::pop3 || app == App::imap ||
+         app == App::ssh;
+}
+
+App rename_by_port(App app, std::uint16_t responder_port) {
+  if (app != App::dns) return app;
+  switch (responder_port) {
+    case 5353: return App::mdns;
+    case 5355: return App::llmnr;
+    case 137: return App::nbns;
+    default: return app;
+  }
+}
+
+}  // namespace
+
+Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport) {
+  Result r;
+  if (bytes.empty()) return r;
+  // HTTP, TLS and SMTP run over TCP; HTTP-like text on UDP is SSDP/SIP, TLS-like is DTLS.
+  if (transport == Transport::tcp) {
+    match_tcp(bytes, r);
+  } else {
+    detail::match_dns(bytes, Transport::udp, r);
+  }
+  return r;
+}
+
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     std::uint16_t responder_port) {
+  return classify_flow(from_initiator, from_responder, transport, responder_port,
+                       FirstSpeaker::unknown);
+}
+
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     std::uint16_t responder_port, FirstSpeaker first) {
+  // No parser accepts fewer bytes than this: a shorter payload (a TCP DNS length prefix alone,
+  // a keep-alive byte) cannot be the evidence, so the other direction decides.
+  constexpr std::size_t kMinDecisive = 4;
+  bool init_says = from_initiator.size() >= kMinDecisive;
+  bool resp_says = from_responder.size() >= kMinDecisive;
+  Result init = classify_payload(from_initiator, transport);
+  Result resp = classify_payload(from_responder, transport);
+
+  bool take_resp;
+  if (!init_says || !resp_says) {
+    take_resp = !init_says;
+  } else if (init.app == resp.app) {
+    take_resp = false;
+    for (Evidence& e : resp.evidence) init.evidence.push_back(std::move(e));
+  } else if (first != FirstSpeaker::unknown) {
+    take_resp = first == FirstSpeaker::responder;
+  } else {
+    // Order unknown. A client that waits for the server's greeting sends nothing we name in
+    // between (USER, CAPA, a tag); a client that does not wait (implicit TLS towards a
+    // plaintext banner) is first on the wire, because its bytes leave with the handshake's ACK.
+    take_resp = server_speaks_first(resp.app) && resp.role == Role::server &&
+                init.app == App::unknown;
+  }
+  Result out = take_resp ? std::move(resp) : std::move(init);
+  out.app = rename_by_port(out.app, responder_port);
+  return out;
+}
+
+}  // namespace protoport::fingerprint
