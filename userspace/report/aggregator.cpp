@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "report/aggregator.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace protoport::report {
+
+std::size_t RowKeyHash::operator()(const RowKey& key) const {
+  // FNV-1a over the fixed-size fields, then mixed with the rule's hash.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  const auto mix = [&h](std::uint8_t byte) {
+    h ^= byte;
+    h *= 0x100000001b3ull;
+  };
+  for (const auto b : key.src_ip.bytes) mix(b);
+  for (const auto b : key.dest_ip.bytes) mix(b);
+  mix(key.src_ip.v4);
+  mix(key.dest_ip.v4);
+  mix(static_cast<std::uint8_t>(key.app));
+  mix(static_cast<std::uint8_t>(key.transport));
+  mix(static_cast<std::uint8_t>(key.dest_port >> 8));
+  mix(static_cast<std::uint8_t>(key.dest_port));
+  return static_cast<std::size_t>(h ^ (std::hash<std::string>{}(key.rule) * 0x9e3779b97f4a7c15ull));
+}
+
+Aggregator::Aggregator(std::size_t max_rows) : max_rows_(std::max<std::size_t>(max_rows, 1)) {}
+
+Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
+  RowKey key{m.src_ip, m.dest_ip, m.app, m.dest_port, m.transport, m.rule};
+  if (const auto it = index_.find(key); it != index_.end()) {
+    Row& row = *it->second;
+    ++row.count;
+    // Verdicts can arrive out of time order (a flow is judged when its samples allow).
+    row.first_ns = std::min(row.first_ns, m.time_ns);
+    row.last_ns = std::max(row.last_ns, m.time_ns);
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return {false, false};
+  }
+  AddResult result{true, false};
+  if (index_.size() >= max_rows_) {
+    const Row& victim = lru_.back();
+    ++evicted_rows_;
+    evicted_flows_ += victim.count;
+    index_.erase(victim.key);
+    lru_.pop_back();
+    result.evicted = true;
+  }
+  lru_.push_front(Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence});
+  index_.emplace(std::move(key), lru_.begin());
+  return result;
+}
+
+ReportSnapshot Aggregator::snapshot() const {
+  ReportSnapshot snap;
+  snap.rows.assign(lru_.begin(), lru_.end());
+  std::sort(snap.rows.begin(), snap.rows.end(),
+            [](const Row& a, const Row& b) { return a.key < b.key; });
+  for (const Row& row : snap.rows) snap.flows += row.count;
+  snap.evicted_rows = evicted_rows_;
+  snap.evicted_flows = evicted_flows_;
+  return snap;
+}
+
+}  // namespace protoport::report

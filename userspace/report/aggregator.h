@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Mismatches aggregated as the Splunk search does: one row per (src_ip, dest_ip, app, dest_port,
+// transport, action, rule) with count (flows), firstTime and lastTime, plus the evidence of the
+// first flow seen. Bounded: at max_rows, adding a new key evicts the least recently updated row;
+// evicted rows and the flows they held are counted and shown in every report.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ip_addr.h"
+#include "fingerprint/fingerprint.h"
+#include "policy/policy.h"
+
+namespace protoport::report {
+
+// The detector passes every packet, so the CIM action is always "allowed".
+inline constexpr std::string_view kAction = "allowed";
+
+struct RowKey {
+  IpAddr src_ip;
+  IpAddr dest_ip;
+  fingerprint::App app = fingerprint::App::unknown;
+  std::uint16_t dest_port = 0;
+  fingerprint::Transport transport = fingerprint::Transport::tcp;
+  std::string rule;
+
+  auto operator<=>(const RowKey&) const = default;
+  bool operator==(const RowKey&) const = default;
+};
+
+struct RowKeyHash {
+  std::size_t operator()(const RowKey& key) const;
+};
+
+struct Row {
+  RowKey key;
+  std::string expected;       // the rule's expected ports when the row was created
+  std::uint64_t count = 0;    // flows
+  std::int64_t first_ns = 0;  // earliest flow time (Unix ns)
+  std::int64_t last_ns = 0;   // latest flow time
+  std::vector<fingerprint::Evidence> evidence;  // of the first flow added
+};
+
+struct ReportSnapshot {
+  std::vector<Row> rows;  // ordered by key, like the search's `by` clause
+  std::uint64_t flows = 0;          // sum of the rows' counts
+  std::uint64_t evicted_rows = 0;   // rows pushed out by the bound since start
+  std::uint64_t evicted_flows = 0;  // flows those rows held
+  std::uint64_t filtered = 0;       // mismatches suppressed by filters (the caller fills it in)
+};
+
+class Aggregator {
+ public:
+  static constexpr std::size_t kDefaultMaxRows = 100000;
+
+  explicit Aggregator(std::size_t max_rows = kDefaultMaxRows);  // max_rows 0 is taken as 1
+
+  struct AddResult {
+    bool is_new = false;   // the key had no row (first time, or again after its eviction)
+    bool evicted = false;  // making room for it evicted the least recently updated row
+  };
+  AddResult add(const policy::Mismatch& mismatch);
+
+  std::size_t size() const { return index_.size(); }
+  std::size_t max_rows() const { return max_rows_; }
+  std::uint64_t evicted_rows() const { return evicted_rows_; }
+  std::uint64_t evicted_flows() const { return evicted_flows_; }
+
+  ReportSnapshot snapshot() const;
+
+ private:
+  using Lru = std::list<Row>;  // most recently updated first
+  std::size_t max_rows_;
+  Lru lru_;
+  std::unordered_map<RowKey, Lru::iterator, RowKeyHash> index_;
+  std::uint64_t evicted_rows_ = 0;
+  std::uint64_t evicted_flows_ = 0;
+};
+
+}  // namespace protoport::report

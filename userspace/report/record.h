@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// The events protoport emits, as ordered (CIM field, value) lists shared by the JSON and CSV
+// formatters, so that both carry exactly the same fields under the same names.
+//   new_mismatch  a mismatch the moment it is found (has src_port; count 1)
+//   report_row    one aggregated row (no src_port)
+//   risk          one per mismatching (src_ip, dest_ip) pair
+//   report_summary  after the rows: rows, flows (count), evicted rows/flows, filtered flows
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "policy/policy.h"
+#include "report/aggregator.h"
+#include "report/risk.h"
+
+namespace protoport::report {
+
+// Evidence keys (fingerprint::Evidence::key) with a field of their own, in output order: the
+// seven CIM-style fields first, then the other keys the fingerprints emit.
+inline constexpr std::string_view kEvidenceFields[] = {
+    "sni",           "http_host",   "http_method", "dns_qname",   "dns_qtype",
+    "smtp_ehlo",     "alpn",        "alpn_selected", "tls_versions", "tls_version",
+    "http_status",   "http_version", "dns_rrname",  "dns_rrtype",  "smtp_banner"};
+
+// Every field any event carries, in CSV column order (the CSV header).
+const std::vector<std::string_view>& csv_columns();
+
+struct Field {
+  std::string name;
+  std::string value;                    // text (raw bytes when `payload`)
+  std::optional<std::uint64_t> number;  // set for numeric fields (count, ports, ...)
+  bool payload = false;                 // from the packet: escape for the sink
+};
+using Record = std::vector<Field>;
+
+// Evidence values joined per key with "," (a key may repeat), in kEvidenceFields order, then any
+// other key in order of appearance. Values stay raw.
+std::vector<std::pair<std::string, std::string>> evidence_fields(
+    const std::vector<fingerprint::Evidence>& evidence);
+
+Record record_new_mismatch(const policy::Mismatch& m);
+Record record_row(const Row& row);
+Record record_risk(const RiskEvent& e);
+Record record_summary(const ReportSnapshot& snapshot, std::int64_t now_ns);
+
+}  // namespace protoport::report
