@@ -14,11 +14,13 @@
 // Prints frames/s, calls made, frames skipped by reason, kernel counters, peak RSS and a digest
 // of every sample (all fields but the kernel clock values and ifindex, in order, plus payload):
 // equal digests across modes = identical samples.
+#include <bpf/bpf.h>
 #include <sys/resource.h>
 
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -31,6 +33,7 @@
 
 #include "loader/loader.h"
 #include "replay/capture_sequence.h"
+#include "replay/skip_filter.h"
 
 namespace {
 
@@ -39,200 +42,10 @@ using protoport::loader::Program;
 using protoport::loader::RingReader;
 using protoport::replay::CaptureSequence;
 using protoport::replay::Frame;
-
-// ---- Userspace pre-parse: a strict subset of bpf/protoport.bpf.c's parser ----------------------
-
-// Canonical flow key, as the kernel builds it: lower (addr, port) endpoint first, IPv4 v4-mapped.
-struct FlowKey {
-  std::uint8_t addr[2][16];
-  std::uint16_t port[2];  // network order
-  std::uint8_t proto;
-  std::uint8_t family;
-  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
-};
-static_assert(sizeof(FlowKey) == 38);
-
-struct FlowKeyHash {
-  std::size_t operator()(const FlowKey& k) const {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&k);
-    for (std::size_t i = 0; i < sizeof(k); ++i) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-  }
-};
-
-// What the program will do with a frame, predicted by the userspace pre-parse. Every value but
-// `send` names the program's outcome counter for a frame that touches no map but the counters.
-enum class Verdict : std::uint8_t {
-  send,            // the program may act on it (or we cannot tell): run it
-  non_ip,          // not IPv4/IPv6 after <= 2 VLAN tags: PP_OUT_NON_IP
-  fragment,        // IPv4 non-first fragment: PP_OUT_FRAGMENT
-  other_l4,        // IP, neither TCP nor UDP: PP_OUT_OTHER_L4
-  tcp_no_payload,  // TCP without SYN and without payload: PP_OUT_NO_PAYLOAD before any lookup
-  flow,            // TCP/UDP the program looks up: skippable if the sender's samples are complete
-};
-
-struct Parsed {
-  Verdict verdict = Verdict::send;
-  bool syn_only = false;  // restarts a flow in the kernel: never skipped, clears our state
-  bool has_payload = false;  // flow: PP_OUT_ALREADY_SAMPLED if skipped, else PP_OUT_NO_PAYLOAD
-  std::uint8_t sender = 0;
-  FlowKey key{};
-};
-
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-
-void canonicalize(Parsed& p) {
-  int c = std::memcmp(p.key.addr[0], p.key.addr[1], 16);
-  if (c == 0) c = ntohs(p.key.port[0]) > ntohs(p.key.port[1]) ? 1 : -1;
-  p.sender = c > 0;
-  if (p.sender) {
-    std::uint8_t t[16];
-    std::memcpy(t, p.key.addr[0], 16);
-    std::memcpy(p.key.addr[0], p.key.addr[1], 16);
-    std::memcpy(p.key.addr[1], t, 16);
-    std::swap(p.key.port[0], p.key.port[1]);
-  }
-}
-
-// Every check mirrors the program; whatever the program would handle differently, or whatever
-// this subset does not parse (IPv6 extension headers, IPv4 fragments and options are fine),
-// becomes Verdict::send.
-// bpf_prog_test_run hands an XDP program at most this many bytes as linear data (a page minus
-// XDP headroom and skb_shared_info); the rest of a larger frame goes into fragments the program
-// does not read, so it judges such frames on a view we do not model: always run them.
-constexpr std::size_t kTestRunLinearMax = 3520;
-
-Parsed pre_parse(std::span<const std::uint8_t> f) {
-  Parsed p;
-  const std::size_t size = f.size();
-  if (size < 14 || size > kTestRunLinearMax) return p;
-  std::uint16_t proto = be16(&f[12]);
-  std::size_t off = 14;
-  for (int i = 0; i < 2 && (proto == 0x8100 || proto == 0x88A8); ++i) {
-    if (off + 4 > size) return p;
-    proto = be16(&f[off + 2]);
-    off += 4;
-  }
-  std::size_t l4_off, ip_end;
-  std::uint8_t l4proto;
-  if (proto == 0x0800) {
-    if (off + 20 > size || (f[off] >> 4) != 4 || (f[off] & 15) < 5) return p;
-    const std::size_t hlen = (f[off] & 15) * 4u, tot = be16(&f[off + 2]);
-    if (tot < hlen || off + tot > size) return p;
-    const std::uint16_t frag = be16(&f[off + 6]);
-    if (frag & 0x1FFF) {
-      p.verdict = Verdict::fragment;
-      return p;
-    }
-    if (frag & 0x2000) return p;  // first fragment: UDP length rules differ, leave to the kernel
-    ip_end = off + tot;
-    l4_off = off + hlen;
-    l4proto = f[off + 9];
-    p.key.family = 4;
-    p.key.addr[0][10] = p.key.addr[0][11] = p.key.addr[1][10] = p.key.addr[1][11] = 0xff;
-    std::memcpy(&p.key.addr[0][12], &f[off + 12], 4);
-    std::memcpy(&p.key.addr[1][12], &f[off + 16], 4);
-  } else if (proto == 0x86DD) {
-    if (off + 40 > size || (f[off] >> 4) != 6) return p;
-    ip_end = off + 40 + be16(&f[off + 4]);
-    if (ip_end > size) return p;
-    l4proto = f[off + 6];
-    l4_off = off + 40;
-    p.key.family = 6;
-    std::memcpy(p.key.addr[0], &f[off + 8], 16);
-    std::memcpy(p.key.addr[1], &f[off + 24], 16);
-  } else {
-    p.verdict = Verdict::non_ip;
-    return p;
-  }
-  if (l4_off > ip_end) return p;
-  if (l4proto == 6) {
-    if (l4_off + 20 > size || (f[l4_off + 12] >> 4) < 5) return p;
-    const std::size_t payload_off = l4_off + (f[l4_off + 12] >> 4) * 4u;
-    if (payload_off > ip_end) return p;
-    const std::uint8_t flags = f[l4_off + 13];
-    const bool syn = flags & 0x02;
-    if (!syn && payload_off == ip_end) {
-      p.verdict = Verdict::tcp_no_payload;
-      return p;
-    }
-    p.syn_only = syn && !(flags & 0x10);
-    p.has_payload = payload_off < ip_end;
-  } else if (l4proto == 17) {
-    if (l4_off + 8 > size) return p;
-    const std::size_t udp_len = be16(&f[l4_off + 4]);
-    if (udp_len < 8 || ip_end - l4_off < 8 || udp_len > ip_end - l4_off) return p;
-    p.has_payload = udp_len > 8;
-  } else if (p.key.family == 6 && (l4proto == 0 || l4proto == 43 || l4proto == 44 || l4proto == 51 || l4proto == 60)) {
-    return p;  // IPv6 extension headers: the kernel walks them
-  } else {
-    p.verdict = Verdict::other_l4;
-    return p;
-  }
-  std::memcpy(&p.key.port[0], &f[l4_off], 2);
-  std::memcpy(&p.key.port[1], &f[l4_off + 2], 2);
-  p.key.proto = l4proto;
-  canonicalize(p);
-  p.verdict = Verdict::flow;
-  return p;
-}
-
-// ---- Skip filter: per-flow state learned only from the samples the kernel emitted ---------------
-
-class SkipFilter {
- public:
-  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows)
-      : samples_per_dir_(samples_per_dir),
-        // LRU eviction starts when the global free list runs short (~128 entries per CPU are
-        // parked on per-CPU lists): stop skipping well before, since a skipped lookup changes
-        // which entry the LRU would evict.
-        key_limit_(max_flows > 128u * 8 ? max_flows - 128u * 8 : 0) {}
-
-  // True if the frame can be left out; counts why.
-  bool skip(const Parsed& p) {
-    if (p.verdict == Verdict::send) return false;
-    if (p.verdict != Verdict::flow) {
-      ++skipped[static_cast<int>(p.verdict)];
-      return true;
-    }
-    if (disabled_) return false;
-    auto [it, inserted] = flows_.try_emplace(p.key);
-    if (inserted && flows_.size() > key_limit_) disabled_ = true;  // table may evict from now on
-    if (p.syn_only) {
-      it->second = {};  // the kernel may start the flow over: learn it again from its samples
-      return false;
-    }
-    if (!it->second.complete[p.sender]) return false;
-    ++skipped[static_cast<int>(Verdict::flow)];
-    return true;
-  }
-
-  void on_sample(const pp_sample& s) {
-    if (s.seq + 1u < samples_per_dir_) return;
-    Parsed p;
-    std::memcpy(p.key.addr[0], s.saddr, 16);
-    std::memcpy(p.key.addr[1], s.daddr, 16);
-    p.key.port[0] = htons(s.sport);
-    p.key.port[1] = htons(s.dport);
-    p.key.proto = s.proto;
-    p.key.family = s.family;
-    canonicalize(p);
-    flows_[p.key].complete[p.sender] = true;
-  }
-
-  std::uint64_t skipped[6] = {};  // by Verdict
-  std::size_t flows() const { return flows_.size(); }
-
- private:
-  struct State {
-    bool complete[2] = {false, false};
-  };
-  std::uint32_t samples_per_dir_;
-  std::size_t key_limit_;
-  bool disabled_ = false;
-  std::unordered_map<FlowKey, State, FlowKeyHash> flows_;
-};
+using protoport::replay::FrameKind;
+using protoport::replay::FramePreview;
+using protoport::replay::preview_frame;
+using protoport::replay::SkipFilter;
 
 // ---- Sample digest --------------------------------------------------------------------------------
 
@@ -258,7 +71,8 @@ struct Digest {
 struct Slot {
   std::vector<std::uint8_t> bytes;
   std::size_t len = 0;
-  Parsed parsed;
+  FramePreview preview;
+  std::size_t file_index = 0;
 };
 
 class FrameQueue {
@@ -296,6 +110,15 @@ class FrameQueue {
   std::atomic<bool> closed_{false};
 };
 
+// As `protoport replay` does between files: a 5-tuple in one capture is not the continuation of
+// the same 5-tuple in the previous one.
+void clear_flow_table(int map_fd) {
+  pp_flow_key key{};
+  while (bpf_map_get_next_key(map_fd, nullptr, &key) == 0) {
+    if (bpf_map_delete_elem(map_fd, &key) != 0) break;
+  }
+}
+
 double peak_rss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -306,7 +129,7 @@ double peak_rss_mib() {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: replay_fastpath read|parse|naive|skip|pipeline FILE...\n");
+    std::fprintf(stderr, "usage: replay_fastpath read|parse|naive|skip|pipeline|check|limit FILE...\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -319,6 +142,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<Program> program;
     std::unique_ptr<RingReader> ring;
     Digest digest;
+    std::array<std::uint64_t, PP_CNT_MAX> reader_skipped{};
     std::unique_ptr<SkipFilter> filter;
     if (mode != "read" && mode != "parse") {
       program = std::make_unique<Program>();
@@ -334,6 +158,14 @@ int main(int argc, char** argv) {
     // kernel raises a wakeup (an IPI) for a sample submitted into an empty ring buffer.
     const char* drain_env = std::getenv("PP_DRAIN_EVERY");
     const std::uint64_t drain_every = drain_env ? std::max(1ull, std::strtoull(drain_env, nullptr, 10)) : 1;
+    std::size_t file_index = 0;
+    auto next_file = [&](std::size_t index) {
+      if (index == file_index) return;
+      file_index = index;
+      ring->consume();
+      clear_flow_table(program->flows_fd());
+      filter->clear();
+    };
     auto run = [&](std::span<const std::uint8_t> bytes) {
       program->test_run(bytes);
       if (++calls % drain_every == 0) ring->consume();
@@ -346,13 +178,14 @@ int main(int argc, char** argv) {
     } else if (mode == "parse") {
       while (seq.next(frame)) {
         ++frames;
-        checksum += static_cast<std::uint64_t>(pre_parse(frame.bytes).verdict);
+        checksum += static_cast<std::uint64_t>(preview_frame(frame.bytes).kind);
       }
     } else if (mode == "naive" || mode == "skip") {
       const bool skip = mode == "skip";
       while (seq.next(frame)) {
         ++frames;
-        if (skip && filter->skip(pre_parse(frame.bytes))) continue;
+        next_file(seq.file_index());
+        if (skip && filter->decide(frame.bytes)) continue;
         run(frame.bytes);
       }
     } else if (mode == "limit") {
@@ -385,30 +218,24 @@ int main(int argc, char** argv) {
       Counters before = program->read_counters();
       while (seq.next(frame)) {
         ++frames;
-        const Parsed p = pre_parse(frame.bytes);
-        const bool would_skip = filter->skip(p);
+        next_file(seq.file_index());
+        const auto predicted_outcome = filter->decide(frame.bytes);
         run(frame.bytes);
         const Counters after = program->read_counters();
-        if (would_skip) {
+        if (predicted_outcome) {
           ++predicted;
-          pp_counter want = PP_OUT_NO_PAYLOAD;
-          switch (p.verdict) {
-            case Verdict::non_ip: want = PP_OUT_NON_IP; break;
-            case Verdict::fragment: want = PP_OUT_FRAGMENT; break;
-            case Verdict::other_l4: want = PP_OUT_OTHER_L4; break;
-            case Verdict::tcp_no_payload: want = PP_OUT_NO_PAYLOAD; break;
-            case Verdict::flow: want = p.has_payload ? PP_OUT_ALREADY_SAMPLED : PP_OUT_NO_PAYLOAD; break;
-            case Verdict::send: break;
-          }
+          const pp_counter want = *predicted_outcome;
           bool ok = after[PP_CNT_FLOWS_CREATED] == before[PP_CNT_FLOWS_CREATED] &&
-                    after[PP_CNT_PACKETS] == before[PP_CNT_PACKETS] + 1;
+                    after[PP_CNT_PACKETS] == before[PP_CNT_PACKETS] + 1 &&
+                    after[PP_CNT_BYTES] == before[PP_CNT_BYTES] + frame.bytes.size();
           for (int i = PP_OUT_NON_IP; i < PP_CNT_MAX; ++i)
             ok = ok && after.values[i] == before.values[i] + (i == want ? 1 : 0);
           if (!ok) {
             ++wrong;
             if (wrong <= 20)
-              std::printf("  MISPREDICTED %s frame %llu: verdict %d\n", seq.current()->path().c_str(),
-                          static_cast<unsigned long long>(frame.number), static_cast<int>(p.verdict));
+              std::printf("  MISPREDICTED %s frame %llu: predicted %s\n", seq.current()->path().c_str(),
+                          static_cast<unsigned long long>(frame.number),
+                          std::string(protoport::loader::counter_name(want)).c_str());
           }
         }
         before = after;
@@ -417,22 +244,26 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(wrong));
     } else if (mode == "pipeline") {
       FrameQueue queue(256);
+      reader_skipped.fill(0);
       std::exception_ptr reader_error;
       std::thread reader([&] {
         try {
           Frame f;
           while (seq.next(f)) {
             ++frames;
-            Parsed p = pre_parse(f.bytes);
-            if (p.verdict != Verdict::send && p.verdict != Verdict::flow) {
-              filter->skip(p);  // stateless verdicts: counted here, the filter state is untouched
+            const FramePreview p = preview_frame(f.bytes);
+            if (const auto outcome = protoport::replay::stateless_outcome(p.kind)) {
+              ++reader_skipped[PP_CNT_PACKETS];  // counted here: the filter belongs to the other thread
+              reader_skipped[PP_CNT_BYTES] += f.bytes.size();
+              ++reader_skipped[*outcome];
               continue;
             }
             Slot& slot = queue.claim();
             if (slot.bytes.size() < f.bytes.size()) slot.bytes.resize(f.bytes.size());
             std::memcpy(slot.bytes.data(), f.bytes.data(), f.bytes.size());
             slot.len = f.bytes.size();
-            slot.parsed = p;
+            slot.preview = p;
+            slot.file_index = seq.file_index();
             queue.publish();
           }
         } catch (...) {
@@ -441,7 +272,8 @@ int main(int argc, char** argv) {
         queue.close();
       });
       while (Slot* slot = queue.front()) {
-        if (!filter->skip(slot->parsed)) run({slot->bytes.data(), slot->len});
+        next_file(slot->file_index);
+        if (!filter->decide(slot->preview, slot->len)) run({slot->bytes.data(), slot->len});
         queue.pop();
       }
       reader.join();
@@ -456,16 +288,18 @@ int main(int argc, char** argv) {
                 mode.c_str(), static_cast<unsigned long long>(frames), secs, frames / secs,
                 static_cast<unsigned long long>(calls), setup_s, peak_rss_mib());
     if (checksum == 1) std::printf(" ");  // keeps the read loop from being optimised away
+    std::array<std::uint64_t, PP_CNT_MAX> skipped = reader_skipped;
     if (filter) {
-      const auto* k = filter->skipped;
-      std::printf("  skipped: non-IP %llu, fragment %llu, other L4 %llu, TCP without payload %llu, flow already sampled %llu; flows tracked %zu\n",
-                  static_cast<unsigned long long>(k[1]), static_cast<unsigned long long>(k[2]),
-                  static_cast<unsigned long long>(k[3]), static_cast<unsigned long long>(k[4]),
-                  static_cast<unsigned long long>(k[5]), filter->flows());
+      for (int i = 0; i < PP_CNT_MAX; ++i) skipped[i] += filter->skipped_counters()[i];
+      std::printf("  skipped %llu frames (flow skipping %s, %zu flows tracked)\n",
+                  static_cast<unsigned long long>(skipped[PP_CNT_PACKETS]), filter->flow_skipping() ? "on" : "off",
+                  filter->flows_tracked());
     }
     if (program) {
-      const Counters c = program->read_counters();
-      std::printf("  samples %llu digest %016llx | kernel:", static_cast<unsigned long long>(digest.samples),
+      Counters c = program->read_counters();
+      if (mode != "check")
+        for (int i = 0; i < PP_CNT_MAX; ++i) c.values[i] += skipped[i];  // as if every frame had run
+      std::printf("  samples %llu digest %016llx | kernel + skipped:", static_cast<unsigned long long>(digest.samples),
                   static_cast<unsigned long long>(digest.h));
       for (int i = 0; i < PP_CNT_MAX; ++i) {
         if (c.values[i] != 0)

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Replay's skip filter: the frame preview mirrors the XDP program's parser, and a frame is left
+// out only when the program would not act on it. (That the two agree on real captures, frame by
+// frame against the kernel's counters, is `replay_fastpath check`, which needs root.)
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "replay/skip_filter.h"
+
+using namespace protoport::replay;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+constexpr std::uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmp6 = 58;
+constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10;
+
+void put16(Bytes& b, std::size_t at, std::uint16_t v) {
+  b[at] = static_cast<std::uint8_t>(v >> 8);
+  b[at + 1] = static_cast<std::uint8_t>(v);
+}
+
+// One Ethernet frame, built field by field; defaults: IPv4 TCP 10.0.0.1:40000 -> 10.0.0.2:80.
+struct Pkt {
+  std::vector<std::uint16_t> vlan_types;  // TPIDs of the VLAN tags, outermost first
+  std::uint16_t ether_type = 0;           // 0: from `ip`
+  int ip = 4;
+  std::array<std::uint8_t, 4> src4{10, 0, 0, 1}, dst4{10, 0, 0, 2};
+  std::uint8_t src6_last = 1, dst6_last = 2;  // 2001:db8::N
+  std::uint8_t l4 = kTcp;
+  std::uint16_t sport = 40000, dport = 80;
+  std::uint8_t flags = kPsh | kAck;
+  std::size_t payload = 0;
+  std::uint16_t frag_off = 0;      // IPv4 flags+offset field
+  std::uint8_t ihl = 5, doff = 5;  // header lengths in 4-byte words
+  int ip_len_delta = 0;            // added to the IP length field (to lie about it)
+  int udp_len_delta = 0;
+  std::size_t padding = 0;         // Ethernet padding after the IP datagram
+  Bytes v6_ext;                    // IPv6 extension headers, their next-header chain given
+  std::uint8_t v6_first_next = 0;  // next header after the fixed IPv6 header if v6_ext is set
+
+  Bytes build() const {
+    Bytes l4h;
+    if (l4 == kTcp) {
+      l4h.assign(doff * 4u, 0);
+      put16(l4h, 0, sport);
+      put16(l4h, 2, dport);
+      l4h[12] = static_cast<std::uint8_t>(doff << 4);
+      l4h[13] = flags;
+    } else if (l4 == kUdp) {
+      l4h.assign(8, 0);
+      put16(l4h, 0, sport);
+      put16(l4h, 2, dport);
+      put16(l4h, 4, static_cast<std::uint16_t>(8 + payload + udp_len_delta));
+    } else {
+      l4h.assign(8, 0);  // ICMP echo
+    }
+    l4h.insert(l4h.end(), payload, 'x');
+    Bytes iph;
+    if (ip == 4) {
+      iph.assign(ihl * 4u, 0);
+      iph[0] = static_cast<std::uint8_t>(0x40 | ihl);
+      put16(iph, 2, static_cast<std::uint16_t>(iph.size() + l4h.size() + ip_len_delta));
+      put16(iph, 6, frag_off);
+      iph[8] = 64;
+      iph[9] = l4;
+      std::copy(src4.begin(), src4.end(), iph.begin() + 12);
+      std::copy(dst4.begin(), dst4.end(), iph.begin() + 16);
+    } else {
+      iph.assign(40, 0);
+      iph[0] = 0x60;
+      put16(iph, 4, static_cast<std::uint16_t>(v6_ext.size() + l4h.size() + ip_len_delta));
+      iph[6] = v6_ext.empty() ? l4 : v6_first_next;
+      iph[7] = 64;
+      for (std::size_t base : {8u, 24u}) iph[base] = 0x20, iph[base + 1] = 0x01, iph[base + 2] = 0x0d, iph[base + 3] = 0xb8;
+      iph[23] = src6_last;
+      iph[39] = dst6_last;
+      iph.insert(iph.end(), v6_ext.begin(), v6_ext.end());
+    }
+    Bytes f(12, 0);
+    for (std::uint16_t tpid : vlan_types) {
+      f.push_back(static_cast<std::uint8_t>(tpid >> 8));
+      f.push_back(static_cast<std::uint8_t>(tpid));
+      f.push_back(0);
+      f.push_back(7);  // TCI: VLAN 7
+    }
+    const std::uint16_t type = ether_type != 0 ? ether_type : (ip == 4 ? 0x0800 : 0x86DD);
+    f.push_back(static_cast<std::uint8_t>(type >> 8));
+    f.push_back(static_cast<std::uint8_t>(type));
+    f.insert(f.end(), iph.begin(), iph.end());
+    f.insert(f.end(), l4h.begin(), l4h.end());
+    f.insert(f.end(), padding, 0);
+    return f;
+  }
+  Pkt reversed() const {
+    Pkt r = *this;
+    std::swap(r.src4, r.dst4);
+    std::swap(r.src6_last, r.dst6_last);
+    std::swap(r.sport, r.dport);
+    return r;
+  }
+};
+
+// The sample the program would emit for a packet sent by `p`'s source.
+pp_sample sample_of(const Pkt& p, std::uint8_t seq) {
+  pp_sample s{};
+  if (p.ip == 4) {
+    s.saddr[10] = s.saddr[11] = s.daddr[10] = s.daddr[11] = 0xff;
+    std::copy(p.src4.begin(), p.src4.end(), s.saddr + 12);
+    std::copy(p.dst4.begin(), p.dst4.end(), s.daddr + 12);
+    s.family = PP_FAMILY_V4;
+  } else {
+    for (auto* a : {s.saddr, s.daddr}) a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8;
+    s.saddr[15] = p.src6_last;
+    s.daddr[15] = p.dst6_last;
+    s.family = PP_FAMILY_V6;
+  }
+  s.sport = p.sport;
+  s.dport = p.dport;
+  s.proto = p.l4;
+  s.seq = seq;
+  return s;
+}
+
+FrameKind kind_of(const Pkt& p) { return preview_frame(p.build()).kind; }
+
+std::uint64_t lru_reserve() {
+  const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  return 128u * (static_cast<std::uint64_t>(cpus > 0 ? cpus : 1) + 1);
+}
+
+}  // namespace
+
+TEST_CASE("preview: what the program does without touching a map") {
+  Pkt arp;
+  arp.ether_type = 0x0806;
+  CHECK(kind_of(arp) == FrameKind::non_ip);
+  arp.vlan_types = {0x8100};
+  CHECK(kind_of(arp) == FrameKind::non_ip);
+
+  Pkt ack;  // TCP ACK, no payload
+  ack.flags = kAck;
+  CHECK(kind_of(ack) == FrameKind::tcp_no_payload);
+  ack.padding = 6;  // Ethernet padding is not payload: the IP length says where data ends
+  CHECK(kind_of(ack) == FrameKind::tcp_no_payload);
+  Pkt fin;
+  fin.flags = kFin | kAck;
+  CHECK(kind_of(fin) == FrameKind::tcp_no_payload);
+
+  Pkt frag;
+  frag.l4 = kUdp;
+  frag.frag_off = 185;  // offset 1480 bytes
+  CHECK(kind_of(frag) == FrameKind::fragment);
+
+  Pkt icmp;
+  icmp.l4 = kIcmp;
+  CHECK(kind_of(icmp) == FrameKind::other_l4);
+  Pkt icmp6;
+  icmp6.ip = 6;
+  icmp6.l4 = kIcmp6;
+  CHECK(kind_of(icmp6) == FrameKind::other_l4);
+}
+
+TEST_CASE("preview: VLAN tags as deep as the program goes") {
+  Pkt p;
+  p.payload = 10;
+  p.vlan_types = {0x88A8, 0x8100};
+  CHECK(kind_of(p) == FrameKind::flow);
+  p.vlan_types = {0x88A8, 0x8100, 0x8100};  // a third tag: the program stops and sees non-IP
+  CHECK(kind_of(p) == FrameKind::non_ip);
+}
+
+TEST_CASE("preview: TCP/UDP frames the program looks up") {
+  Pkt syn;
+  syn.flags = kSyn;
+  auto v = preview_frame(syn.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK(v.syn_only);
+  CHECK_FALSE(v.has_payload);
+
+  Pkt synack = syn.reversed();
+  synack.flags = kSyn | kAck;
+  v = preview_frame(synack.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK_FALSE(v.syn_only);
+
+  Pkt data;
+  data.payload = 100;
+  data.doff = 8;  // TCP options
+  data.ihl = 6;   // IPv4 options
+  v = preview_frame(data.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK(v.has_payload);
+  CHECK(v.has_key);
+
+  Pkt empty_udp;
+  empty_udp.l4 = kUdp;
+  v = preview_frame(empty_udp.build());
+  CHECK(v.kind == FrameKind::flow);  // UDP without payload is still looked up (and may create)
+  CHECK_FALSE(v.has_payload);
+
+  Pkt first_frag;  // UDP length covers the whole datagram, more than this fragment
+  first_frag.l4 = kUdp;
+  first_frag.payload = 100;
+  first_frag.udp_len_delta = 1000;
+  first_frag.frag_off = 0x2000;
+  v = preview_frame(first_frag.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK(v.has_payload);
+}
+
+TEST_CASE("preview: IPv6 extension headers are walked like the program does") {
+  Pkt p;
+  p.ip = 6;
+  p.payload = 20;
+  p.v6_first_next = 0;                        // hop-by-hop ...
+  p.v6_ext = {60, 0, 1, 4, 0, 0, 0, 0,        // ... -> destination options ...
+              kTcp, 0, 1, 4, 0, 0, 0, 0};     // ... -> TCP
+  auto v = preview_frame(p.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK(v.has_payload);
+
+  Pkt frag = p;
+  frag.v6_first_next = 44;
+  frag.v6_ext = {kTcp, 0, 0x05, 0x68, 0, 0, 0, 1};  // fragment at offset 173 * 8
+  CHECK(kind_of(frag) == FrameKind::fragment);
+}
+
+TEST_CASE("preview: whatever the program would call malformed is run") {
+  Pkt p;
+  p.payload = 20;
+  Pkt longer = p;
+  longer.ip_len_delta = 1;  // claims a byte more than the frame has
+  CHECK(kind_of(longer) == FrameKind::run);
+  Pkt short_ihl = p;
+  short_ihl.ihl = 4;
+  CHECK(kind_of(short_ihl) == FrameKind::run);
+  Pkt short_doff = p;
+  short_doff.doff = 4;
+  CHECK(kind_of(short_doff) == FrameKind::run);
+  Pkt bad_udp = p;
+  bad_udp.l4 = kUdp;
+  bad_udp.udp_len_delta = -1;
+  bad_udp.payload = 0;  // UDP length 7
+  CHECK(kind_of(bad_udp) == FrameKind::run);
+  CHECK(preview_frame(Bytes(13, 0)).kind == FrameKind::run);
+}
+
+TEST_CASE("preview: frames longer than test_run's linear data are run, with their key") {
+  Pkt big;
+  big.payload = kTestRunLinearMax;  // well past the linear part
+  const auto v = preview_frame(big.build());
+  CHECK(v.kind == FrameKind::run);
+  CHECK(v.has_key);
+  Pkt big_ack;
+  big_ack.flags = kAck;
+  big_ack.padding = kTestRunLinearMax;
+  CHECK(kind_of(big_ack) == FrameKind::run);
+}
+
+TEST_CASE("preview: both directions share one key, with different senders") {
+  Pkt ab;
+  ab.payload = 5;
+  const auto a = preview_frame(ab.build());
+  const auto b = preview_frame(ab.reversed().build());
+  CHECK(a.key == b.key);
+  CHECK(a.sender != b.sender);
+  Pkt other = ab;
+  other.sport = 40001;
+  CHECK_FALSE(preview_frame(other.build()).key == a.key);
+}
+
+TEST_CASE("filter: stateless frames are skipped and counted as the program would count them") {
+  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  Pkt ack;
+  ack.flags = kAck;
+  const Bytes f = ack.build();
+  CHECK(filter.decide(f) == PP_OUT_NO_PAYLOAD);
+  Pkt icmp;
+  icmp.l4 = kIcmp;
+  const Bytes g = icmp.build();
+  CHECK(filter.decide(g) == PP_OUT_OTHER_L4);
+  const auto& c = filter.skipped_counters();
+  CHECK(c[PP_CNT_PACKETS] == 2);
+  CHECK(c[PP_CNT_BYTES] == f.size() + g.size());
+  CHECK(c[PP_OUT_NO_PAYLOAD] == 1);
+  CHECK(c[PP_OUT_OTHER_L4] == 1);
+  CHECK(c[PP_OUT_SAMPLED] == 0);
+}
+
+TEST_CASE("filter: a direction is skipped only after the program emitted all its samples") {
+  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  Pkt req;
+  req.l4 = kUdp;
+  req.dport = 53;
+  req.payload = 30;
+  const Bytes q = req.build();
+  const Bytes r = req.reversed().build();
+
+  CHECK_FALSE(filter.decide(q));  // first query: runs, the program samples it (seq 0)
+  filter.on_sample(sample_of(req, 0));
+  CHECK_FALSE(filter.decide(q));  // one sample is not all of them
+  filter.on_sample(sample_of(req, 1));
+  CHECK(filter.decide(q) == PP_OUT_ALREADY_SAMPLED);
+  CHECK_FALSE(filter.decide(r));  // the other direction has not been sampled yet
+
+  Pkt empty = req;
+  empty.payload = 0;
+  CHECK(filter.decide(empty.build()) == PP_OUT_NO_PAYLOAD);  // looked up, then no payload
+  CHECK(filter.skipped_counters()[PP_OUT_ALREADY_SAMPLED] == 1);
+  CHECK(filter.flows_tracked() == 1);
+}
+
+TEST_CASE("filter: one sample per direction when the program takes one") {
+  SkipFilter filter(1, PP_FLOWS_DEFAULT);
+  Pkt p;
+  p.ip = 6;
+  p.payload = 10;
+  CHECK_FALSE(filter.decide(p.build()));
+  filter.on_sample(sample_of(p, 0));
+  CHECK(filter.decide(p.build()) == PP_OUT_ALREADY_SAMPLED);
+}
+
+TEST_CASE("filter: a SYN may restart the flow, so it runs and the flow is learnt again") {
+  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  Pkt data;
+  data.payload = 50;
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
+  REQUIRE(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
+
+  Pkt syn = data;  // same 5-tuple, new connection
+  syn.payload = 0;
+  syn.flags = kSyn;
+  CHECK_FALSE(filter.decide(syn.build()));
+  CHECK_FALSE(filter.decide(data.build()));  // the restarted flow samples this one again
+
+  Pkt synack = data.reversed();  // SYN+ACK does not restart: the state it finds stays
+  synack.payload = 0;
+  synack.flags = kSyn | kAck;
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
+  CHECK_FALSE(filter.decide(synack.build()));
+  CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
+}
+
+TEST_CASE("filter: a SYN longer than test_run's linear data still resets the flow") {
+  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  Pkt data;
+  data.payload = 50;
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
+  Pkt big_syn = data;
+  big_syn.flags = kSyn;
+  big_syn.payload = kTestRunLinearMax;
+  CHECK_FALSE(filter.decide(big_syn.build()));
+  CHECK_FALSE(filter.decide(data.build()));
+}
+
+TEST_CASE("filter: clear() forgets every flow") {
+  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  Pkt data;
+  data.payload = 50;
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
+  REQUIRE(filter.decide(data.build()));
+  filter.clear();
+  CHECK_FALSE(filter.decide(data.build()));
+  CHECK(filter.flows_tracked() == 1);
+}
+
+TEST_CASE("filter: flow skipping stops before the LRU flow table could evict") {
+  SkipFilter filter(1, static_cast<std::uint32_t>(lru_reserve() + 2));
+  Pkt a;
+  a.payload = 10;
+  Pkt b = a;
+  b.sport = 2;
+  Pkt c = a;
+  c.sport = 3;
+  CHECK_FALSE(filter.decide(a.build()));
+  filter.on_sample(sample_of(a, 0));
+  CHECK_FALSE(filter.decide(b.build()));
+  CHECK(filter.decide(a.build()) == PP_OUT_ALREADY_SAMPLED);
+  CHECK(filter.flow_skipping());
+  CHECK_FALSE(filter.decide(c.build()));  // a third flow: the table might now evict
+  CHECK_FALSE(filter.flow_skipping());
+  CHECK_FALSE(filter.decide(a.build()));  // so lookups are no longer left out
+  Pkt ack;
+  ack.flags = kAck;
+  CHECK(filter.decide(ack.build()) == PP_OUT_NO_PAYLOAD);  // stateless frames still are
+
+  SkipFilter tiny(2, static_cast<std::uint32_t>(lru_reserve()));
+  CHECK_FALSE(tiny.flow_skipping());
+  filter.clear();
+  CHECK(filter.flow_skipping());
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Replay's fast path: leaves out the frames the XDP program would provably not act on, so that
+// only those that can create, restart or sample a flow cost a bpf_prog_test_run_opts call
+// (about 1 us each here). The samples, and the counters once skipped_counters() is added, are
+// exactly those of running every frame; `replay_fastpath check` verifies that frame by frame.
+//
+// A frame is left out only when it is one of:
+//  - stateless: not IP, an IPv4 non-first fragment, IP but neither TCP nor UDP, or TCP without
+//    SYN and without payload. The program counts these and touches no map.
+//  - of a flow endpoint whose samples are complete, learnt only from the samples the program
+//    emitted (seq == samples_per_dir - 1), never guessed. The program would look the flow up and
+//    count it as already sampled (or no payload). A SYN without ACK may restart a flow in the
+//    program, so it is always run and forgets what we knew of that flow.
+// The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
+// rules); whatever it rejects as malformed, and every frame longer than test_run's linear data,
+// is run.
+// The flow part is turned off for good once the flow table could start evicting (LRU): a
+// skipped lookup would change which entry the kernel evicts.
+#ifndef PP_REPLAY_SKIP_FILTER_H
+#define PP_REPLAY_SKIP_FILTER_H
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <unordered_map>
+
+#include "protoport/sample.h"
+
+namespace protoport::replay {
+
+// bpf_prog_test_run gives an XDP program at most this many bytes of linear data (a page minus
+// XDP headroom and skb_shared_info, measured on 6.18); the rest of a longer frame goes into
+// fragments the program does not see, so such frames are always run.
+inline constexpr std::size_t kTestRunLinearMax = 3520;
+
+// Canonical flow key as the program builds it: lower (address, port) endpoint first, IPv4
+// addresses v4-mapped, ports in network byte order.
+struct FlowKey {
+  std::uint8_t addr[2][16] = {};
+  std::uint16_t port[2] = {};
+  std::uint8_t proto = 0;
+  std::uint8_t family = 0;  // PP_FAMILY_V4 / PP_FAMILY_V6
+  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
+};
+
+struct FlowKeyHash {
+  std::size_t operator()(const FlowKey& k) const;
+};
+
+// What the program will do with a frame, as far as the userspace parser can tell.
+enum class FrameKind : std::uint8_t {
+  run,             // the program may act on it, or we cannot tell
+  non_ip,          // PP_OUT_NON_IP
+  fragment,        // PP_OUT_FRAGMENT
+  other_l4,        // PP_OUT_OTHER_L4
+  tcp_no_payload,  // PP_OUT_NO_PAYLOAD, decided before any flow lookup
+  flow,            // TCP/UDP the program looks up in its flow table
+};
+
+struct FramePreview {
+  FrameKind kind = FrameKind::run;
+  bool syn_only = false;     // flow: SYN without ACK (may restart the flow in the program)
+  bool has_payload = false;  // flow: L4 payload length > 0
+  bool has_key = false;      // TCP/UDP header parsed: key and sender are valid (flow, or a run
+                             // frame longer than kTestRunLinearMax)
+  std::uint8_t sender = 0;   // key endpoint (0 or 1) that sent the frame
+  FlowKey key;
+};
+
+// Stateless and thread-safe: can run on a reader thread ahead of the test runs.
+FramePreview preview_frame(std::span<const std::uint8_t> frame);
+
+// The outcome counter of a frame the program handles without any map but its counters
+// (non_ip, fragment, other_l4, tcp_no_payload), whatever the flow state; nullopt otherwise.
+std::optional<pp_counter> stateless_outcome(FrameKind kind);
+
+class SkipFilter {
+ public:
+  // The program's settings: samples per direction and flow-table size.
+  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows);
+
+  // nullopt: run the frame. Otherwise the frame is left out and the value is the outcome
+  // counter the program would have bumped (already added to skipped_counters()).
+  std::optional<pp_counter> decide(const FramePreview& preview, std::size_t frame_len);
+  std::optional<pp_counter> decide(std::span<const std::uint8_t> frame) {
+    return decide(preview_frame(frame), frame.size());
+  }
+
+  // Every sample the program emits, in ring-buffer order, after the frames before it were run.
+  void on_sample(const pp_sample& sample);
+
+  // Forget every flow, e.g. when the caller empties the kernel flow table between files.
+  void clear();
+
+  // What the program would have counted for the frames left out: PP_CNT_PACKETS,
+  // PP_CNT_BYTES and the outcome slots. Add it to the kernel's counters.
+  const std::array<std::uint64_t, PP_CNT_MAX>& skipped_counters() const { return skipped_; }
+  std::uint64_t skipped_frames() const { return skipped_[PP_CNT_PACKETS]; }
+  // False once the flow table may have evicted: from then on only stateless frames are left out.
+  bool flow_skipping() const { return flow_skipping_; }
+  std::size_t flows_tracked() const { return flows_.size(); }
+
+ private:
+  struct FlowState {
+    bool complete[2] = {false, false};  // per key endpoint: all its samples were emitted
+  };
+  std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
+
+  std::uint32_t samples_per_dir_;
+  std::uint64_t entry_limit_;
+  std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused
+  bool flow_skipping_ = true;
+  std::unordered_map<FlowKey, FlowState, FlowKeyHash> flows_;
+  std::array<std::uint64_t, PP_CNT_MAX> skipped_{};
+};
+
+}  // namespace protoport::replay
+
+#endif
