@@ -27,7 +27,8 @@ inline std::vector<std::string> hostile_strings() {
       "back\\slash\\x41",
       "del\x7f and c1 \xc2\x9b[2J",
       invalid_utf8,
-      "\xe2\x80\xae" "gnp.exe",  // RIGHT-TO-LEFT OVERRIDE
+      "\xe2\x80\xae"
+      "gnp.exe",  // RIGHT-TO-LEFT OVERRIDE
       std::string(10 * 1024, 'A') + "\x1b[2J",
       std::string(10 * 1024, '\n'),
       "",

@@ -30,7 +30,8 @@ TEST_CASE("the default policy is Splunk's four rules") {
     CHECK_FALSE(mismatches(p, App::dns, 53, t));
     CHECK(mismatches(p, App::dns, 5353, t));
     CHECK(mismatches(p, App::dns, 853, t));
-    for (const std::uint16_t port : {80, 8080, 8000}) CHECK_FALSE(mismatches(p, App::http, port, t));
+    for (const std::uint16_t port : {80, 8080, 8000})
+      CHECK_FALSE(mismatches(p, App::http, port, t));
     CHECK(mismatches(p, App::http, 8081, t));
     CHECK(mismatches(p, App::http, 443, t));
     CHECK_FALSE(mismatches(p, App::ssl, 443, t));
@@ -45,8 +46,8 @@ TEST_CASE("the default policy is Splunk's four rules") {
 
 TEST_CASE("apps without a rule never mismatch") {
   const Policy p;
-  for (const App app : {App::unknown, App::mdns, App::llmnr, App::nbns, App::ssh, App::ftp,
-                        App::pop3, App::imap}) {
+  for (const App app :
+       {App::unknown, App::mdns, App::llmnr, App::nbns, App::ssh, App::ftp, App::pop3, App::imap}) {
     CHECK(p.rule_for(app) == nullptr);
     CHECK_FALSE(mismatches(p, app, 1));
     CHECK_FALSE(mismatches(p, app, 5353, Transport::udp));
@@ -154,7 +155,9 @@ TEST_CASE("each filter field alone suppresses only what it names") {
 
 TEST_CASE("a filter suppresses only when every given field matches") {
   Policy p;
-  p.add_filter(Filter{.src = Cidr::parse("10.0.0.0/8"), .app = App::dns, .dest_port = 5353,
+  p.add_filter(Filter{.src = Cidr::parse("10.0.0.0/8"),
+                      .app = App::dns,
+                      .dest_port = 5353,
                       .transport = Transport::udp});
   CHECK_FALSE(p.check(verdict(App::dns, 5353, Transport::udp, "10.9.9.9")).has_value());
   CHECK(p.check(verdict(App::dns, 5353, Transport::tcp, "10.9.9.9")).has_value());
@@ -219,8 +222,11 @@ TEST_CASE("PortSpec text and matching") {
 }
 
 TEST_CASE("Filter summary lists the set fields") {
-  const Filter f{.src = Cidr::parse("10.0.0.0/8"), .dest = Cidr::parse("2001:db8::/32"),
-                 .app = App::dns, .dest_port = 5353, .transport = Transport::udp};
+  const Filter f{.src = Cidr::parse("10.0.0.0/8"),
+                 .dest = Cidr::parse("2001:db8::/32"),
+                 .app = App::dns,
+                 .dest_port = 5353,
+                 .transport = Transport::udp};
   CHECK(f.summary() ==
         "src 10.0.0.0/8, dest 2001:db8::/32, app dns, dest_port 5353, transport udp");
 }

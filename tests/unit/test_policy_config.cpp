@@ -2,7 +2,6 @@
 // The YAML configuration: every valid shape, and every kind of bad file with its exact
 // `file:line: message`.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,11 +13,11 @@
 using protoport::policy::App;
 using protoport::policy::ConfigError;
 using protoport::policy::ConfigSection;
+using protoport::policy::load_policy_file;
+using protoport::policy::parse_policy_text;
 using protoport::policy::Policy;
 using protoport::policy::Preset;
 using protoport::policy::Transport;
-using protoport::policy::load_policy_file;
-using protoport::policy::parse_policy_text;
 using protoport::test::ip;
 using protoport::test::verdict;
 
@@ -110,7 +109,7 @@ expected_ports:
 TEST_CASE("expected_ports refines the preset wherever preset is written") {
   const Policy p = parse("expected_ports:\n  smtp: [25]\npreset: escu-v10\n");
   CHECK(p.preset() == Preset::escu_v10);
-  CHECK(mismatches(p, App::smtp, 587));      // replaced by the file
+  CHECK(mismatches(p, App::smtp, 587));       // replaced by the file
   CHECK_FALSE(mismatches(p, App::ssl, 993));  // the preset's, untouched
 }
 
@@ -167,13 +166,15 @@ TEST_CASE("empty sections are allowed") {
 TEST_CASE("YAML syntax errors carry yaml-cpp's line") {
   CHECK(error_of("expected_ports:\n  dns: [53, 54\nfilters: []\n") ==
         "cfg.yaml:3: YAML syntax error: end of sequence flow not found");
-  CHECK(error_of("preset: default\n  extra: 1\n") == "cfg.yaml:2: YAML syntax error: illegal map value");
+  CHECK(error_of("preset: default\n  extra: 1\n") ==
+        "cfg.yaml:2: YAML syntax error: illegal map value");
   CHECK(error_of("filters:\n  - app: dns\n - app: http\n") ==
         "cfg.yaml:3: YAML syntax error: end of map not found");
   CHECK(error_of("a: &x 1\nb: *y\n") ==
         "cfg.yaml:2: YAML syntax error: the referenced anchor is not defined");
   CHECK(error_of("preset: default\n---\npreset: escu-v10\n") ==
-        "cfg.yaml:3: the file holds 2 YAML documents (separated by ---); protoport reads exactly one");
+        "cfg.yaml:3: the file holds 2 YAML documents (separated by ---); protoport reads exactly "
+        "one");
 }
 
 TEST_CASE("top level: wrong type, unknown keys, duplicate keys") {
@@ -191,7 +192,8 @@ TEST_CASE("top level: wrong type, unknown keys, duplicate keys") {
         "filters");
   CHECK(error_of("preset: default\nfilters: []\npreset: escu-v10\n") ==
         "cfg.yaml:3: duplicate key 'preset' in top level (first at line 1)");
-  CHECK(error_of("[a]: 1\n") == "cfg.yaml:1: top level: a key must be a plain word, not a sequence");
+  CHECK(error_of("[a]: 1\n") ==
+        "cfg.yaml:1: top level: a key must be a plain word, not a sequence");
 }
 
 TEST_CASE("preset: wrong type and unknown name") {
@@ -378,8 +380,9 @@ TEST_CASE("files: valid, missing, a directory, too large") {
         big + ":0: the configuration file is larger than 1 MiB; is this the right file?");
   const std::string bad = dir.write("bad.yaml", "preset: default\n\n\nfilters:\n  - {}\n");
   CHECK(error_loading(bad) ==
-        bad + ":5: filters[0]: an empty filter would suppress every mismatch; set at least one of "
-              "src, dest, app, dest_port, transport");
+        bad +
+            ":5: filters[0]: an empty filter would suppress every mismatch; set at least one of "
+            "src, dest, app, dest_port, transport");
 }
 
 TEST_CASE("extra sections are parsed by their owner and allowed as top-level keys") {
@@ -389,13 +392,13 @@ TEST_CASE("extra sections are parsed by their owner and allowed as top-level key
                                            const protoport::policy::ConfigContext& ctx) {
                                const auto keys = protoport::policy::read_map(
                                    entry.value, entry.key_mark, "output", {"format"}, ctx);
-                               seen = protoport::policy::read_scalar(keys.at(0).value,
-                                                                     keys.at(0).key_mark,
-                                                                     "output.format", ctx);
+                               seen = protoport::policy::read_scalar(
+                                   keys.at(0).value, keys.at(0).key_mark, "output.format", ctx);
                                line = entry.key_mark.line + 1;
                              }};
   const ConfigSection sections[] = {output};
-  const Policy p = parse_policy_text("preset: default\noutput:\n  format: json\n", "c.yaml", sections);
+  const Policy p =
+      parse_policy_text("preset: default\noutput:\n  format: json\n", "c.yaml", sections);
   CHECK(seen == "json");
   CHECK(line == 2);
   try {

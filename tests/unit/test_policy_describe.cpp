@@ -7,9 +7,9 @@
 #include "policy/config.h"
 #include "policy/describe.h"
 
-using protoport::policy::Policy;
 using protoport::policy::describe;
 using protoport::policy::parse_policy_text;
+using protoport::policy::Policy;
 
 namespace {
 

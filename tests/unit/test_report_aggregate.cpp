@@ -113,8 +113,8 @@ TEST_CASE("at the bound the least recently updated row is evicted and counted") 
   CHECK(agg.add(a).is_new);
   CHECK(agg.add(b).is_new);
   agg.add(b);
-  agg.add(b);          // b holds 3 flows
-  agg.add(a);          // a is now the most recently updated
+  agg.add(b);  // b holds 3 flows
+  agg.add(a);  // a is now the most recently updated
   const auto added = agg.add(c);
   CHECK(added.is_new);
   CHECK(added.evicted);  // b went
@@ -162,8 +162,8 @@ TEST_CASE("max_rows 0 still keeps one row") {
 
 TEST_CASE("risk events: one per (src_ip, dest_ip) from a report") {
   Aggregator agg;
-  agg.add(mismatch(App::smtp, 2525, "192.0.2.10", "198.51.100.25", kT0 + 5 * kSecond,
-                   Transport::tcp));
+  agg.add(
+      mismatch(App::smtp, 2525, "192.0.2.10", "198.51.100.25", kT0 + 5 * kSecond, Transport::tcp));
   agg.add(mismatch(App::dns, 5353, "192.0.2.10", "198.51.100.25", kT0));
   agg.add(mismatch(App::dns, 5353, "192.0.2.10", "198.51.100.25", kT0 + 9 * kSecond));
   agg.add(mismatch(App::http, 8081, "192.0.2.10", "198.51.100.80", kT0, Transport::tcp));

@@ -33,13 +33,13 @@ TEST_CASE("utf8_sequence_length follows RFC 3629") {
   CHECK(utf8_sequence_length("\xc3\xa9", 0) == 2);
   CHECK(utf8_sequence_length("\xe2\x82\xac", 0) == 3);
   CHECK(utf8_sequence_length("\xf0\x9f\x98\x80", 0) == 4);
-  CHECK(utf8_sequence_length("\xc0\xaf", 0) == 0);           // overlong '/'
-  CHECK(utf8_sequence_length("\xe0\x80\xaf", 0) == 0);       // overlong
-  CHECK(utf8_sequence_length("\xed\xa0\x80", 0) == 0);       // surrogate
-  CHECK(utf8_sequence_length("\xf4\x90\x80\x80", 0) == 0);   // > U+10FFFF
+  CHECK(utf8_sequence_length("\xc0\xaf", 0) == 0);          // overlong '/'
+  CHECK(utf8_sequence_length("\xe0\x80\xaf", 0) == 0);      // overlong
+  CHECK(utf8_sequence_length("\xed\xa0\x80", 0) == 0);      // surrogate
+  CHECK(utf8_sequence_length("\xf4\x90\x80\x80", 0) == 0);  // > U+10FFFF
   CHECK(utf8_sequence_length("\xf5\x80\x80\x80", 0) == 0);
-  CHECK(utf8_sequence_length("\x80", 0) == 0);               // lone continuation
-  CHECK(utf8_sequence_length("\xe2\x82", 0) == 0);           // truncated
+  CHECK(utf8_sequence_length("\x80", 0) == 0);      // lone continuation
+  CHECK(utf8_sequence_length("\xe2\x82", 0) == 0);  // truncated
   CHECK(utf8_sequence_length("\xc3(", 0) == 0);
   CHECK(utf8_sequence_length("", 0) == 0);
 }
@@ -69,7 +69,7 @@ TEST_CASE("for_terminal with a width cuts whole escapes and ends in ...") {
   CHECK(for_terminal("exactly10!", 10) == "exactly10!");
   CHECK(for_terminal("eleven chars", 10) == "eleven ...");
   CHECK(for_terminal("\x01\x02\x03", 10) == "\\x01...");  // never "\x01\x0..."
-  CHECK(for_terminal("ab\\\\\\", 6) == "ab...");           // never a lone backslash
+  CHECK(for_terminal("ab\\\\\\", 6) == "ab...");          // never a lone backslash
   CHECK(for_terminal("abcdef", 2) == "..");
   CHECK(for_terminal("abcdef", 0) == "");
   const std::string long_one = for_terminal(std::string(10 * 1024, '\x1b'), 40);
@@ -82,7 +82,8 @@ TEST_CASE("for_json keeps valid UTF-8 and marks invalid bytes") {
   CHECK(for_json("www.example.com") == "www.example.com");
   CHECK(for_json("caf\xc3\xa9 \xf0\x9f\x98\x80") == "caf\xc3\xa9 \xf0\x9f\x98\x80");
   CHECK(for_json("\x1b[31m") == "\x1b[31m");  // valid UTF-8: the JSON serializer escapes it
-  CHECK(for_json("a\xff" "b") == "a\\xffb");
+  CHECK(for_json("a\xff"
+                 "b") == "a\\xffb");
   CHECK(for_json("\xc0\xaf") == "\\xc0\\xaf");
   CHECK(for_json("\xed\xa0\x80") == "\\xed\\xa0\\x80");
   CHECK(for_json("\xe2\x82") == "\\xe2\\x82");

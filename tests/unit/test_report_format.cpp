@@ -33,7 +33,8 @@ Mismatch mismatch(App app, std::uint16_t port, Transport transport = Transport::
                   const char* src = "192.0.2.10", const char* dest = "198.51.100.53",
                   std::vector<protoport::fingerprint::Evidence> evidence = {},
                   std::int64_t t = kT0) {
-  auto m = Policy().evaluate(verdict(app, port, transport, src, dest, t, std::move(evidence))).mismatch;
+  auto m =
+      Policy().evaluate(verdict(app, port, transport, src, dest, t, std::move(evidence))).mismatch;
   REQUIRE(m);
   return *m;
 }
@@ -47,10 +48,10 @@ ReportSnapshot sample_snapshot() {
   agg.add(mismatch(App::http, 9000, Transport::tcp, "192.0.2.10", "198.51.100.80",
                    {{"http_method", "GET", true}, {"http_host", "intranet:9000", true}},
                    kT0 + 60 * kSecond));
-  agg.add(mismatch(App::ssl, 4433, Transport::tcp, "2001:db8::10", "2001:db8::443",
-                   {{"sni", "www.example.com", true}, {"alpn", "h2", true},
-                    {"alpn", "http/1.1", true}},
-                   kT0 + 120 * kSecond));
+  agg.add(
+      mismatch(App::ssl, 4433, Transport::tcp, "2001:db8::10", "2001:db8::443",
+               {{"sni", "www.example.com", true}, {"alpn", "h2", true}, {"alpn", "http/1.1", true}},
+               kT0 + 120 * kSecond));
   auto snap = agg.snapshot();
   snap.filtered = 7;
   snap.evicted_rows = 1;
@@ -120,16 +121,16 @@ TEST_CASE("format names") {
 TEST_CASE("JSON new_mismatch: CIM fields in order, numbers as numbers") {
   const auto f = make_formatter(Format::json);
   CHECK(f->header().empty());
-  const std::string line = f->new_mismatch(mismatch(
-      App::dns, 5353, Transport::udp, "192.0.2.10", "198.51.100.53",
-      {{"dns_qname", "printer.local", true}, {"dns_qtype", "A", true}}));
+  const std::string line =
+      f->new_mismatch(mismatch(App::dns, 5353, Transport::udp, "192.0.2.10", "198.51.100.53",
+                               {{"dns_qname", "printer.local", true}, {"dns_qtype", "A", true}}));
   REQUIRE(line.back() == '\n');
   CHECK(line.find('\n') == line.size() - 1);
   const json j = json::parse(line);
   CHECK(keys_of(line) == std::vector<std::string>{"event", "src_ip", "src_port", "dest_ip", "app",
-                                               "dest_port", "transport", "action", "rule", "count",
-                                               "firstTime", "lastTime", "expected", "dns_qname",
-                                               "dns_qtype"});
+                                                  "dest_port", "transport", "action", "rule",
+                                                  "count", "firstTime", "lastTime", "expected",
+                                                  "dns_qname", "dns_qtype"});
   CHECK(j["event"] == "new_mismatch");
   CHECK(j["src_ip"] == "192.0.2.10");
   CHECK(j["src_port"] == 40000);
@@ -171,7 +172,7 @@ TEST_CASE("JSON report: one report_row per row, then report_summary") {
   CHECK(ssl["sni"] == "www.example.com");
   const json summary = json::parse(lines[3]);
   CHECK(keys_of(lines[3]) == std::vector<std::string>{"event", "time", "rows", "count",
-                                                     "evicted_rows", "evicted_flows", "filtered"});
+                                                      "evicted_rows", "evicted_flows", "filtered"});
   CHECK(summary["event"] == "report_summary");
   CHECK(summary["time"] == "2024-05-01T12:10:00");
   CHECK(summary["rows"] == 3);
@@ -182,8 +183,14 @@ TEST_CASE("JSON report: one report_row per row, then report_summary") {
 }
 
 TEST_CASE("risk events in every format") {
-  RiskEvent e{protoport::test::ip("192.0.2.10"), protoport::test::ip("198.51.100.53"), App::dns,
-              5353, Transport::udp, "dns-unexpected-port", 4, kT0};
+  RiskEvent e{protoport::test::ip("192.0.2.10"),
+              protoport::test::ip("198.51.100.53"),
+              App::dns,
+              5353,
+              Transport::udp,
+              "dns-unexpected-port",
+              4,
+              kT0};
   const json j = json::parse(make_formatter(Format::json)->risk(e));
   CHECK(j["event"] == "risk");
   CHECK(j["risk_object"] == "192.0.2.10");
@@ -256,18 +263,19 @@ TEST_CASE("CSV: one header for every event, rows parse back with the same fields
 TEST_CASE("table: a new mismatch shows what was found against what was expected") {
   const auto f = make_formatter(Format::table);
   CHECK(f->header().empty());
-  const std::string text = f->new_mismatch(mismatch(
-      App::dns, 5353, Transport::udp, "192.0.2.10", "198.51.100.53",
-      {{"dns_qname", "printer.local", true}, {"dns_qtype", "A", true}}));
+  const std::string text =
+      f->new_mismatch(mismatch(App::dns, 5353, Transport::udp, "192.0.2.10", "198.51.100.53",
+                               {{"dns_qname", "printer.local", true}, {"dns_qtype", "A", true}}));
   CHECK(text ==
         "NEW dns on 5353/udp, expected 53: 192.0.2.10:40000 -> 198.51.100.53\n"
         "    at 2024-05-01T12:00:00  dns-unexpected-port  dns_qname=printer.local\n"
         "    dns_qtype=A\n");
   check_table_bytes(text);
-  const std::string v6 = f->new_mismatch(
-      mismatch(App::ssl, 4433, Transport::tcp, "2001:db8::10", "2001:db8::443"));
-  CHECK(v6.find("NEW ssl on 4433/tcp, expected 443,8443: [2001:db8::10]:40000 -> 2001:db8::443\n") ==
-        0);
+  const std::string v6 =
+      f->new_mismatch(mismatch(App::ssl, 4433, Transport::tcp, "2001:db8::10", "2001:db8::443"));
+  CHECK(
+      v6.find("NEW ssl on 4433/tcp, expected 443,8443: [2001:db8::10]:40000 -> 2001:db8::443\n") ==
+      0);
 }
 
 TEST_CASE("table report: aligned columns, times on a second line at 80 columns, summary") {
@@ -317,12 +325,11 @@ TEST_CASE("hostile evidence: JSON stays valid, ASCII, one line, and carries the 
     for (const char* key : {"sni", "http_host", "dns_qname", "smtp_ehlo", "x_future_key"}) {
       const Mismatch m = mismatch(App::smtp, 2525, Transport::tcp, "192.0.2.10", "198.51.100.25",
                                   {{key, raw, false}});
-      for (const std::string& text :
-           {f->new_mismatch(m), [&] {
-              Aggregator agg;
-              agg.add(m);
-              return f->report(agg.snapshot(), kT0);
-            }()}) {
+      for (const std::string& text : {f->new_mismatch(m), [&] {
+                                        Aggregator agg;
+                                        agg.add(m);
+                                        return f->report(agg.snapshot(), kT0);
+                                      }()}) {
         std::size_t newlines = 0;
         for (const unsigned char c : text) {
           if (c == '\n') {
@@ -348,8 +355,8 @@ TEST_CASE("hostile evidence: CSV parses back to the same cells, one record per l
   for (const std::string& raw : hostile_strings()) {
     CAPTURE(for_terminal(raw, 60));
     std::vector<protoport::fingerprint::Evidence> evidence;
-    for (const char* key : {"sni", "http_host", "http_method", "dns_qname", "dns_qtype",
-                            "smtp_ehlo", "alpn"})
+    for (const char* key :
+         {"sni", "http_host", "http_method", "dns_qname", "dns_qtype", "smtp_ehlo", "alpn"})
       evidence.push_back({key, raw, false});
     const Mismatch m =
         mismatch(App::http, 8081, Transport::tcp, "192.0.2.10", "198.51.100.80", evidence);
@@ -363,11 +370,12 @@ TEST_CASE("hostile evidence: CSV parses back to the same cells, one record per l
     for (std::size_t r = 0; r < 2; ++r) {
       CHECK(records[r].at("dest_port") == "8081");
       CHECK(records[r].at("rule") == "http-unexpected-port");
-      for (const char* key : {"sni", "http_host", "http_method", "dns_qname", "dns_qtype",
-                              "smtp_ehlo", "alpn"}) {
+      for (const char* key :
+           {"sni", "http_host", "http_method", "dns_qname", "dns_qtype", "smtp_ehlo", "alpn"}) {
         std::string cell = records[r].at(key);
         const std::string visible = for_terminal(raw);
-        const bool formula = !visible.empty() && std::string("=+-@").find(visible[0]) != std::string::npos;
+        const bool formula =
+            !visible.empty() && std::string("=+-@").find(visible[0]) != std::string::npos;
         if (formula) {
           REQUIRE(cell.size() > 0);
           CHECK(cell[0] == '\'');  // neutralised: a spreadsheet shows it as text

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // --output FILE: appended JSON lines that survive the writer being killed.
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -98,13 +97,15 @@ TEST_CASE("clear errors: cannot open, partial line") {
     AppendFile out(missing);
     FAIL("opened a file in a missing directory");
   } catch (const OutputError& e) {
-    CHECK(std::string(e.what()) == missing + ": cannot open for appending: No such file or directory");
+    CHECK(std::string(e.what()) ==
+          missing + ": cannot open for appending: No such file or directory");
   }
   try {
     AppendFile out(dir.path.string());
     FAIL("opened a directory for writing");
   } catch (const OutputError& e) {
-    CHECK(std::string(e.what()) == dir.path.string() + ": cannot open for appending: Is a directory");
+    CHECK(std::string(e.what()) ==
+          dir.path.string() + ": cannot open for appending: Is a directory");
   }
   AppendFile out((dir.path / "x").string());
   CHECK_THROWS_AS(out.write("no newline"), std::invalid_argument);

@@ -29,7 +29,8 @@ void add_spec(std::vector<PortSpec>& specs, PortSpec spec, const YAML::Node& nod
               const YAML::Mark& fallback, const std::string& where, const ConfigContext& ctx) {
   for (const PortSpec& have : specs) {
     if (have.port != spec.port) continue;
-    if (have == spec) ctx.fail(node, fallback, where + ": port " + spec.to_string() + " is listed twice");
+    if (have == spec)
+      ctx.fail(node, fallback, where + ": port " + spec.to_string() + " is listed twice");
     if (!have.transport || !spec.transport)
       ctx.fail(node, fallback,
                where + ": " + spec.to_string() + " overlaps " + have.to_string() +
@@ -81,17 +82,18 @@ void read_expected_ports(const Entry& section, Policy& policy, const ConfigConte
   if (section.value.IsMap()) {
     for (auto it = section.value.begin(); it != section.value.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == fingerprint::to_string(App::unknown))
-        ctx.fail(it->first.Mark(), "expected_ports.unknown: flows no fingerprint recognised never "
-                                   "mismatch, so they cannot have expected ports");
+        ctx.fail(it->first.Mark(),
+                 "expected_ports.unknown: flows no fingerprint recognised never "
+                 "mismatch, so they cannot have expected ports");
   }
-  for (const Entry& entry : read_map(section.value, section.key_mark, "expected_ports",
-                                     app_keys(false), ctx, "app")) {
+  for (const Entry& entry :
+       read_map(section.value, section.key_mark, "expected_ports", app_keys(false), ctx, "app")) {
     const std::string where = "expected_ports." + entry.key;
     const App app = *parse_app(entry.key);
     std::vector<PortSpec> specs;
     if (entry.value.IsMap()) {
-      for (const Entry& per : read_map(entry.value, entry.key_mark, where, {"tcp", "udp"}, ctx,
-                                       "transport"))
+      for (const Entry& per :
+           read_map(entry.value, entry.key_mark, where, {"tcp", "udp"}, ctx, "transport"))
         read_spec_list(per.value, per.key_mark, where + "." + per.key, parse_transport(per.key),
                        specs, ctx);
     } else {
@@ -130,8 +132,9 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
   Filter filter;
   const YAML::Mark mark = node.Mark().line >= 0 ? node.Mark() : fallback;
   filter.line = mark.line + 1;
-  for (const Entry& e : read_map(node, fallback, where,
-                                 {"src", "dest", "app", "dest_port", "transport", "comment"}, ctx)) {
+  for (const Entry& e :
+       read_map(node, fallback, where, {"src", "dest", "app", "dest_port", "transport", "comment"},
+                ctx)) {
     const std::string field = where + "." + e.key;
     if (e.key == "src" || e.key == "dest") {
       const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
@@ -156,14 +159,16 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
       const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
       filter.transport = parse_transport(text);
       if (!filter.transport)
-        ctx.fail(e.value, e.key_mark, field + ": unknown transport " + quoted(text) + " (tcp or udp)");
+        ctx.fail(e.value, e.key_mark,
+                 field + ": unknown transport " + quoted(text) + " (tcp or udp)");
     } else {
       filter.comment = read_scalar(e.value, e.key_mark, field, ctx);
     }
   }
   if (filter.empty())
-    ctx.fail(mark, where + ": an empty filter would suppress every mismatch; set at least one of "
-                           "src, dest, app, dest_port, transport");
+    ctx.fail(mark, where +
+                       ": an empty filter would suppress every mismatch; set at least one of "
+                       "src, dest, app, dest_port, transport");
   check_can_match(filter, policy, mark, where, ctx);
   return filter;
 }
@@ -178,7 +183,8 @@ void read_filters(const Entry& section, Policy& policy, const ConfigContext& ctx
   for (const YAML::Node& item : section.value) {
     const std::string where = "filters[" + std::to_string(index++) + "]";
     // A null item has no mark of its own: point at the list rather than at "filters:".
-    const YAML::Mark list = section.value.Mark().line >= 0 ? section.value.Mark() : section.key_mark;
+    const YAML::Mark list =
+        section.value.Mark().line >= 0 ? section.value.Mark() : section.key_mark;
     policy.add_filter(read_filter(item, list, where, policy, ctx));
   }
 }
@@ -200,7 +206,8 @@ Policy parse_document(const YAML::Node& root, const std::string& file,
     const std::string name = read_scalar(e.value, e.key_mark, "preset", ctx);
     const auto preset = parse_preset(name);
     if (!preset)
-      ctx.fail(e.value, e.key_mark, "preset: unknown preset " + quoted(name) + "; known presets: default, escu-v10");
+      ctx.fail(e.value, e.key_mark,
+               "preset: unknown preset " + quoted(name) + "; known presets: default, escu-v10");
     policy = Policy::from_preset(*preset);
     policy.set_source(file);
   }
@@ -238,8 +245,10 @@ Policy parse_policy_text(std::string_view text, const std::string& file,
 
 Policy load_policy_file(const std::string& path, std::span<const ConfigSection> extra) {
   const auto cannot = [&path](const std::string& why) { return ConfigError(path, 0, why); };
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), std::fclose);
-  if (!file) throw cannot(std::string("cannot open the configuration file: ") + std::strerror(errno));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"),
+                                                       std::fclose);
+  if (!file)
+    throw cannot(std::string("cannot open the configuration file: ") + std::strerror(errno));
   std::string text;
   char buf[8192];
   for (;;) {

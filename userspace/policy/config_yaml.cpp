@@ -46,9 +46,8 @@ void ConfigContext::fail(const YAML::Mark& mark, const std::string& message) con
 void ConfigContext::fail(const YAML::Node& node, const YAML::Mark& fallback,
                          const std::string& message) const {
   // A null value's mark is where the next token starts, often the following line: use the key's.
-  const YAML::Mark mark = node.IsDefined() && !node.IsNull() && node.Mark().line >= 0
-                              ? node.Mark()
-                              : fallback;
+  const YAML::Mark mark =
+      node.IsDefined() && !node.IsNull() && node.Mark().line >= 0 ? node.Mark() : fallback;
   fail(mark, message);
 }
 
@@ -82,10 +81,13 @@ std::vector<Entry> read_map(const YAML::Node& node, const YAML::Mark& fallback,
   std::vector<Entry> entries;
   std::set<std::string, std::less<>> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies: the iterator hands out a temporary pair, so a reference would dangle.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     if (!key.IsScalar())
-      ctx.fail(key, node.Mark(), std::string(where) + ": a key must be a plain word, not " +
-                                     std::string(node_kind(key)));
+      ctx.fail(
+          key, node.Mark(),
+          std::string(where) + ": a key must be a plain word, not " + std::string(node_kind(key)));
     const std::string& name = key.Scalar();
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string message = "unknown " + std::string(noun) + " '" + report::for_terminal(name, 64) +
@@ -98,11 +100,11 @@ std::vector<Entry> read_map(const YAML::Node& node, const YAML::Mark& fallback,
     if (!seen.insert(name).second) {
       const auto first = std::find_if(entries.begin(), entries.end(),
                                       [&](const Entry& e) { return e.key == name; });
-      ctx.fail(key.Mark(), "duplicate " + std::string(noun) + " '" + report::for_terminal(name, 64) +
-                               "' in " + std::string(where) +
+      ctx.fail(key.Mark(), "duplicate " + std::string(noun) + " '" +
+                               report::for_terminal(name, 64) + "' in " + std::string(where) +
                                " (first at line " + std::to_string(line_of(first->key_mark)) + ")");
     }
-    entries.push_back(Entry{name, key.Mark(), it->second});
+    entries.push_back(Entry{name, key.Mark(), value});
   }
   return entries;
 }

@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy/config_error.h"
 

@@ -105,9 +105,9 @@ std::string describe(const Policy& policy, std::size_t width) {
     return out;
   }
   out += "\n";
-  out += wrap("Filters: ",
-              "a mismatch that matches every field of a filter is suppressed and counted.", 2,
-              width);
+  out += wrap(
+      "Filters: ", "a mismatch that matches every field of a filter is suppressed and counted.", 2,
+      width);
   for (std::size_t i = 0; i < policy.filters().size(); ++i) {
     const Filter& filter = policy.filters()[i];
     std::string lead = "  filters[" + std::to_string(i) + "]";

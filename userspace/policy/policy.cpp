@@ -76,7 +76,8 @@ std::optional<Preset> parse_preset(std::string_view name) {
 
 std::string_view preset_description(Preset p) {
   return p == Preset::escu_v10
-             ? "Splunk ESCU \"Protocol or Port Mismatch\" v10: also ssl on 465/993, smtp on 587/2525"
+             ? "Splunk ESCU \"Protocol or Port Mismatch\" v10: also ssl on 465/993, smtp on "
+               "587/2525"
              : "Splunk \"Protocol or Port Mismatch\": the detection's four original rules";
 }
 
@@ -103,8 +104,8 @@ void Policy::reset_to(Preset preset) {
 }
 
 const Rule* Policy::rule_for(App app) const {
-  const auto it = std::find_if(rules_.begin(), rules_.end(),
-                               [app](const Rule& r) { return r.app == app; });
+  const auto it =
+      std::find_if(rules_.begin(), rules_.end(), [app](const Rule& r) { return r.app == app; });
   return it == rules_.end() ? nullptr : &*it;
 }
 
@@ -129,8 +130,8 @@ Policy::Evaluation Policy::evaluate(const FlowVerdict& verdict) const {
   Evaluation result;
   const Rule* rule = rule_for(verdict.fp.app);
   if (!rule || rule->allows(verdict.dest_port, verdict.transport)) return result;
-  Mismatch m{verdict.src_ip,    verdict.dest_ip, verdict.src_port,      verdict.dest_port,
-             verdict.transport, verdict.fp.app,  rule->id(),            rule->expected_text(),
+  Mismatch m{verdict.src_ip,    verdict.dest_ip,    verdict.src_port, verdict.dest_port,
+             verdict.transport, verdict.fp.app,     rule->id(),       rule->expected_text(),
              verdict.time_ns,   verdict.fp.evidence};
   for (std::size_t i = 0; i < filters_.size(); ++i) {
     if (filters_[i].matches(m)) {

@@ -49,7 +49,7 @@ struct Row {
 };
 
 struct ReportSnapshot {
-  std::vector<Row> rows;  // ordered by key, like the search's `by` clause
+  std::vector<Row> rows;            // ordered by key, like the search's `by` clause
   std::uint64_t flows = 0;          // sum of the rows' counts
   std::uint64_t evicted_rows = 0;   // rows pushed out by the bound since start
   std::uint64_t evicted_flows = 0;  // flows those rows held

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // CSV per RFC 4180 with one header for every event type (the union of their fields, see
 // csv_columns()); a field an event lacks is an empty cell. Lines end in "\n" (RFC 4180 readers
-// accept it; a raw CR or LF never appears inside a cell, as payload text is for_terminal()-escaped).
+// accept it; a raw CR or LF never appears inside a cell, as payload text is
+// for_terminal()-escaped).
 #include "report/escape.h"
 #include "report/format.h"
 #include "report/record.h"

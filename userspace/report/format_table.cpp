@@ -82,7 +82,8 @@ std::string cut(const std::string& text, std::size_t width) {
 
 class TableFormatter final : public Formatter {
  public:
-  explicit TableFormatter(const FormatOptions& options) : width_(std::max<std::size_t>(options.width, 40)) {}
+  explicit TableFormatter(const FormatOptions& options)
+      : width_(std::max<std::size_t>(options.width, 40)) {}
 
   std::string header() const override { return {}; }
 
@@ -110,8 +111,7 @@ class TableFormatter final : public Formatter {
          {"risk_object " + e.src_ip.to_string() + " (" + std::string(kRiskObjectType) + "),",
           "threat_object " + e.dest_ip.to_string() + " (" + std::string(kThreatObjectType) + "),",
           found_text(e.app, e.dest_port, e.transport) + " (" + e.rule + "),",
-          plural(e.count, "flow") + " since " +
-              format_utc(e.first_ns)},
+          plural(e.count, "flow") + " since " + format_utc(e.first_ns)},
          kIndent, width_, " ");
     return out;
   }
@@ -124,8 +124,8 @@ class TableFormatter final : public Formatter {
       out += rows_table(s);
     }
     out += plural(s.rows.size(), "row") + ", " + plural(s.flows, "flow") + "; evicted " +
-           plural(s.evicted_rows, "row") + " (" + plural(s.evicted_flows, "flow") +
-           "); filtered " + plural(s.filtered, "flow") + "\n";
+           plural(s.evicted_rows, "row") + " (" + plural(s.evicted_flows, "flow") + "); filtered " +
+           plural(s.filtered, "flow") + "\n";
     return out;
   }
 
@@ -137,10 +137,13 @@ class TableFormatter final : public Formatter {
     std::vector<Cells> cells;
     std::size_t w_src = 6, w_dest = 7, w_found = 5, w_expected = 8, w_flows = 5;
     for (const Row& row : s.rows) {
-      Cells c{row.key.src_ip.to_string(), row.key.dest_ip.to_string(),
+      Cells c{row.key.src_ip.to_string(),
+              row.key.dest_ip.to_string(),
               found_text(row.key.app, row.key.dest_port, row.key.transport),
-              cut(row.expected, kMaxExpectedWidth), std::to_string(row.count),
-              format_utc(row.first_ns), format_utc(row.last_ns)};
+              cut(row.expected, kMaxExpectedWidth),
+              std::to_string(row.count),
+              format_utc(row.first_ns),
+              format_utc(row.last_ns)};
       w_src = std::max(w_src, c.src.size());
       w_dest = std::max(w_dest, c.dest.size());
       w_found = std::max(w_found, c.found.size());
@@ -174,7 +177,8 @@ class TableFormatter final : public Formatter {
         items.push_back("first " + c.first);
         items.push_back("last " + c.last);
       }
-      for (auto& item : evidence_items(s.rows[i].evidence, width_)) items.push_back(std::move(item));
+      for (auto& item : evidence_items(s.rows[i].evidence, width_))
+        items.push_back(std::move(item));
       if (!items.empty()) {
         out.append(kIndent, ' ');
         pack(out, items, kIndent, width_);

@@ -12,8 +12,7 @@ namespace protoport::report {
 
 AppendFile::AppendFile(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-  if (fd_ < 0)
-    throw OutputError(path_ + ": cannot open for appending: " + std::strerror(errno));
+  if (fd_ < 0) throw OutputError(path_ + ": cannot open for appending: " + std::strerror(errno));
 }
 
 AppendFile::~AppendFile() {

@@ -26,13 +26,13 @@ void add_evidence(Record& record, const std::vector<fingerprint::Evidence>& evid
 
 const std::vector<std::string_view>& csv_columns() {
   static const std::vector<std::string_view> columns = [] {
-    std::vector<std::string_view> c{"event",   "src_ip", "src_port",  "dest_ip",  "app",
-                                    "dest_port", "transport", "action", "rule",   "count",
+    std::vector<std::string_view> c{"event",     "src_ip",    "src_port", "dest_ip", "app",
+                                    "dest_port", "transport", "action",   "rule",    "count",
                                     "firstTime", "lastTime",  "expected"};
     c.insert(c.end(), std::begin(kEvidenceFields), std::end(kEvidenceFields));
-    for (const auto name : {"risk_object", "risk_object_type", "risk_score", "threat_object",
-                            "threat_object_type", "message", "rows", "evicted_rows",
-                            "evicted_flows", "filtered", "time"})
+    for (const auto name :
+         {"risk_object", "risk_object_type", "risk_score", "threat_object", "threat_object_type",
+          "message", "rows", "evicted_rows", "evicted_flows", "filtered", "time"})
       c.emplace_back(name);
     return c;
   }();
@@ -43,7 +43,8 @@ std::vector<std::pair<std::string, std::string>> evidence_fields(
     const std::vector<fingerprint::Evidence>& evidence) {
   std::vector<std::pair<std::string, std::string>> out;
   const auto append = [&out](const fingerprint::Evidence& e) {
-    const auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == e.key; });
+    const auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == e.key; });
     if (it == out.end())
       out.emplace_back(e.key, e.value);
     else
@@ -113,8 +114,8 @@ Record record_risk(const RiskEvent& e) {
 }
 
 Record record_summary(const ReportSnapshot& s, std::int64_t now_ns) {
-  return Record{text("event", "report_summary"),     text("time", format_utc(now_ns)),
-                number("rows", s.rows.size()),        number("count", s.flows),
+  return Record{text("event", "report_summary"),        text("time", format_utc(now_ns)),
+                number("rows", s.rows.size()),          number("count", s.flows),
                 number("evicted_rows", s.evicted_rows), number("evicted_flows", s.evicted_flows),
                 number("filtered", s.filtered)};
 }

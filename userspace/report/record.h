@@ -23,9 +23,9 @@ namespace protoport::report {
 // Evidence keys (fingerprint::Evidence::key) with a field of their own, in output order: the
 // seven CIM-style fields first, then the other keys the fingerprints emit.
 inline constexpr std::string_view kEvidenceFields[] = {
-    "sni",           "http_host",   "http_method", "dns_qname",   "dns_qtype",
-    "smtp_ehlo",     "alpn",        "alpn_selected", "tls_versions", "tls_version",
-    "http_status",   "http_version", "dns_rrname",  "dns_rrtype",  "smtp_banner"};
+    "sni",         "http_host",    "http_method",   "dns_qname",    "dns_qtype",
+    "smtp_ehlo",   "alpn",         "alpn_selected", "tls_versions", "tls_version",
+    "http_status", "http_version", "dns_rrname",    "dns_rrtype",   "smtp_banner"};
 
 // Every field any event carries, in CSV column order (the CSV header).
 const std::vector<std::string_view>& csv_columns();
