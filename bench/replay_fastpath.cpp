@@ -145,7 +145,11 @@ int main(int argc, char** argv) {
     std::array<std::uint64_t, PP_CNT_MAX> reader_skipped{};
     std::unique_ptr<SkipFilter> filter;
     if (mode != "read" && mode != "parse") {
-      program = std::make_unique<Program>();
+      protoport::loader::Settings settings;
+      // PP_RINGBUF_BYTES: replay drains after every call, so a small ring buffer is enough (and
+      // all of a ring buffer ends up resident once samples have gone round it).
+      if (const char* rb = std::getenv("PP_RINGBUF_BYTES")) settings.ringbuf_bytes = static_cast<std::uint32_t>(std::strtoul(rb, nullptr, 10));
+      program = std::make_unique<Program>(settings);
       filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir, program->settings().max_flows);
       ring = std::make_unique<RingReader>(*program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
         digest.add(s, payload);
