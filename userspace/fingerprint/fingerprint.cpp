@@ -45,6 +45,8 @@ bool is_printable(std::span<const std::uint8_t> bytes) {
 namespace detail {
 
 void add_evidence(Result& out, std::string_view key, Bytes value) {
+  constexpr std::size_t kTypicalEvidence = 4;  // one allocation for the list, not one per growth
+  if (out.evidence.capacity() == 0) out.evidence.reserve(kTypicalEvidence);
   Evidence& e = out.evidence.emplace_back();
   e.key.assign(key);
   e.value.assign(reinterpret_cast<const char*>(value.data()), value.size());
