@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Replay speed, whole process, next to ndpiReader (Debian libndpi-bin) on the same files in the
+# same run:
+#   corpus: every capture of tests/data/corpus; protoport in one process on all files,
+#           `ndpiReader -i FILE -v 2 -q` file by file, times summed (RSS: the largest), and
+#           protoport file by file too (corpus-1by1: both then pay one startup per file);
+#   big:    the Ethernet captures concatenated COPIES times (mergecap -a -F pcap), one process each.
+# Frames per second = frames in the input / wall-clock seconds of the process (BPF load, file
+# reading, output included). Peak RSS from /usr/bin/time -v. Each figure is the median of RUNS
+# runs. Needs root (protoport loads BPF). Called by scripts/bench.sh; runs alone too:
+#   sudo scripts/bench-replay.sh                  # build/userspace/cli/protoport
+#   PROTOPORT=build-x/userspace/cli/protoport RUNS=5 scripts/bench-replay.sh
+# Environment: PROTOPORT, CORPUS_DIR (tests/data/corpus), COPIES (40), RUNS (3),
+# BENCH_JSON (also append one JSON line per measurement to this file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROTOPORT=${PROTOPORT:-build/userspace/cli/protoport}
+CORPUS_DIR=${CORPUS_DIR:-tests/data/corpus}
+COPIES=${COPIES:-40}
+RUNS=${RUNS:-3}
+BENCH_JSON=${BENCH_JSON:-}
+
+die() { echo "bench-replay: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "needs root (protoport replay loads BPF)"
+[[ -x $PROTOPORT ]] || die "$PROTOPORT: not an executable (build it, or set PROTOPORT)"
+for tool in ndpiReader mergecap capinfos /usr/bin/time; do
+  command -v "$tool" >/dev/null || die "$tool not found (scripts/setup.sh installs it)"
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ && $COPIES =~ ^[1-9][0-9]*$ ]] || die "RUNS and COPIES must be positive integers"
+
+WORK=$(mktemp -d /tmp/pp-bench-replay.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+mapfile -t FILES < <(find "$CORPUS_DIR" -maxdepth 1 -type f \( -name '*.pcap' -o -name '*.pcapng' \) | sort)
+[[ ${#FILES[@]} -gt 0 ]] || die "no captures in $CORPUS_DIR"
+
+# frames FILE...: total packet count.
+frames() { capinfos -T -r -c "$@" | awk -F'\t' '{n += $2} END {print n + 0}'; }
+
+# timed OUT_PREFIX CMD...: runs CMD with stdout/stderr to files, records wall ns and peak RSS (kB).
+timed() {
+  local prefix=$1; shift
+  local t0 t1
+  t0=$(date +%s%N)
+  if ! /usr/bin/time -v -o "$prefix.time" "$@" >"$prefix.out" 2>"$prefix.err"; then
+    die "failed: $* (see below)$(echo; tail -3 "$prefix.err")"
+  fi
+  t1=$(date +%s%N)
+  echo $((t1 - t0)) >"$prefix.ns"
+  awk -F': ' '/Maximum resident set size/ {print $2}' "$prefix.time" >"$prefix.rss"
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# measure NAME TOOL FRAMES CMD...: RUNS runs of one command; prints and records the median.
+declare -a ROWS=()
+record() {  # record NAME TOOL FRAMES NS RSS
+  local name=$1 tool=$2 n=$3 ns=$4 rss=$5
+  local fps
+  fps=$(awk -v n="$n" -v ns="$ns" 'BEGIN {printf "%.0f", n / (ns / 1e9)}')
+  ROWS+=("$(printf '%-11s %-11s %9s %9.3f %12s %10s' "$name" "$tool" "$n" \
+    "$(awk -v ns="$ns" 'BEGIN {print ns / 1e9}')" "$fps" "$rss")")
+  if [[ -n $BENCH_JSON ]]; then
+    printf '{"bench":"replay","input":"%s","tool":"%s","frames":%s,"wall_s":%s,"frames_per_s":%s,"peak_rss_kb":%s,"runs":%s}\n' \
+      "$name" "$tool" "$n" "$(awk -v ns="$ns" 'BEGIN {printf "%.4f", ns / 1e9}')" "$fps" "$rss" "$RUNS" >>"$BENCH_JSON"
+  fi
+}
+
+# protoport: one process on all the files given.
+run_protoport() {  # run_protoport NAME FRAMES FILE...
+  local name=$1 n=$2; shift 2
+  local ns=() rss=()
+  for ((r = 1; r <= RUNS; r++)); do
+    timed "$WORK/pp" "$PROTOPORT" replay --no-progress --format json "$@"
+    ns+=("$(cat "$WORK/pp.ns")"); rss+=("$(cat "$WORK/pp.rss")")
+  done
+  grep -q '"event":"report_summary"' "$WORK/pp.out" || die "protoport printed no report"
+  record "$name" protoport "$n" "$(printf '%s\n' "${ns[@]}" | median)" "$(printf '%s\n' "${rss[@]}" | median)"
+}
+
+# One process per file, wall times summed, the largest peak RSS.
+run_each() {  # run_each NAME TOOL FRAMES FILE...
+  local name=$1 tool=$2 n=$3; shift 3
+  local ns=() rss=()
+  for ((r = 1; r <= RUNS; r++)); do
+    local sum=0 max=0 f
+    for f in "$@"; do
+      if [[ $tool == ndpiReader ]]; then
+        timed "$WORK/each" ndpiReader -i "$f" -v 2 -q
+      else
+        timed "$WORK/each" "$PROTOPORT" replay --no-progress --format json "$f"
+      fi
+      sum=$((sum + $(cat "$WORK/each.ns")))
+      max=$(( $(cat "$WORK/each.rss") > max ? $(cat "$WORK/each.rss") : max ))
+    done
+    ns+=("$sum"); rss+=("$max")
+  done
+  record "$name" "$tool" "$n" "$(printf '%s\n' "${ns[@]}" | median)" "$(printf '%s\n' "${rss[@]}" | median)"
+}
+
+corpus_frames=$(frames "${FILES[@]}")
+mapfile -t ETHER < <(capinfos -T -r -E "${FILES[@]}" | awk -F'\t' '$2 == "ether" {print $1}')
+BIG=$WORK/corpus-ether-x$COPIES.pcap
+big_inputs=()
+for ((i = 0; i < COPIES; i++)); do big_inputs+=("${ETHER[@]}"); done
+mergecap -a -F pcap -w "$BIG" "${big_inputs[@]}"
+big_frames=$(frames "$BIG")
+
+echo "bench-replay: $PROTOPORT vs $(command -v ndpiReader) ($(dpkg-query -W -f='${Version}' libndpi-bin 2>/dev/null || echo '?'))," \
+  "median of $RUNS runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  corpus: ${#FILES[@]} files, $corpus_frames frames; big: ${#ETHER[@]} Ethernet files x $COPIES" \
+  "(mergecap -a -F pcap), $big_frames frames, $(($(stat -c %s "$BIG") / 1048576)) MiB"
+run_protoport corpus "$corpus_frames" "${FILES[@]}"
+run_each corpus ndpiReader "$corpus_frames" "${FILES[@]}"
+run_each corpus-1by1 protoport "$corpus_frames" "${FILES[@]}"  # startup cost, like ndpiReader's
+run_protoport big "$big_frames" "$BIG"
+run_each big ndpiReader "$big_frames" "$BIG"
+
+printf '%-11s %-11s %9s %9s %12s %10s\n' input tool frames wall_s frames/s peak_rss_kB
+printf '%s\n' "${ROWS[@]}"
