@@ -84,8 +84,12 @@ bool CaptureReader::next(Frame& out) {
     const int rc = pcap_next_ex(pcap_.get(), &hdr, &data);
     if (rc == PCAP_ERROR_BREAK) return false;  // end of file
     if (rc != 1) {
-      throw CaptureError(path_ + ": frame " + std::to_string(stats_.records + 1) +
-                         ": truncated or corrupt capture: " + pcap_geterr(pcap_.get()));
+      // libpcap's text says what is wrong ("truncated dump file; tried to read 62 captured
+      // bytes, only got 30", "an interface has a snapshot length 2000 different from ...").
+      const std::string detail = pcap_geterr(pcap_.get());
+      const bool cut = detail.find("truncated") != std::string::npos;
+      throw CaptureError(path_ + ": frame " + std::to_string(stats_.records + 1) + ": " +
+                         (cut ? "truncated capture (" : "unreadable record (") + detail + ")");
     }
     ++stats_.records;
     const Converted conv = to_ethernet(link_, {data, hdr->caplen}, scratch_);
