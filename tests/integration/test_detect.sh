@@ -6,6 +6,10 @@
 # src_ip, dest_ip, app, dest_port, transport, action=allowed, rule and count 1, announced once as
 # a new mismatch. The same traffic runs three times: --format json (with --output FILE, checked
 # too), --format csv (parsed as CSV) and --format table.
+# Mid-stream: an HTTP (IPv4) and an SMTP (IPv6) connection opened before the watch attaches, so
+# the kernel never sees their SYNs ("initiator unknown"): the payload must still give the client
+# as src_ip and the server's port as dest_port, with XDP on the server's veth (it sees the
+# request and the EHLO) and on the client's (it sees only the response and the 250 reply).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/lab.sh"
@@ -26,6 +30,8 @@ peer_dns 53 5300
 peer_http 80 8081
 peer_tls 443 4433
 peer_smtp 25 2526
+peer_http 8082     # mid-stream
+peer_smtp 2527     # mid-stream
 peers_wait
 phase "lab and peers up"
 
@@ -65,6 +71,41 @@ for format in json csv table; do
     cat "$LAB_DIR/$format.out" "$LAB_DIR/$format.err" >&2
   fi
   phase "$format run checked"
+done
+
+# --- mid-stream ---------------------------------------------------------------------------------
+cat >"$LAB_DIR/expect-mid" <<EOF
+$LAB_C4 $LAB_S4 http 8082 tcp 1
+$LAB_C6 $LAB_S6 smtp 2527 tcp 1
+EOF
+# The client connects (and reads the SMTP greeting), says so, and talks only once told to.
+MID_CLIENT='set -e
+  exec 3<>"/dev/tcp/$1/8082" 4<>"/dev/tcp/$2/2527"
+  read -r -t 5 -u 4 line; [[ $line == 220* ]]
+  touch "$3/opened"
+  while [[ ! -e "$3/go" ]]; do sleep 0.05; done
+  printf "GET / HTTP/1.1\r\nHost: mid\r\nConnection: close\r\n\r\n" >&3
+  read -r -t 5 -u 3 line; [[ $line == "HTTP/1.1 200 OK"* ]]
+  printf "EHLO mid.lab.test\r\n" >&4
+  read -r -t 5 -u 4 line; [[ $line == 250* ]]
+  printf "QUIT\r\n" >&4; read -r -t 5 -u 4 line'
+for placement in server client; do
+  if [[ $placement == server ]]; then ns=$LAB_NS_S ifc=$LAB_IF_S; else ns=$LAB_NS_C ifc=$LAB_IF_C; fi
+  name=mid-$placement
+  rm -f "$LAB_DIR/opened" "$LAB_DIR/go"
+  in_client bash -c "$MID_CLIENT" mid "$LAB_S4" "$LAB_S6" "$LAB_DIR" >"$LAB_DIR/$name.client" 2>&1 &
+  client=$!
+  wait_for "[[ -e '$LAB_DIR/opened' ]]" 10 || fail "$name: the client could not connect"
+  pp_watch_start "$name" "$ns" "$ifc" --format json --interval 0
+  touch "$LAB_DIR/go"
+  wait "$client" || { fail "$name: the mid-stream exchange failed:"; cat "$LAB_DIR/$name.client" >&2; }
+  pp_watch_stop "$name" INT
+  if ! /usr/bin/python3 "$HERE/lib/check_report.py" --expect "$LAB_DIR/expect-mid" \
+       --json "$LAB_DIR/$name.out" --stderr "$LAB_DIR/$name.err"; then
+    fail "$name output (above); it was:"
+    cat "$LAB_DIR/$name.out" "$LAB_DIR/$name.err" >&2
+  fi
+  phase "$name checked"
 done
 
 if (( fails )); then echo "detect: $fails failure(s)" >&2; exit 1; fi
