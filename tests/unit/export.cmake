@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Exporters: wire formats (RFC 5424, HEC envelope), configuration, queue/backoff, the syslog
+# transports against sockets the test makes, and the Prometheus server on loopback.
+pp_unit_test(test_export_syslog_format SOURCES test_export_syslog_format.cpp LIBS pp_export)
+pp_unit_test(test_export_hec_format SOURCES test_export_hec_format.cpp LIBS pp_export nlohmann_json::nlohmann_json)
+pp_unit_test(test_export_config SOURCES test_export_config.cpp LIBS pp_export)
+pp_unit_test(test_export_queue SOURCES test_export_queue.cpp LIBS pp_export)
+pp_unit_test(test_export_syslog SOURCES test_export_syslog.cpp LIBS pp_export)
+pp_unit_test(test_export_metrics SOURCES test_export_metrics.cpp LIBS pp_export)
