@@ -32,7 +32,8 @@ TEST_CASE("http: request near-misses") {
                         "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
                         "OPTIONS sip:bob@example.com SIP/2.0\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
                         "DESCRIBE rtsp://cam/ RTSP/1.0\r\n", "GET /a\x01" "b HTTP/1.1\r\n", "GET ",
-                        "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80"}) {
+                        "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80",
+                        "OPTIONS * RTS", "OPTIONS * RTSP/1.0", "GET / HTTP/1.1x", "GET / HTTP/1.12"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }

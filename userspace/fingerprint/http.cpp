@@ -84,14 +84,42 @@ bool plausible_target_start(Bytes method, Bytes target) {
   return false;
 }
 
+// A request line the sample cut off: if it was cut after a space, what follows the last space
+// must be the start of "HTTP/1.x", or this is another protocol's line ("OPTIONS * RTSP/1.0").
+bool plausible_cut_line(Bytes target) {
+  constexpr std::string_view kVersion = "HTTP/1.";
+  std::size_t last_space = target.size();
+  for (std::size_t i = 0; i < target.size(); ++i)
+    if (target[i] == ' ') last_space = i;
+  if (last_space == target.size()) return true;
+  Bytes tail = target.subspan(last_space + 1);
+  if (tail.size() <= kVersion.size()) return equals(tail, kVersion.substr(0, tail.size()));
+  return tail.size() == kVersion.size() + 1 && equals(tail.first(kVersion.size()), kVersion) &&
+         is_digit(tail.back());
+}
+
+// A complete request line after "METHOD ": target SP "HTTP/1.x" (true: headers follow), or an
+// HTTP/0.9 Simple-Request (RFC 1945 4.1: "GET" SP Request-URI, no version, no headers).
+std::optional<bool> complete_line_has_headers(Bytes method, Bytes target) {
+  constexpr std::size_t kVersionLen = 9;  // " HTTP/1.x"
+  if (target.size() > kVersionLen) {
+    ByteReader v(target.subspan(target.size() - kVersionLen));
+    bool cut = false;
+    if (v.starts_with(" ", true) && read_version(v, cut)) return true;
+  }
+  if (!equals(method, "GET")) return std::nullopt;
+  for (std::uint8_t c : target)
+    if (c == ' ') return std::nullopt;
+  return false;
+}
+
 bool match_request(Bytes bytes, Result& out) {
   ByteReader r(bytes);
   Bytes method = r.take_while([](std::uint8_t c) { return (c >= 'A' && c <= 'Z') || c == '-'; },
                               kLongestMethod + 1);
   if (!r.starts_with(" ", true) || !is_method(method)) return false;
+  // Without a line end in the sample the line was cut (by the sampler or by segmentation).
   auto line = r.line(kMaxRequestLine);
-  // Without a line end in the sample the line was cut (by the sampler or by segmentation):
-  // what is there must be the start of a target.
   Bytes target = line ? *line : r.rest();
   if (!line && !target.empty() && target.back() == '\r') target = target.first(target.size() - 1);
   for (std::uint8_t c : target)
@@ -99,17 +127,11 @@ bool match_request(Bytes bytes, Result& out) {
   if (target.empty() || target[0] == ' ' || !plausible_target_start(method, target)) return false;
   bool headers_follow = false;
   if (line) {
-    // Complete line: it ends in " HTTP/1.x", or is an HTTP/0.9 Simple-Request (RFC 1945 4.1:
-    // "GET" SP Request-URI CRLF, no version, no headers).
-    constexpr std::size_t kVersionLen = 9;  // " HTTP/1.x"
-    bool cut = false;
-    if (target.size() > kVersionLen) {
-      ByteReader v(target.subspan(target.size() - kVersionLen));
-      headers_follow = v.starts_with(" ", true) && read_version(v, cut);
-    }
-    bool simple_request = !headers_follow && equals(method, "GET");
-    for (std::uint8_t c : target) simple_request = simple_request && c != ' ';
-    if (!headers_follow && !simple_request) return false;
+    auto has_headers = complete_line_has_headers(method, target);
+    if (!has_headers) return false;
+    headers_follow = *has_headers;
+  } else if (!plausible_cut_line(target)) {
+    return false;
   }
   out.app = App::http;
   out.role = Role::client;
