@@ -109,8 +109,13 @@ int run_watch(const WatchOptions& o) {
       pipeline->on_sample(s, payload, wall);
   });
 
+  if (pipeline)
+    pipeline->set_kernel_source([&program, &reader] {
+      return Pipeline::KernelView{program.read_counters(), reader.bad_records()};
+    });
   SignalScope signals;
   g_stop_signal = 0;
+  g_reload = 0;
   const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
   const std::int64_t duration_ns = static_cast<std::int64_t>(o.duration_s * 1e9);
   const std::int64_t interval_ns = static_cast<std::int64_t>(o.interval_s * 1e9);
@@ -137,6 +142,10 @@ int run_watch(const WatchOptions& o) {
       std::fprintf(stderr, "protoport: no interface left to watch\n");
       exit_code = kExitFailure;
       break;
+    }
+    if (g_reload) {
+      g_reload = 0;
+      if (pipeline) pipeline->reload_policy();  // attached and aggregating throughout
     }
     if (pipeline) {
       mono_to_wall = clock_ns(CLOCK_REALTIME) - now;  // follow clock adjustments

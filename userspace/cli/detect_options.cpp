@@ -29,6 +29,7 @@ void add_detect_options(CLI::App& sub, DetectOptions& o) {
   sub.add_flag("--dump", o.dump,
                "Print each kernel sample (5-tuple, direction, lengths, escaped first bytes) "
                "instead of detecting");
+  exporters::add_cli_options(sub, o.exporters);
   auto* k = sub.add_option_group("Kernel sampling", "Set before load; no rebuild needed");
   k->add_option("--snap-len", o.kernel.snap_len, "Payload bytes sampled per packet (1-1024)")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "export/config.h"
 #include "loader/loader.h"
 
 namespace CLI {
@@ -24,6 +25,7 @@ struct DetectOptions {
   bool dump = false;               // --dump: print each sample instead of detecting
   std::size_t max_tracked_flows = 65536;   // userspace flow-tracker bound
   std::size_t max_report_rows = 100000;    // aggregation bound
+  exporters::ExportOptions exporters;      // --hec-url, --syslog, --metrics-listen, ...
 };
 
 // Adds the shared options to a subcommand.

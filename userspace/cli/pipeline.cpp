@@ -8,6 +8,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/policy_load.h"
+#include "policy/config_error.h"
 #include "policy/names.h"
 #include "report/record.h"
 #include "report/time_format.h"
@@ -52,12 +53,23 @@ report::AppendFile open_output(const std::string& path) {
   }
 }
 
+std::unique_ptr<exporters::Hub> make_hub(const exporters::ExportConfig& from_file,
+                                        const exporters::ExportOptions& flags) {
+  try {
+    const exporters::ExportConfig config = exporters::merge(from_file, flags);
+    if (!config.any()) return nullptr;
+    return std::make_unique<exporters::Hub>(config);
+  } catch (const exporters::SetupError& e) {
+    throw UsageError(e.what());
+  }
+}
+
 }  // namespace
 
 Pipeline::Pipeline(const DetectOptions& opts, std::FILE* out)
     : opts_(opts),
       out_(out),
-      policy_(load_policy(opts)),
+      policy_(load_policy(opts, &export_config_)),
       format_(report::parse_format(opts.format).value_or(report::Format::table)),
       formatter_(report::make_formatter(format_, {terminal_width(out)})),
       aggregator_(opts.max_report_rows),
@@ -67,6 +79,7 @@ Pipeline::Pipeline(const DetectOptions& opts, std::FILE* out)
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
   if (!opts.flows_file.empty()) flows_file_.emplace(open_output(opts.flows_file));
+  hub_ = make_hub(export_config_, opts.exporters);
   const std::string header = formatter_->header();
   if (!header.empty()) {
     std::fputs(header.c_str(), out_);
@@ -88,25 +101,36 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   const auto mismatch = policy_.check(v);
   if (!mismatch) return;
   ++mismatches_;
-  if (aggregator_.add(*mismatch).is_new)
-    emit(formatter_->new_mismatch(*mismatch),
-         report::json_line(report::record_new_mismatch(*mismatch)));
+  if (hub_) hub_->count_mismatch(*mismatch);
+  if (aggregator_.add(*mismatch).is_new) {
+    auto record = report::record_new_mismatch(*mismatch);
+    emit(formatter_->new_mismatch(*mismatch), report::json_line(record));
+    if (hub_) hub_->publish({exporters::EventKind::new_mismatch, mismatch->time_ns, std::move(record)});
+  }
   if (opts_.risk) {
-    if (const auto event = risk_.observe(*mismatch))
-      emit(formatter_->risk(*event), report::json_line(report::record_risk(*event)));
+    if (const auto event = risk_.observe(*mismatch)) {
+      auto record = report::record_risk(*event);
+      emit(formatter_->risk(*event), report::json_line(record));
+      if (hub_) hub_->publish({exporters::EventKind::risk, event->first_ns, std::move(record)});
+    }
   }
 }
 
 report::ReportSnapshot Pipeline::snapshot() const {
   auto snap = aggregator_.snapshot();
-  snap.filtered = policy_.filtered_total();
+  snap.filtered = filtered_total();
   return snap;
 }
 
 void Pipeline::report() {
   const auto snap = snapshot();
   std::string file_lines;
-  for (const auto& row : snap.rows) file_lines += report::json_line(report::record_row(row));
+  const bool export_rows = hub_ && hub_->wants(exporters::EventKind::report_row);
+  for (const auto& row : snap.rows) {
+    auto record = report::record_row(row);
+    file_lines += report::json_line(record);
+    if (export_rows) hub_->publish({exporters::EventKind::report_row, row.last_ns, std::move(record)});
+  }
   file_lines += report::json_line(report::record_summary(snap, last_now_ns_));
   emit(formatter_->report(snap, last_now_ns_), file_lines);
 }
@@ -114,6 +138,60 @@ void Pipeline::report() {
 void Pipeline::finish() {
   tracker_.flush();
   report();
+  if (hub_) {
+    publish_metrics();
+    hub_->close();  // gives the exporters their exit grace to deliver what is queued
+  }
+}
+
+bool Pipeline::reload_policy() {
+  if (opts_.config_file.empty()) {
+    std::fprintf(stderr, "protoport: SIGHUP: no --config file to reload; policy unchanged\n");
+    return false;
+  }
+  try {
+    exporters::ExportConfig exports;
+    policy::Policy fresh = load_policy(opts_, &exports);
+    filtered_before_reload_ += policy_.filtered_total();
+    policy_ = std::move(fresh);
+    ++reloads_ok_;
+    std::fprintf(stderr, "protoport: reloaded %s: %zu rules, %zu filters; aggregates kept\n",
+                 opts_.config_file.c_str(), policy_.rules().size(), policy_.filters().size());
+    if (!(exports == export_config_))
+      std::fprintf(stderr, "protoport: note: exporter settings in %s changed; they take effect at "
+                           "the next start\n", opts_.config_file.c_str());
+    return true;
+  } catch (const std::exception& e) {  // policy::ConfigError: "file:line: message"
+    ++reloads_failed_;
+    std::fprintf(stderr, "protoport: reload failed, policy unchanged: %s\n", e.what());
+    return false;
+  }
+}
+
+void Pipeline::publish_metrics() {
+  exporters::MetricsSnapshot s;
+  if (kernel_source_) {
+    const KernelView k = kernel_source_();
+    s.has_kernel = true;
+    s.kernel = k.counters;
+    s.ringbuf_malformed = k.ringbuf_malformed;
+  }
+  const auto& t = tracker_.stats();
+  s.samples = t.samples;
+  s.samples_invalid = t.samples_invalid;
+  s.flows = t.flows;
+  s.evicted_undecided = t.evicted_undecided;
+  for (const auto app : policy::all_apps()) {
+    const auto i = static_cast<std::size_t>(app);
+    if (i < verdicts_by_app_.size())
+      s.verdicts_by_app.emplace_back(std::string(fingerprint::to_string(app)), verdicts_by_app_[i]);
+  }
+  s.filtered = filtered_total();
+  s.report_rows = aggregator_.size();
+  s.report_rows_evicted = aggregator_.evicted_rows();
+  s.reloads_ok = reloads_ok_;
+  s.reloads_failed = reloads_failed_;
+  hub_->publish_metrics(std::move(s));
 }
 
 void Pipeline::print_stats(std::FILE* err) const {
@@ -129,7 +207,7 @@ void Pipeline::print_stats(std::FILE* err) const {
                static_cast<unsigned long long>(t.verdicts_on_timeout),
                static_cast<unsigned long long>(t.evicted_undecided),
                static_cast<unsigned long long>(mismatches_),
-               static_cast<unsigned long long>(policy_.filtered_total()),
+               static_cast<unsigned long long>(filtered_total()),
                static_cast<unsigned long long>(aggregator_.evicted_rows()));
   std::string by_app;
   for (const auto app : policy::all_apps()) {
@@ -139,6 +217,11 @@ void Pipeline::print_stats(std::FILE* err) const {
                 std::to_string(verdicts_by_app_[i]);
   }
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
+  if (reloads_ok_ + reloads_failed_ > 0)
+    std::fprintf(err, "configuration reloads: %llu ok, %llu failed\n",
+                 static_cast<unsigned long long>(reloads_ok_),
+                 static_cast<unsigned long long>(reloads_failed_));
+  if (hub_) hub_->print_stats(err);
 }
 
 }  // namespace protoport::cli

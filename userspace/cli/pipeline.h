@@ -7,12 +7,14 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 
 #include "cli/detect_options.h"
 #include "detect/flow_tracker.h"
+#include "export/hub.h"
 #include "policy/policy.h"
 #include "protoport/sample.h"
 #include "report/aggregator.h"
@@ -35,7 +37,17 @@ class Pipeline {
   void tick(std::int64_t now_ns) {
     last_now_ns_ = now_ns;
     tracker_.expire(now_ns);
+    if (hub_ && hub_->metrics_due()) publish_metrics();
   }
+  // SIGHUP: reads policy and filters again from --config. Aggregates, flows in progress, and the
+  // exporters stay as they are. A bad file keeps the current policy (false, reason on stderr).
+  bool reload_policy();
+  // The kernel side of the Prometheus metrics (watch and replay set it; called on this thread).
+  struct KernelView {
+    loader::Counters counters;
+    std::uint64_t ringbuf_malformed = 0;
+  };
+  void set_kernel_source(std::function<KernelView()> source) { kernel_source_ = std::move(source); }
   // Prints the aggregated report as of the last tick/sample time.
   void report();
   // Decides every remaining flow (replay: at the end of each capture file).
@@ -50,9 +62,12 @@ class Pipeline {
  private:
   void on_verdict(const FlowVerdict& v);
   void emit(const std::string& text, const std::string& json_line);
+  void publish_metrics();
+  std::uint64_t filtered_total() const { return filtered_before_reload_ + policy_.filtered_total(); }
 
   DetectOptions opts_;
   std::FILE* out_;
+  exporters::ExportConfig export_config_;  // filled by the policy load: declared before policy_
   policy::Policy policy_;
   report::Format format_;
   std::unique_ptr<report::Formatter> formatter_;
@@ -64,6 +79,10 @@ class Pipeline {
   std::int64_t last_now_ns_ = 0;
   std::array<std::uint64_t, 16> verdicts_by_app_{};
   std::uint64_t mismatches_ = 0;
+  std::unique_ptr<exporters::Hub> hub_;  // null when nothing is exported
+  std::function<KernelView()> kernel_source_;
+  std::uint64_t filtered_before_reload_ = 0;
+  std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
 };
 
 }  // namespace protoport::cli

@@ -6,8 +6,12 @@
 
 namespace protoport::cli {
 
-policy::Policy load_policy(const DetectOptions& opts) {
-  if (!opts.config_file.empty()) return policy::load_policy_file(opts.config_file);
+policy::Policy load_policy(const DetectOptions& opts, exporters::ExportConfig* exporters) {
+  if (!opts.config_file.empty()) {
+    exporters::ExportConfig unused;
+    const policy::ConfigSection sections[] = {exporters::config_section(exporters ? *exporters : unused)};
+    return policy::load_policy_file(opts.config_file, sections);
+  }
   if (opts.preset.empty()) return policy::Policy();
   const auto preset = policy::parse_preset(opts.preset);
   if (!preset) throw UsageError("unknown preset '" + opts.preset + "' (default, escu-v10)");

@@ -2,12 +2,14 @@
 #pragma once
 
 #include "cli/detect_options.h"
+#include "export/config.h"
 #include "policy/policy.h"
 
 namespace protoport::cli {
 
 // The effective policy: --config FILE, or --preset, or the default. A bad file throws
-// policy::ConfigError ("file:line: message"), which main() turns into exit code 2.
-policy::Policy load_policy(const DetectOptions& opts);
+// policy::ConfigError ("file:line: message"), which main() turns into exit code 2. The file's
+// exporters: section is checked too, and stored in `exporters` when given.
+policy::Policy load_policy(const DetectOptions& opts, exporters::ExportConfig* exporters = nullptr);
 
 }  // namespace protoport::cli
