@@ -129,6 +129,7 @@ TEST_CASE("tls: the other record types") {
     CHECK(tcp(hex("15 0303 0002 03 28")).app == App::unknown);
     CHECK(tcp(hex("15 0303 0002 02 99")).app == App::unknown);
     CHECK(tcp(cat(hex("15 0303 001a"), Buf(26, 0xab))).app == App::ssl);  // encrypted alert
+    CHECK(tcp(cat(hex("15 0303 0400"), Buf(200, 0xab))).app == App::unknown);  // no alert is 1 KiB
   }
   SUBCASE("application data, and the records after it") {
     CHECK(tcp(cat(hex("17 0303 0010"), Buf(16, 0xcd))).app == App::ssl);

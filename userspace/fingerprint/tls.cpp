@@ -19,6 +19,7 @@ constexpr std::size_t kRecordHeader = 5;
 constexpr std::size_t kMaxRecord = 16384 + 2048;  // TLSCiphertext limit (RFC 5246 6.2.3)
 constexpr std::uint32_t kMaxHello = 1u << 17;     // far above any real hello, far below 2^24
 constexpr int kMaxRecordsChecked = 16;
+constexpr std::size_t kMaxEncryptedAlert = 128;
 
 // TLS 1.3 keeps 0x0303 (0x0301 in a first ClientHello) in the record layer: 0x0304 never appears.
 bool record_version(std::uint16_t v) { return v >= 0x0300 && v <= 0x0303; }
@@ -261,11 +262,12 @@ bool match_records(Bytes bytes, Result& out) {
       break;
     }
     case kAlert: {
-      // A plaintext alert is (level, description); a longer one is encrypted.
+      // A plaintext alert is (level, description); a longer one is encrypted: the two bytes plus
+      // one cipher's overhead (at most 80 bytes: CBC, explicit IV, SHA-384 MAC, padding).
       if (*len == 2) {
         auto level = r.u8(), desc = r.u8();
         if ((level && *level != 1 && *level != 2) || (desc && !known_alert(*desc))) return false;
-      } else if (*len < 2) {
+      } else if (*len < 2 || *len > kMaxEncryptedAlert) {
         return false;
       }
       out.app = App::ssl;
