@@ -20,7 +20,7 @@ require_peer_tools
 [[ -x $PROTOPORT ]] || { echo "demo: no protoport at $PROTOPORT (run scripts/setup.sh, or set PROTOPORT)" >&2; exit 1; }
 PP_BIN=$PROTOPORT
 
-if [[ -t 1 ]]; then B=$'\e[1m' N=$'\e[0m'; else B= N=; fi
+if [[ -t 1 ]]; then B=$'\e[1m' N=$'\e[0m'; else B='' N=''; fi
 say() { printf '%s\n' "${B}demo: $*${N}"; }
 OUT_SHOWN=0
 # show_output [NEW_LINES]: print what protoport wrote since the last call, after waiting (up to

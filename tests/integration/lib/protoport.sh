@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# shellcheck shell=bash
 # protoport under test in the lab. Source after lab.sh; PROTOPORT names the binary (ctest sets
 # it from the build). `protoport watch` runs inside a lab namespace (XDP attaches to an
 # interface of the namespace it runs in), so lab_down stops it on every failure path; it
