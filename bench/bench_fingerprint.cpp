@@ -191,8 +191,13 @@ int main(int argc, char** argv) {
   sets.push_back(corpus_set(o, "smtp", "smtp+ftp/pop3/ssh", false));
   sets.push_back(random_set(o, fp::Transport::tcp, "random tcp"));
   sets.push_back(random_set(o, fp::Transport::udp, "random udp"));
-  Set mixed{"mixed", {}, false};
-  for (const Set& s : sets) mixed.items.insert(mixed.items.end(), s.items.begin(), s.items.end());
+  // Half real payloads (each protocol's set repeated), half random bytes (both transports).
+  Set mixed{"mixed 50/50", {}, false};
+  constexpr std::size_t kHalf = 4096;
+  for (std::size_t i = 0; mixed.items.size() < kHalf; ++i)
+    for (std::size_t k = 0; k < 4 && mixed.items.size() < kHalf; ++k)
+      if (!sets[k].items.empty()) mixed.items.push_back(sets[k].items[i % sets[k].items.size()]);
+  for (std::size_t i = 0; i < kHalf; ++i) mixed.items.push_back(sets[4 + i % 2].items[i / 2]);
   std::shuffle(mixed.items.begin(), mixed.items.end(), std::mt19937_64(3));
   sets.push_back(std::move(mixed));
   sets.push_back(flow_set(o));
