@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 
 # Build: compilers, BPF toolchain (libbpf-dev and bpftool from the same release), libraries.
 build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev zlib1g-dev
-  libcli11-dev doctest-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev)
+  libcli11-dev doctest-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev
+  libcurl4-openssl-dev prometheus-cpp-dev  # exporters: Splunk HEC (libcurl), Prometheus
+  dpkg-dev file)  # cpack -G DEB (dpkg-shlibdeps, file)
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
   python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
   valgrind
-  libio-socket-inet6-perl)  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
+  libio-socket-inet6-perl  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
+  rsyslog prometheus systemd)  # exporter tests: real syslog and Prometheus servers; systemd-analyze
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
@@ -28,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Installed servers must not run outside the tests' namespaces.
-for svc in nginx dnsmasq ssh; do
+for svc in nginx dnsmasq ssh rsyslog prometheus; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
 
