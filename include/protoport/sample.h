@@ -40,11 +40,20 @@ enum pp_dir {
 };
 
 /*
- * Flow-table key: the two endpoints in canonical order (lower (addr, port) first), so that both
- * directions of a flow hash to the same entry. IPv4 addresses are stored v4-mapped
- * (::ffff:a.b.c.d) in network byte order; ports in network byte order.
- * Must be zeroed before it is filled: padding is hashed too.
+ * Flow-table keys: the two endpoints in canonical order (lower (addr, port) first), so that both
+ * directions of a flow hash to the same entry. Addresses and ports in network byte order.
+ * Must be zeroed before they are filled: padding is hashed too.
+ * IPv4 and IPv6 flows live in two tables (pp_flows4, pp_flows6), so that the per-packet lookup
+ * of an IPv4 flow hashes and compares 16 bytes instead of 40.
  */
+struct pp_flow_key4 {
+	__u32 addr[2]; /* IPv4 addresses, network order */
+	__u16 port[2];
+	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[3];
+};
+
+/* IPv6 table key (family is always PP_FAMILY_V6). */
 struct pp_flow_key {
 	__u8 addr[2][16];
 	__u16 port[2];
@@ -53,7 +62,7 @@ struct pp_flow_key {
 	__u8 pad[2];
 };
 
-/* Flow-table value. */
+/* Flow-table value (both tables). */
 struct pp_flow_val {
 	__u64 first_seen_ns; /* bpf_ktime_get_ns() when the entry was created: flow identity */
 	__u32 sampled[2];    /* samples emitted from endpoint 0 / endpoint 1 (atomically bumped) */

@@ -35,11 +35,21 @@ PacketSpec reply(const PacketSpec& to, std::size_t payload, std::uint8_t flags =
 }  // namespace
 
 TEST_CASE("both directions of a UDP flow share one entry with the right directions") {
-  for (bool client_is_lower : {false, true}) {
-    CAPTURE(client_is_lower);
+  for (int variant = 0; variant < 6; ++variant) {
+    const bool client_is_lower = variant % 2 == 1;
+    const int family = variant < 2 ? 4 : 6;
+    CAPTURE(variant);
     Harness h;
     auto c = client(kUdp, 30);
-    if (client_is_lower) std::swap(c.src, c.dst);  // now 192.0.2.1:51000 -> 198.51.100.7:443
+    if (family == 6) {
+      c.family = 6;
+      c.src = "2001:db8::7";
+      c.dst = variant < 4 ? "2001:db8::1" : "2001:db8::7";  // variants 4, 5: same address
+    }
+    if (client_is_lower) {  // e.g. 192.0.2.1:443 -> 198.51.100.7:51000
+      std::swap(c.src, c.dst);
+      std::swap(c.sport, c.dport);
+    }
     const auto s = reply(c, 90);
     h.run(build(c));
     h.run(build(s));
@@ -215,4 +225,24 @@ TEST_CASE("a full ring buffer loses samples and counts them") {
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 40},
                      {PP_OUT_SAMPLED, counters[PP_OUT_SAMPLED]},
                      {PP_OUT_RINGBUF_FULL, counters[PP_OUT_RINGBUF_FULL]}});
+}
+
+TEST_CASE("clear_flows empties both tables; the next packet starts a new flow") {
+  Harness h;
+  auto v4 = client(kUdp, 10);
+  auto v6 = v4;
+  v6.family = 6;
+  v6.src = "2001:db8::7";
+  v6.dst = "2001:db8::1";
+  h.run(build(v4));
+  h.run(build(v6));
+  h.run(build(v4));
+  REQUIRE(h.flow_entries() == 2);
+  h.program().clear_flows();
+  CHECK(h.flow_entries() == 0);
+  h.run(build(v4));  // a new flow: sample 0 again, new flow_ns
+  REQUIRE(h.records().size() == 4);
+  expect_sample(h.records()[3], v4, PP_DIR_TO_RESP, 0);
+  CHECK(h.records()[3].header.flow_ns > h.records()[0].header.flow_ns);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 3}, {PP_OUT_SAMPLED, 4}});
 }

@@ -215,7 +215,11 @@ TEST_CASE("headers truncated at every layer are malformed and emit nothing") {
   v6tcp.src = "2001:db8::1";
   v6tcp.dst = "2001:db8::2";
   v6tcp.ipv6_ext = {{kAuth, 16}};
-  for (const auto& spec : {v4, v6, v6tcp}) {
+  auto plain_tcp = tcp4(20);  // the common layout: cuts of >= 54 bytes take the fast path
+  plain_tcp.tcp_options_len = 12;
+  auto plain_udp = tcp4(20);
+  plain_udp.l4 = kUdp;
+  for (const auto& spec : {v4, v6, v6tcp, plain_tcp, plain_udp}) {
     for (bool fix : {false, true}) {
       CAPTURE(spec.family);
       CAPTURE(fix);
@@ -227,7 +231,6 @@ TEST_CASE("headers truncated at every layer are malformed and emit nothing") {
         h.run(full.truncated(n, fix));
         ++cuts;
       }
-      CHECK(cuts > 60);
       expect_only(h, PP_OUT_MALFORMED, cuts);
     }
   }

@@ -52,7 +52,7 @@ class Error : public std::runtime_error {
 struct Settings {
   std::uint32_t snap_len = PP_SNAP_DEFAULT;                   // payload bytes per sample, 1..PP_SNAP_MAX
   std::uint32_t samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // 1..PP_SAMPLES_PER_DIR_MAX
-  std::uint32_t max_flows = PP_FLOWS_DEFAULT;                 // flow-table entries, 1..16 Mi
+  std::uint32_t max_flows = PP_FLOWS_DEFAULT;  // entries per flow table (IPv4, IPv6), 1..16 Mi
   std::uint32_t ringbuf_bytes = PP_RINGBUF_DEFAULT;  // power of two, >= page size, <= 1 GiB,
                                                      // and room for >= 16 samples
   bool verbose = false;  // let libbpf print its own diagnostics (verifier log) to stderr
@@ -111,12 +111,21 @@ class Program {
   int prog_fd() const;
   std::uint32_t prog_id() const;
   int ringbuf_fd() const;
-  int flows_fd() const;
+  // The flow tables: IPv4 flows (key pp_flow_key4) and IPv6 flows (key pp_flow_key).
+  int flows4_fd() const;
+  int flows6_fd() const;
+  // There are two flow tables now: use clear_flows() / flow_count(), or flows4_fd/flows6_fd.
+  int flows_fd() const = delete;
   int counters_fd() const;
   std::uint32_t counters_map_id() const;
 
   // Our counters, summed over CPUs.
   Counters read_counters() const;
+
+  // Entries in both flow tables (walks them: for tests and diagnostics, not per packet).
+  std::size_t flow_count() const;
+  // Empties both flow tables (e.g. between replayed captures). Throws Error(system).
+  void clear_flows() const;
 
   // Runs the program once (or `repeat` times) on `frame` with bpf_prog_test_run_opts.
   // Throws Error(system) if the kernel refuses the run (e.g. frame shorter than 14 bytes).

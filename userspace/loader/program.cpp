@@ -125,7 +125,8 @@ Program::Program(const Settings& settings) : settings_(settings) {
   if (!skel_) throw_load_failure(errno, capture);
   skel_->rodata->snap_len = settings_.snap_len;
   skel_->rodata->samples_per_dir = settings_.samples_per_dir;
-  int err = bpf_map__set_max_entries(skel_->maps.pp_flows, settings_.max_flows);
+  int err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows6, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_samples, settings_.ringbuf_bytes);
   if (err != 0) throw Error(ErrorKind::load, detail::errno_message("sizing the BPF maps", err));
   err = protoport_bpf__load(skel_.get());
@@ -138,12 +139,50 @@ Program& Program::operator=(Program&&) noexcept = default;
 
 int Program::prog_fd() const { return bpf_program__fd(skel_->progs.protoport_xdp); }
 int Program::ringbuf_fd() const { return bpf_map__fd(skel_->maps.pp_samples); }
-int Program::flows_fd() const { return bpf_map__fd(skel_->maps.pp_flows); }
+int Program::flows4_fd() const { return bpf_map__fd(skel_->maps.pp_flows4); }
+int Program::flows6_fd() const { return bpf_map__fd(skel_->maps.pp_flows6); }
 int Program::counters_fd() const { return bpf_map__fd(skel_->maps.pp_counters); }
 std::uint32_t Program::prog_id() const { return detail::prog_id_of(prog_fd()); }
 std::uint32_t Program::counters_map_id() const { return detail::map_id_of(counters_fd()); }
 
 Counters Program::read_counters() const { return detail::read_counters_fd(counters_fd()); }
+
+namespace {
+
+// Walks a hash map's keys, fetching the next key before `visit` runs so that the visitor may
+// delete the current one. (If a key vanishes under the walk, e.g. evicted by the LRU, the kernel
+// restarts from the first key: a count may then be too high, never too low.)
+template <typename Key, typename Visit>
+void for_each_key(int map_fd, Visit visit) {
+  Key key{}, next{};
+  bool have = bpf_map_get_next_key(map_fd, nullptr, &key) == 0;
+  while (have) {
+    have = bpf_map_get_next_key(map_fd, &key, &next) == 0;
+    visit(key);
+    key = next;
+  }
+}
+
+}  // namespace
+
+std::size_t Program::flow_count() const {
+  std::size_t n = 0;
+  for_each_key<pp_flow_key4>(flows4_fd(), [&](const pp_flow_key4&) { ++n; });
+  for_each_key<pp_flow_key>(flows6_fd(), [&](const pp_flow_key&) { ++n; });
+  return n;
+}
+
+void Program::clear_flows() const {
+  auto clear = [](int fd, auto key_type) {
+    using Key = decltype(key_type);
+    for_each_key<Key>(fd, [&](const Key& key) {
+      if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
+        detail::throw_errno("clearing the flow table", errno);
+    });
+  };
+  clear(flows4_fd(), pp_flow_key4{});
+  clear(flows6_fd(), pp_flow_key{});
+}
 
 TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat) const {
   if (frame.size() > UINT32_MAX)
