@@ -72,11 +72,17 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--corpus") o.corpus = value();
-      else if (a == "--snap") o.snap = std::stoul(value());
-      else if (a == "--seconds") o.seconds = std::stod(value());
-      else if (a == "--cpu") o.cpu = std::stoi(value());
-      else die("unknown argument " + a + " (usage: [--corpus DIR] [--snap N] [--seconds S] [--cpu N])");
+      if (a == "--corpus")
+        o.corpus = value();
+      else if (a == "--snap")
+        o.snap = std::stoul(value());
+      else if (a == "--seconds")
+        o.seconds = std::stod(value());
+      else if (a == "--cpu")
+        o.cpu = std::stoi(value());
+      else
+        die("unknown argument " + a +
+            " (usage: [--corpus DIR] [--snap N] [--seconds S] [--cpu N])");
     } catch (const std::logic_error&) {
       die("bad value for " + a);
     }
@@ -182,7 +188,8 @@ int main(int argc, char** argv) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(o.cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) die("cannot pin to CPU " + std::to_string(o.cpu));
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+      die("cannot pin to CPU " + std::to_string(o.cpu));
   }
   std::vector<Set> sets;
   sets.push_back(corpus_set(o, "dns", "dns", true));

@@ -19,11 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (auto bytes : {in, init, resp}) {
     Result p = classify_payload(bytes, t);
-    fuzz::check_match(p.app != App::unknown, p,
-                      {App::dns, App::http, App::ssl, App::smtp, App::ssh, App::ftp, App::pop3,
-                       App::imap});
+    fuzz::check_match(
+        p.app != App::unknown, p,
+        {App::dns, App::http, App::ssl, App::smtp, App::ssh, App::ftp, App::pop3, App::imap});
   }
-  for (FirstSpeaker first : {FirstSpeaker::unknown, FirstSpeaker::initiator, FirstSpeaker::responder}) {
+  for (FirstSpeaker first :
+       {FirstSpeaker::unknown, FirstSpeaker::initiator, FirstSpeaker::responder}) {
     Result f = classify_flow(init, resp, t, port ? *port : 0, first);
     fuzz::check_evidence(f);
     // The flow's app is one of the directions' apps, renamed by port only if it is DNS.

@@ -52,7 +52,10 @@ TEST_CASE("alloc: payloads no parser names allocate nothing") {
 }
 
 TEST_CASE("alloc: a named payload allocates only its evidence") {
-  struct Case { Buf bytes; fp::Transport t; };
+  struct Case {
+    Buf bytes;
+    fp::Transport t;
+  };
   std::vector<Case> cases = {
       {dns_message({}, "a-rather-long-name.example.com", 1), fp::Transport::udp},
       {text("GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n"), fp::Transport::tcp},

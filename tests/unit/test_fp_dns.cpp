@@ -41,8 +41,8 @@ TEST_CASE("dns: real TCP query from a capture (arkime dns-tcp.pcap)") {
 TEST_CASE("dns: TCP needs the length prefix, and a prefix alone is not enough") {
   Buf msg = dns_message({}, "example.org", 28, 1, kOpt);
   CHECK(tcp(tcp_framed(msg)).app == App::dns);
-  CHECK(tcp(msg).app == App::unknown);                      // no prefix: header read as length
-  CHECK(udp(tcp_framed(msg)).app == App::unknown);          // prefix on UDP shifts the header
+  CHECK(tcp(msg).app == App::unknown);              // no prefix: header read as length
+  CHECK(udp(tcp_framed(msg)).app == App::unknown);  // prefix on UDP shifts the header
   CHECK(tcp(prefix(tcp_framed(msg), 2)).app == App::unknown);
   // A length shorter than the question it frames.
   Buf short_len = tcp_framed(msg);
@@ -55,10 +55,10 @@ TEST_CASE("dns: every type and class of the question is checked") {
   CHECK(evidence(udp(dns_message({}, "example.com", 65)), "dns_qtype") == "HTTPS");
   CHECK(evidence(udp(dns_message({}, "example.com", 1000)), "dns_qtype") == std::nullopt);
   CHECK(udp(dns_message({}, "example.com", 0)).app == App::unknown);
-  CHECK(udp(dns_message({}, "example.com", 41)).app == App::unknown);  // OPT as a question
+  CHECK(udp(dns_message({}, "example.com", 41)).app == App::unknown);    // OPT as a question
   CHECK(udp(dns_message({}, "example.com", 1, 2)).app == App::unknown);  // class 2 unassigned
   CHECK(udp(dns_message({}, "example.com", 1, 0)).app == App::unknown);
-  CHECK(udp(dns_message({}, "version.bind", 16, 3)).app == App::dns);   // CHAOS
+  CHECK(udp(dns_message({}, "version.bind", 16, 3)).app == App::dns);  // CHAOS
   CHECK(udp(dns_message({}, "example.com", 255, 255)).app == App::dns);
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("dns: header near-misses") {
     CHECK(udp(dns_message({.flags = 0x8183}, "example.com")).app == App::dns);      // NXDOMAIN
     CHECK(udp(dns_message({.flags = 0x2800}, "example.com", 6)).app == App::dns);   // UPDATE
     CHECK(udp(dns_message({.flags = 0x2800, .qd = 2}, "example.com", 6)).app == App::unknown);
-    CHECK(udp(dns_message({.flags = 0x2000}, "example.com", 6)).app == App::dns);   // NOTIFY
+    CHECK(udp(dns_message({.flags = 0x2000}, "example.com", 6)).app == App::dns);  // NOTIFY
   }
   SUBCASE("no question") {
     CHECK(udp(dns_message({.qd = 0}, "example.com")).app == App::unknown);

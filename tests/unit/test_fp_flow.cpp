@@ -25,7 +25,8 @@ TEST_CASE("flow: DNS wire format is renamed by the responder's port") {
   CHECK(fp::classify_flow({}, kResponse, Transport::udp, 137).app == App::nbns);
   CHECK(fp::classify_flow(tcp_framed(kQuery), {}, Transport::tcp, 5355).app == App::llmnr);
   // Only DNS is renamed: HTTP on 5353 stays http.
-  CHECK(fp::classify_flow(text("GET / HTTP/1.1\r\n\r\n"), {}, Transport::tcp, 5353).app == App::http);
+  CHECK(fp::classify_flow(text("GET / HTTP/1.1\r\n\r\n"), {}, Transport::tcp, 5353).app ==
+        App::http);
 }
 
 TEST_CASE("flow: either direction alone is enough") {
@@ -52,15 +53,18 @@ TEST_CASE("flow: the opening payload decides") {
     CHECK(fp::classify_flow(text("EHLO c\r\n"), kBanner, Transport::tcp, 25).app == App::smtp);
   }
   SUBCASE("HTTP CONNECT is http") {
-    auto r = fp::classify_flow(text("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
-                               text("HTTP/1.1 200 Connection established\r\n\r\n"), Transport::tcp, 3128);
+    auto r = fp::classify_flow(
+        text("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"),
+        text("HTTP/1.1 200 Connection established\r\n\r\n"), Transport::tcp, 3128);
     CHECK(r.app == App::http);
     CHECK(evidence(r, "http_host") == "example.com:443");
   }
   SUBCASE("a server greeting answered by commands we do not name") {
     CHECK(fp::classify_flow(text("USER anonymous\r\n"), text("220 (vsFTPd 3.0.3)\r\n"),
-                            Transport::tcp, 21).app == App::ftp);
-    CHECK(fp::classify_flow(text("CAPA\r\n"), text("+OK ready\r\n"), Transport::tcp, 110).app == App::pop3);
+                            Transport::tcp, 21)
+              .app == App::ftp);
+    CHECK(fp::classify_flow(text("CAPA\r\n"), text("+OK ready\r\n"), Transport::tcp, 110).app ==
+          App::pop3);
     CHECK(fp::classify_flow(text("QUIT\r\n"), kBanner, Transport::tcp, 587).app == App::smtp);
   }
   SUBCASE("implicit TLS towards a plaintext banner: the client did not wait") {

@@ -10,12 +10,45 @@ using fp::App;
 using fp::Role;
 
 TEST_CASE("http: every registered method, WebDAV and CONNECT included") {
-  for (std::string m :
-       {"ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE",
-        "GET", "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL",
-        "MKREDIRECTREF", "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST",
-        "PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND",
-        "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL"}) {
+  for (std::string m : {"ACL",
+                        "BASELINE-CONTROL",
+                        "BIND",
+                        "CHECKIN",
+                        "CHECKOUT",
+                        "CONNECT",
+                        "COPY",
+                        "DELETE",
+                        "GET",
+                        "HEAD",
+                        "LABEL",
+                        "LINK",
+                        "LOCK",
+                        "MERGE",
+                        "MKACTIVITY",
+                        "MKCALENDAR",
+                        "MKCOL",
+                        "MKREDIRECTREF",
+                        "MKWORKSPACE",
+                        "MOVE",
+                        "OPTIONS",
+                        "ORDERPATCH",
+                        "PATCH",
+                        "POST",
+                        "PROPFIND",
+                        "PROPPATCH",
+                        "PUT",
+                        "QUERY",
+                        "REBIND",
+                        "REPORT",
+                        "SEARCH",
+                        "TRACE",
+                        "UNBIND",
+                        "UNCHECKOUT",
+                        "UNLINK",
+                        "UNLOCK",
+                        "UPDATE",
+                        "UPDATEREDIRECTREF",
+                        "VERSION-CONTROL"}) {
     CAPTURE(m);
     std::string target = m == "CONNECT" ? "example.com:443" : "/dav/file";
     auto r = tcp(text(m + " " + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n"));
@@ -27,13 +60,27 @@ TEST_CASE("http: every registered method, WebDAV and CONNECT included") {
 }
 
 TEST_CASE("http: request near-misses") {
-  for (std::string s : {"GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n",
-                        "GET / HTTP/2.0\r\n\r\n", "GET / RTSP/1.0\r\n\r\n", "PRI / HTTP/1.1\r\n",
+  for (std::string s : {"GETX / HTTP/1.1\r\n\r\n",
+                        "get / HTTP/1.1\r\n\r\n",
+                        "GET  / HTTP/1.1\r\n",
+                        "GET / HTTP/2.0\r\n\r\n",
+                        "GET / RTSP/1.0\r\n\r\n",
+                        "PRI / HTTP/1.1\r\n",
                         "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
-                        "OPTIONS sip:bob@example.com SIP/2.0\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
-                        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n", "GET /a\x01" "b HTTP/1.1\r\n", "GET ",
-                        "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80",
-                        "OPTIONS * RTS", "OPTIONS * RTSP/1.0", "GET / HTTP/1.1x", "GET / HTTP/1.12"}) {
+                        "OPTIONS sip:bob@example.com SIP/2.0\r\n",
+                        "OPTIONS rtsp://cam/stream/with/a/long",
+                        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n",
+                        "GET /a\x01"
+                        "b HTTP/1.1\r\n",
+                        "GET ",
+                        "GET",
+                        "POST /x\r\n",
+                        "GET * HTTP/1.1\r\n",
+                        "GET example.com:80",
+                        "OPTIONS * RTS",
+                        "OPTIONS * RTSP/1.0",
+                        "GET / HTTP/1.1x",
+                        "GET / HTTP/1.12"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
@@ -42,17 +89,18 @@ TEST_CASE("http: request near-misses") {
 TEST_CASE("http: request lines as clients really send them") {
   CHECK(tcp(text("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n")).app == App::http);
   CHECK(tcp(text("GET http://example.com/ HTTP/1.0\r\n\r\n")).app == App::http);  // via a proxy
-  CHECK(tcp(text("GET /my file.html HTTP/1.1\r\n\r\n")).app == App::http);  // unencoded space
+  CHECK(tcp(text("GET /my file.html HTTP/1.1\r\n\r\n")).app == App::http);        // unencoded space
   CHECK(tcp(text("CONNECT mail.example.de:25 / HTTP/1.0\r\n\r\n")).app == App::http);
-  CHECK(tcp(text("GET /bad.html\r\n")).app == App::http);  // HTTP/0.9 Simple-Request
-  CHECK(tcp(text("GET / HTTP/1.0\n\n")).app == App::http);   // bare LF
+  CHECK(tcp(text("GET /bad.html\r\n")).app == App::http);   // HTTP/0.9 Simple-Request
+  CHECK(tcp(text("GET / HTTP/1.0\n\n")).app == App::http);  // bare LF
   auto r = tcp(text("GET / HTTP/1.1\r\nUser-Agent: x\r\nhost:   spaced.example \t\r\n\r\n"));
   CHECK(evidence(r, "http_host") == "spaced.example");
 }
 
 TEST_CASE("http: a request line cut anywhere after the target's first byte still classifies") {
   Buf req = text("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: */*\r\n\r\n");
-  std::size_t host_end = std::string_view("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n").size();
+  std::size_t host_end =
+      std::string_view("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n").size();
   for (std::size_t n = 0; n <= req.size(); ++n) {
     CAPTURE(n);
     auto r = tcp(prefix(req, n));
@@ -76,9 +124,10 @@ TEST_CASE("http: status lines are the server's") {
   CHECK(tcp(text("HTTP/1.0 404 Not Found\r\n")).app == App::http);
   CHECK(tcp(text("HTTP/1.1 200\r\n")).app == App::http);  // empty reason phrase
   CHECK(tcp(text("HTTP/1.1 101 Switching Protocols\r\n")).app == App::http);
-  for (std::string s : {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
-                        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "HTTP/1.1  200 OK\r\n",
-                        "RTSP/1.0 200 OK\r\n", "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
+  for (std::string s :
+       {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
+        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "HTTP/1.1  200 OK\r\n", "RTSP/1.0 200 OK\r\n",
+        "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
@@ -113,6 +162,7 @@ TEST_CASE("http: the Host value is raw bytes with a printable flag") {
   put(req, "b\r\n\r\n");
   auto r = tcp(req);
   REQUIRE(evidence(r, "http_host").has_value());
-  CHECK(*evidence(r, "http_host") == std::string("a\x1b" "b"));
+  CHECK(*evidence(r, "http_host") == std::string("a\x1b"
+                                                 "b"));
   CHECK_FALSE(r.evidence.back().printable);
 }

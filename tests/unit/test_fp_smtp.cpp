@@ -29,9 +29,10 @@ TEST_CASE("smtp: 220 greetings that name SMTP") {
 
 TEST_CASE("smtp: 220 greetings that are not SMTP") {
   SUBCASE("FTP") {
-    for (std::string s : {"220 (vsFTPd 3.0.3)\r\n", "220 ProFTPD 1.3.5 Server (Debian)\r\n",
-                          "220 Microsoft FTP Service\r\n", "220 smtp.example.com FTP server ready.\r\n",
-                          "220---------- Welcome to Pure-FTPd [privsep] ----------\r\n"}) {
+    for (std::string s :
+         {"220 (vsFTPd 3.0.3)\r\n", "220 ProFTPD 1.3.5 Server (Debian)\r\n",
+          "220 Microsoft FTP Service\r\n", "220 smtp.example.com FTP server ready.\r\n",
+          "220---------- Welcome to Pure-FTPd [privsep] ----------\r\n"}) {
       CAPTURE(s);
       auto r = tcp(text(s));
       CHECK(r.app == App::ftp);
@@ -39,10 +40,10 @@ TEST_CASE("smtp: 220 greetings that are not SMTP") {
     }
   }
   SUBCASE("a bare 220 names nothing (FileZilla's FTP banner never says FTP)") {
-    for (std::string s : {"220-FileZilla Server 0.9.60 beta\r\n220 written by Tim Kosse\r\n",
-                          "220 f\n", "220 mail.example.com\r\n", "220 *****************\r\n",
-                          "220 smtp.example.com ready\r\n", "220ESMTP\r\n", "2200 ESMTP\r\n",
-                          "221 mx ESMTP closing\r\n"}) {
+    for (std::string s :
+         {"220-FileZilla Server 0.9.60 beta\r\n220 written by Tim Kosse\r\n", "220 f\n",
+          "220 mail.example.com\r\n", "220 *****************\r\n", "220 smtp.example.com ready\r\n",
+          "220ESMTP\r\n", "2200 ESMTP\r\n", "221 mx ESMTP closing\r\n"}) {
       CAPTURE(s);
       CHECK(tcp(text(s)).app == App::unknown);
     }
@@ -79,8 +80,9 @@ TEST_CASE("smtp: EHLO and HELO are the client's, with the name as evidence") {
 }
 
 TEST_CASE("smtp: multi-line 250 reply to EHLO") {
-  auto r = tcp(text("250-mx.example.com Hello client [192.0.2.1]\r\n250-SIZE 52428800\r\n"
-                    "250-8BITMIME\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 HELP\r\n"));
+  auto r =
+      tcp(text("250-mx.example.com Hello client [192.0.2.1]\r\n250-SIZE 52428800\r\n"
+               "250-8BITMIME\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 HELP\r\n"));
   CHECK(r.app == App::smtp);
   CHECK(r.role == Role::server);
   CHECK(tcp(text("250-mx\r\n250 STARTTLS\r\n")).app == App::smtp);

@@ -11,7 +11,8 @@ using fp::Role;
 
 namespace {
 HelloSpec modern_client() {
-  return {.sni = "www.example.com", .alpn = {"h2", "http/1.1"},
+  return {.sni = "www.example.com",
+          .alpn = {"h2", "http/1.1"},
           .versions = {0x3a3a /* GREASE */, 0x0304, 0x0303}};
 }
 Buf cat(Buf a, const Buf& b) {
@@ -33,8 +34,10 @@ TEST_CASE("tls: ClientHello gives SNI, ALPN and offered versions") {
 TEST_CASE("tls: ClientHello without supported_versions offers its own version") {
   auto r = tcp(client_hello({.sni = "a.example"}));
   CHECK(evidence(r, "tls_versions") == "TLSv1.2");
-  auto ssl3 = tcp(client_hello({.record_version = 0x0300, .hello_version = 0x0300,
-                                .session_id_len = 0, .extensions = false}));
+  auto ssl3 = tcp(client_hello({.record_version = 0x0300,
+                                .hello_version = 0x0300,
+                                .session_id_len = 0,
+                                .extensions = false}));
   CHECK(ssl3.app == App::ssl);
   CHECK(evidence(ssl3, "tls_versions") == "SSLv3");
 }
@@ -97,21 +100,27 @@ TEST_CASE("tls: a ClientHello longer than one sample classifies from its first b
 
 TEST_CASE("tls: inconsistent hellos are not TLS") {
   Buf good = client_hello(modern_client());
-  auto with = [&](std::size_t at, std::uint8_t v) { Buf b = good; b[at] = v; return b; };
-  CHECK(tcp(with(1, 0x04)).app == App::unknown);              // record version 4.1
-  CHECK(tcp(with(2, 0x04)).app == App::unknown);              // record version 3.4
-  CHECK(tcp(with(10, 0x04)).app == App::unknown);             // hello version 3.4
-  CHECK(tcp(with(43, 33)).app == App::unknown);               // session id longer than 32
-  CHECK(tcp(with(77, 0x07)).app == App::unknown);             // odd cipher-suite length
-  CHECK(tcp(with(86, good[86] + 1)).app == App::unknown);     // extensions overrun the hello
-  CHECK(tcp(with(90, 0xff)).app == App::unknown);             // an extension overruns the block
-  CHECK(tcp(with(5, 0x63)).app == App::unknown);              // handshake type 99
+  auto with = [&](std::size_t at, std::uint8_t v) {
+    Buf b = good;
+    b[at] = v;
+    return b;
+  };
+  CHECK(tcp(with(1, 0x04)).app == App::unknown);           // record version 4.1
+  CHECK(tcp(with(2, 0x04)).app == App::unknown);           // record version 3.4
+  CHECK(tcp(with(10, 0x04)).app == App::unknown);          // hello version 3.4
+  CHECK(tcp(with(43, 33)).app == App::unknown);            // session id longer than 32
+  CHECK(tcp(with(77, 0x07)).app == App::unknown);          // odd cipher-suite length
+  CHECK(tcp(with(86, good[86] + 1)).app == App::unknown);  // extensions overrun the hello
+  CHECK(tcp(with(90, 0xff)).app == App::unknown);          // an extension overruns the block
+  CHECK(tcp(with(5, 0x63)).app == App::unknown);           // handshake type 99
   Buf tiny = good;
-  tiny[6] = 0; tiny[7] = 0; tiny[8] = 30;                     // hello shorter than its fields
+  tiny[6] = 0;
+  tiny[7] = 0;
+  tiny[8] = 30;  // hello shorter than its fields
   CHECK(tcp(tiny).app == App::unknown);
-  CHECK(tcp(hex("16 0301 0000")).app == App::unknown);        // empty record
-  CHECK(tcp(hex("16 0301 4801 01")).app == App::unknown);     // record over 2^14 + 2048
-  CHECK(udp(good).app == App::unknown);                       // DTLS/QUIC are not ssl
+  CHECK(tcp(hex("16 0301 0000")).app == App::unknown);     // empty record
+  CHECK(tcp(hex("16 0301 4801 01")).app == App::unknown);  // record over 2^14 + 2048
+  CHECK(udp(good).app == App::unknown);                    // DTLS/QUIC are not ssl
 }
 
 TEST_CASE("tls: the other record types") {
@@ -125,10 +134,10 @@ TEST_CASE("tls: the other record types") {
     auto r = tcp(hex("15 0303 0002 02 28"));  // fatal handshake_failure
     CHECK(r.app == App::ssl);
     CHECK(r.role == Role::unknown);
-    CHECK(tcp(hex("15 0301 0002 01 00")).app == App::ssl);   // warning close_notify
+    CHECK(tcp(hex("15 0301 0002 01 00")).app == App::ssl);  // warning close_notify
     CHECK(tcp(hex("15 0303 0002 03 28")).app == App::unknown);
     CHECK(tcp(hex("15 0303 0002 02 99")).app == App::unknown);
-    CHECK(tcp(cat(hex("15 0303 001a"), Buf(26, 0xab))).app == App::ssl);  // encrypted alert
+    CHECK(tcp(cat(hex("15 0303 001a"), Buf(26, 0xab))).app == App::ssl);       // encrypted alert
     CHECK(tcp(cat(hex("15 0303 0400"), Buf(200, 0xab))).app == App::unknown);  // no alert is 1 KiB
   }
   SUBCASE("application data, and the records after it") {
@@ -137,13 +146,13 @@ TEST_CASE("tls: the other record types") {
     CHECK(tcp(hex("17 0303 0004 01020304 47 4554 2020")).app == App::unknown);
     CHECK(tcp(hex("17 0303 0004 01020304 17 0303 0000")).app == App::unknown);
     CHECK(tcp(hex("18 0303 0004 01020304")).app == App::unknown);  // heartbeat first
-    CHECK(tcp(hex("17 0303 00")).app == App::unknown);              // header cut
+    CHECK(tcp(hex("17 0303 00")).app == App::unknown);             // header cut
   }
   SUBCASE("other handshake messages") {
     auto cert = tcp(hex("16 0303 0010 0b 00000c 000009 000006 010203040506"));
     CHECK(cert.app == App::ssl);
     CHECK(cert.role == Role::unknown);
-    CHECK(tcp(hex("16 0303 0004 0e 000000")).role == Role::server);   // ServerHelloDone
+    CHECK(tcp(hex("16 0303 0004 0e 000000")).role == Role::server);  // ServerHelloDone
     CHECK(tcp(hex("16 0303 0008 0e 000004 00000000")).app == App::unknown);
     CHECK(tcp(cat(hex("16 0303 0046 10 000042 41"), Buf(65, 1))).role == Role::client);  // CKE
   }
@@ -160,13 +169,18 @@ TEST_CASE("tls: SSLv2-format ClientHello") {
   CHECK(evidence(r, "tls_versions") == "TLSv1.0");
   CHECK(tcp(prefix(v2, 11)).app == App::ssl);
   CHECK(tcp(prefix(v2, 10)).app == App::unknown);
-  Buf bad_sum = v2; bad_sum[1] = 0x2c;
+  Buf bad_sum = v2;
+  bad_sum[1] = 0x2c;
   CHECK(tcp(bad_sum).app == App::unknown);
-  Buf bad_cs = v2; bad_cs[6] = 0x11;     // not a multiple of 3
+  Buf bad_cs = v2;
+  bad_cs[6] = 0x11;  // not a multiple of 3
   CHECK(tcp(bad_cs).app == App::unknown);
-  Buf server_hello_v2 = v2; server_hello_v2[2] = 0x04;
+  Buf server_hello_v2 = v2;
+  server_hello_v2[2] = 0x04;
   CHECK(tcp(server_hello_v2).app == App::unknown);
-  Buf sslv2 = v2; sslv2[3] = 0x00; sslv2[4] = 0x02;
+  Buf sslv2 = v2;
+  sslv2[3] = 0x00;
+  sslv2[4] = 0x02;
   CHECK(evidence(tcp(sslv2), "tls_versions") == "SSLv2");
 }
 

@@ -132,7 +132,8 @@ inline bool contains_icase(Bytes hay, std::string_view needle) {
   if (hay.size() < needle.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
     std::size_t j = 0;
-    while (j < needle.size() && ascii_lower(hay[i + j]) == static_cast<std::uint8_t>(needle[j])) ++j;
+    while (j < needle.size() && ascii_lower(hay[i + j]) == static_cast<std::uint8_t>(needle[j]))
+      ++j;
     if (j == needle.size()) return true;
   }
   return false;

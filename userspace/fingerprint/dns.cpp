@@ -12,8 +12,8 @@ namespace protoport::fingerprint::detail {
 namespace {
 
 constexpr std::size_t kHeaderLen = 12;
-constexpr std::size_t kMinQuestion = 5;   // root name (1) + qtype (2) + qclass (2)
-constexpr std::size_t kMinRecord = 11;    // root name (1) + type, class, ttl, rdlength (10)
+constexpr std::size_t kMinQuestion = 5;  // root name (1) + qtype (2) + qclass (2)
+constexpr std::size_t kMinRecord = 11;   // root name (1) + type, class, ttl, rdlength (10)
 constexpr std::size_t kMaxUdpMessage = 65507;
 constexpr std::size_t kMaxNameLen = 255;  // RFC 1035 3.1, wire length including length bytes
 

@@ -140,8 +140,8 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
     // Order unknown. A client that waits for the server's greeting sends nothing we name in
     // between (USER, CAPA, a tag); a client that does not wait (implicit TLS towards a
     // plaintext banner) is first on the wire, because its bytes leave with the handshake's ACK.
-    take_resp = server_speaks_first(resp.app) && resp.role == Role::server &&
-                init.app == App::unknown;
+    take_resp =
+        server_speaks_first(resp.app) && resp.role == Role::server && init.app == App::unknown;
   }
   Result out = take_resp ? std::move(resp) : std::move(init);
   out.app = rename_by_port(out.app, responder_port);

@@ -13,15 +13,14 @@ namespace {
 
 // IANA HTTP Method Registry (RFC 9110, WebDAV RFC 4918/3253/3648/3744/4437/4791/5323/5842,
 // RFC 5789 PATCH, QUERY). PRI is left out: it only opens the HTTP/2 preface.
+// clang-format off
 constexpr std::array<std::string_view, 39> kMethods = {
-    "ACL",         "BASELINE-CONTROL", "BIND",       "CHECKIN",     "CHECKOUT",
-    "CONNECT",     "COPY",             "DELETE",     "GET",         "HEAD",
-    "LABEL",       "LINK",             "LOCK",       "MERGE",       "MKACTIVITY",
-    "MKCALENDAR",  "MKCOL",            "MKREDIRECTREF", "MKWORKSPACE", "MOVE",
-    "OPTIONS",     "ORDERPATCH",       "PATCH",      "POST",        "PROPFIND",
-    "PROPPATCH",   "PUT",              "QUERY",      "REBIND",      "REPORT",
-    "SEARCH",      "TRACE",            "UNBIND",     "UNCHECKOUT",  "UNLINK",
-    "UNLOCK",      "UPDATE",           "UPDATEREDIRECTREF", "VERSION-CONTROL"};
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET",
+    "HEAD", "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF",
+    "MKWORKSPACE", "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST", "PROPFIND", "PROPPATCH", "PUT",
+    "QUERY", "REBIND", "REPORT", "SEARCH", "TRACE", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK",
+    "UPDATE", "UPDATEREDIRECTREF", "VERSION-CONTROL"};
+// clang-format on
 constexpr std::size_t kLongestMethod = 17;  // UPDATEREDIRECTREF
 
 constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -45,11 +44,17 @@ bool read_version(ByteReader& r, bool& cut) {
   cut = false;
   for (std::size_t i = 0; i < kV.size(); ++i) {
     auto c = r.u8();
-    if (!c) { cut = true; return false; }
+    if (!c) {
+      cut = true;
+      return false;
+    }
     if (*c != static_cast<std::uint8_t>(kV[i])) return false;
   }
   auto d = r.u8();
-  if (!d) { cut = true; return false; }
+  if (!d) {
+    cut = true;
+    return false;
+  }
   return is_digit(*d);
 }
 
@@ -73,14 +78,14 @@ void add_host(ByteReader r, Result& out) {
 // ("OPTIONS rtsp://") and SIP ("OPTIONS sip:") reuse HTTP's method names.
 bool plausible_target_start(Bytes method, Bytes target) {
   ByteReader t(target);
-  if (t.starts_with("/")) return true;                            // origin-form
-  if (t.starts_with("*")) return equals(method, "OPTIONS");       // asterisk-form
-  if (equals(method, "CONNECT")) {                                // authority-form
+  if (t.starts_with("/")) return true;                       // origin-form
+  if (t.starts_with("*")) return equals(method, "OPTIONS");  // asterisk-form
+  if (equals(method, "CONNECT")) {                           // authority-form
     auto c = t.peek_u8();
     return c && (is_digit(*c) || *c == '[' || (ascii_lower(*c) >= 'a' && ascii_lower(*c) <= 'z'));
   }
   for (std::string_view scheme : {"http://", "https://", "ws://", "wss://", "ftp://"})
-    if (t.starts_with_icase(scheme)) return true;                  // absolute-form
+    if (t.starts_with_icase(scheme)) return true;  // absolute-form
   return false;
 }
 

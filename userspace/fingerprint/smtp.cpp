@@ -15,10 +15,12 @@ constexpr int kMaxReplyLines = 32;
 
 // EHLO keywords of the IANA SMTP Service Extensions registry, plus a few common vendor ones.
 constexpr std::array<std::string_view, 26> kExtensions = {
-    "8bitmime", "atrn", "auth", "binarymime", "burl", "checkpoint", "chunking", "deliverby",
-    "dsn", "enhancedstatuscodes", "etrn", "expn", "help", "limits", "mt-priority", "mtrk",
-    "no-soliciting", "pipelining", "requiretls", "size", "smtputf8", "starttls", "vrfy",
-    "xclient", "xforward", "xexch50"};
+    "8bitmime",   "atrn",          "auth",       "binarymime", "burl",
+    "checkpoint", "chunking",      "deliverby",  "dsn",        "enhancedstatuscodes",
+    "etrn",       "expn",          "help",       "limits",     "mt-priority",
+    "mtrk",       "no-soliciting", "pipelining", "requiretls", "size",
+    "smtputf8",   "starttls",      "vrfy",       "xclient",    "xforward",
+    "xexch50"};
 
 bool is_space(std::uint8_t c) { return c == ' ' || c == '\t'; }
 
@@ -109,8 +111,10 @@ Greeting220 read_220_greeting(Bytes bytes, Bytes* first_line) {
   bool smtp = false, ftp = false, first = true;
   for (int i = 0; i < kMaxReplyLines && !r.empty(); ++i) {
     bool more = false;
-    if (r.starts_with("220-", true)) more = true;
-    else if (!r.starts_with("220 ", true)) break;
+    if (r.starts_with("220-", true))
+      more = true;
+    else if (!r.starts_with("220 ", true))
+      break;
     // A line the sample cut off still counts for what it shows.
     auto line = r.line(kMaxLine);
     Bytes text = line ? *line : r.rest();

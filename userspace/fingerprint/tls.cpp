@@ -11,7 +11,13 @@
 namespace protoport::fingerprint::detail {
 namespace {
 
-enum ContentType : std::uint8_t { kCcs = 20, kAlert = 21, kHandshake = 22, kAppData = 23, kHeartbeat = 24 };
+enum ContentType : std::uint8_t {
+  kCcs = 20,
+  kAlert = 21,
+  kHandshake = 22,
+  kAppData = 23,
+  kHeartbeat = 24
+};
 enum HandshakeType : std::uint8_t { kClientHello = 1, kServerHello = 2 };
 enum Extension : std::uint16_t { kSni = 0, kAlpn = 16, kSupportedVersions = 43 };
 
@@ -103,7 +109,7 @@ void parse_alpn(Bytes body, HelloEvidence& ev) {
 bool parse_extensions(ByteReader& r, std::size_t hello_end, bool client, HelloEvidence& ev) {
   if (r.offset() == hello_end) return true;  // no extensions (allowed before TLS 1.3)
   auto total = r.u16();
-  if (!total) return true;                   // the sample ends here
+  if (!total) return true;  // the sample ends here
   std::size_t ext_end = r.offset() + *total;
   if (ext_end != hello_end) return false;
   while (r.offset() < ext_end) {
@@ -186,25 +192,28 @@ bool following_records_valid(ByteReader r) {
   return true;
 }
 
+// AlertDescription values of the TLS registry (RFC 8446 6, RFC 5246 7.2, extensions).
 bool known_alert(std::uint8_t d) {
-  switch (d) {
-    case 0: case 10: case 20: case 21: case 22: case 30: case 40: case 41: case 42: case 43:
-    case 44: case 45: case 46: case 47: case 48: case 49: case 50: case 51: case 60: case 70:
-    case 71: case 80: case 86: case 90: case 100: case 109: case 110: case 111: case 112:
-    case 113: case 114: case 115: case 116: case 120: case 121:
-      return true;
-    default:
-      return false;
-  }
+  constexpr std::array<std::uint8_t, 35> kAlerts = {
+      0,  10, 20, 21, 22, 30, 40,  41,  42,  43,  44,  45,  46,  47,  48,  49,  50, 51,
+      60, 70, 71, 80, 86, 90, 100, 109, 110, 111, 112, 113, 114, 115, 116, 120, 121};
+  for (std::uint8_t a : kAlerts)
+    if (a == d) return true;
+  return false;
 }
 
 // Role of the sender of a handshake message other than a hello, or nullopt if the type is not
 // one a plaintext record carries.
 std::optional<Role> handshake_role(std::uint8_t type) {
   switch (type) {
-    case 4: case 12: case 13: case 14: case 22: return Role::server;  // ticket, SKE, CR, SHD, status
-    case 15: case 16: return Role::client;                            // CertificateVerify, CKE
-    case 11: return Role::unknown;                                     // Certificate: either side
+    case 4:
+    case 12:
+    case 13:
+    case 14:
+    case 22: return Role::server;  // ticket, SKE, CR, SHD, status
+    case 15:
+    case 16: return Role::client;   // CertificateVerify, CKE
+    case 11: return Role::unknown;  // Certificate: either side
     default: return std::nullopt;
   }
 }
@@ -252,8 +261,7 @@ bool match_records(Bytes bytes, Result& out) {
   ByteReader after(r.rest());
   if (after.skip(*len) && !following_records_valid(after)) return false;
   switch (*type) {
-    case kHandshake:
-      return *len >= 4 && match_handshake(r, *len, out);
+    case kHandshake: return *len >= 4 && match_handshake(r, *len, out);
     case kCcs: {
       auto body = r.u8();
       if (*len != 1 || (body && *body != 1)) return false;
