@@ -3,7 +3,6 @@
 // live traffic (bpf_prog_test_run_opts), and its samples through the same pipeline as `watch`,
 // with every time taken from the capture, so that a file always gives the same report.
 #include <CLI/CLI.hpp>
-#include <bpf/bpf.h>
 
 #include <cstdio>
 #include <memory>
@@ -34,15 +33,6 @@ struct ReplayOptions {
 // How often (in frames) idle flows are expired by capture time; any fixed value keeps a file's
 // report the same from run to run.
 constexpr std::uint64_t kExpireEveryFrames = 4096;
-
-// Empties the kernel flow table, so that a 5-tuple in one capture is not taken for the
-// continuation of the same 5-tuple in the previous capture.
-void clear_flow_table(int map_fd) {
-  pp_flow_key key{};
-  while (bpf_map_get_next_key(map_fd, nullptr, &key) == 0) {
-    if (bpf_map_delete_elem(map_fd, &key) != 0) break;
-  }
-}
 
 int run_replay(const ReplayOptions& o) {
   loader::Settings settings = o.detect.kernel;
@@ -82,7 +72,8 @@ int run_replay(const ReplayOptions& o) {
       if (captures.file_index() != file_index) {  // a new file: its flows are its own
         file_index = captures.file_index();
         if (pipeline) pipeline->finish_flows();
-        clear_flow_table(program.flows_fd());
+        // A 5-tuple in this capture is not the continuation of one in the previous capture.
+        program.clear_flows();
       }
       ++frames;
       frame_ns = static_cast<std::int64_t>(frame.ts_ns);
