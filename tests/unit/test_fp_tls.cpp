@@ -28,6 +28,7 @@ TEST_CASE("tls: ClientHello gives SNI, ALPN and offered versions") {
   CHECK(evidence(r, "sni") == "www.example.com");
   CHECK(evidence(r, "alpn") == "h2,http/1.1");
   CHECK(evidence(r, "tls_versions") == "TLSv1.3,TLSv1.2");
+  CHECK(evidence(r, "tls_record") == std::nullopt);
   for (const auto& e : r.evidence) CHECK(e.printable);
 }
 
@@ -125,7 +126,7 @@ TEST_CASE("tls: inconsistent hellos are not TLS") {
 
 TEST_CASE("tls: the other record types") {
   SUBCASE("change cipher spec") {
-    CHECK(tcp(hex("14 0303 0001 01")).app == App::ssl);
+    CHECK(evidence(tcp(hex("14 0303 0001 01")), "tls_record") == "ccs");
     CHECK(tcp(hex("14 0303 0001 01 17 0303 0005 0102030405")).app == App::ssl);
     CHECK(tcp(hex("14 0303 0002 0101")).app == App::unknown);
     CHECK(tcp(hex("14 0303 0001 02")).app == App::unknown);
@@ -141,7 +142,9 @@ TEST_CASE("tls: the other record types") {
     CHECK(tcp(cat(hex("15 0303 0400"), Buf(200, 0xab))).app == App::unknown);  // no alert is 1 KiB
   }
   SUBCASE("application data, and the records after it") {
-    CHECK(tcp(cat(hex("17 0303 0010"), Buf(16, 0xcd))).app == App::ssl);
+    auto r = tcp(cat(hex("17 0303 0010"), Buf(16, 0xcd)));
+    CHECK(r.app == App::ssl);
+    CHECK(evidence(r, "tls_record") == "app_data");  // midstream: no hello to show
     CHECK(tcp(hex("17 0303 0004 01020304 17 0303 0002 0102")).app == App::ssl);
     CHECK(tcp(hex("17 0303 0004 01020304 47 4554 2020")).app == App::unknown);
     CHECK(tcp(hex("17 0303 0004 01020304 17 0303 0000")).app == App::unknown);

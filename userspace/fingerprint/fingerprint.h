@@ -30,7 +30,9 @@ struct Evidence {
                       // "dns_qtype", "smtp_ehlo", "smtp_banner"; also "alpn_selected" and
                       // "tls_version" (ServerHello's choice), "http_status", "http_version"
                       // (h2 preface), "dns_rrname"/"dns_rrtype" (first answer of a response
-                      // without a question, e.g. an mDNS announcement)
+                      // without a question, e.g. an mDNS announcement), "tls_record"
+                      // ("app_data", "alert", "ccs", "handshake": the first record when the
+                      // payload holds no hello, i.e. a TLS flow seen midstream)
   std::string value;  // raw bytes (may hold NUL, control bytes, invalid UTF-8)
   bool printable = false;  // every byte is printable ASCII (0x20..0x7e)
 };

@@ -245,6 +245,7 @@ bool match_handshake(ByteReader& r, std::size_t record_len, Result& out) {
   if ((*type == 14 && *hs_len != 0) || *hs_len > kMaxHello) return false;
   out.app = App::ssl;
   out.role = *role;
+  add_evidence(out, "tls_record", std::string_view("handshake"));
   return true;
 }
 
@@ -267,6 +268,7 @@ bool match_records(Bytes bytes, Result& out) {
       if (*len != 1 || (body && *body != 1)) return false;
       out.app = App::ssl;
       out.role = Role::unknown;
+      add_evidence(out, "tls_record", std::string_view("ccs"));
       break;
     }
     case kAlert: {
@@ -280,11 +282,13 @@ bool match_records(Bytes bytes, Result& out) {
       }
       out.app = App::ssl;
       out.role = Role::unknown;
+      add_evidence(out, "tls_record", std::string_view("alert"));
       break;
     }
     case kAppData:
       out.app = App::ssl;
       out.role = Role::unknown;
+      add_evidence(out, "tls_record", std::string_view("app_data"));
       break;
   }
   return true;
