@@ -2,6 +2,11 @@
 // The flow table and sampling policy: one entry per flow for both directions, who initiated it,
 // how many samples each direction gets, and the load-time settings.
 #include <doctest/doctest.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <thread>
 
 #include "harness.h"
 
@@ -245,4 +250,54 @@ TEST_CASE("clear_flows empties both tables; the next packet starts a new flow") 
   expect_sample(h.records()[3], v4, PP_DIR_TO_RESP, 0);
   CHECK(h.records()[3].header.flow_ns > h.records()[0].header.flow_ns);
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 3}, {PP_OUT_SAMPLED, 4}});
+}
+
+TEST_CASE("two CPUs racing on new flows: one entry and at most N samples per direction") {
+  // Both threads run the same first packet of each flow at the same moment, pinned to
+  // different CPUs: they race on the BPF_NOEXIST insert (the loser must use the winner's
+  // entry) and on the last sample slot (the atomic fetch-add must give it to one of them).
+  protoport::loader::Settings settings;
+  settings.samples_per_dir = 1;
+  Harness h(settings);
+  constexpr int kFlows = 200, kRepeat = 20;  // each round waits for two CPUs: slow on a busy machine
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (int i = 0; i < kFlows; ++i) {
+    auto c = client(kUdp, 16);
+    c.sport = static_cast<std::uint16_t>(10000 + i);
+    frames.push_back(build(c).bytes);
+  }
+  std::atomic<int> arrived{0}, failures{0};
+  auto worker = [&](int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % static_cast<int>(std::thread::hardware_concurrency()), &set);
+    pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    for (int i = 0; i < kFlows; ++i) {
+      const auto& frame = frames[static_cast<std::size_t>(i)];
+      // Start together: spin (yielding) until both threads reached flow i. (std::barrier in
+      // libstdc++ 12 backs off to sleeps of tens of ms here.)
+      arrived.fetch_add(1);
+      while (arrived.load() < 2 * (i + 1)) std::this_thread::yield();
+      try {
+        if (h.program().test_run(frame, kRepeat).retval != 2) ++failures;
+      } catch (...) {
+        ++failures;
+      }
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  REQUIRE(failures == 0);
+  h.drain();
+  CHECK(h.records().size() == kFlows);
+  CHECK(h.flow_entries() == kFlows);
+  const auto c = h.program().read_counters();
+  CHECK(c[PP_CNT_PACKETS] == 2u * kRepeat * kFlows);
+  CHECK(c[PP_CNT_FLOWS_CREATED] == kFlows);
+  CHECK(c[PP_OUT_SAMPLED] == kFlows);
+  CHECK(c[PP_OUT_ALREADY_SAMPLED] == 2u * kRepeat * kFlows - kFlows);
+  CHECK(c[PP_OUT_FLOW_UPDATE_FAIL] == 0);
+  CHECK(c.outcomes_total() == c[PP_CNT_PACKETS]);
+  for (const auto& r : h.records()) CHECK(r.header.seq == 0);
 }
