@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev zlib1g-dev
   libcli11-dev doctest-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev
   libcurl4-openssl-dev prometheus-cpp-dev  # exporters: Splunk HEC (libcurl), Prometheus
-  dpkg-dev file)  # cpack -G DEB (dpkg-shlibdeps, file)
+  dpkg-dev file  # cpack -G DEB (dpkg-shlibdeps, file)
+  libclang-rt-14-dev)  # libFuzzer and sanitizer runtimes for clang 14 (tests/fuzz)
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
   python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
