@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <linux/if_link.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,9 +218,43 @@ TEST_CASE("without privileges: one clear line") {
       const std::string message = e.what();
       if (e.kind() != ErrorKind::permission) _exit(12);
       if (!one_line(message) || message.find("root") == std::string::npos) _exit(13);
-      _exit(0);
     } catch (...) {
       _exit(14);
+    }
+    try {
+      find_running_instances();  // `protoport stats` without root
+      _exit(15);
+    } catch (const Error& e) {
+      _exit(e.kind() == ErrorKind::permission && one_line(e.what()) ? 0 : 16);
+    } catch (...) {
+      _exit(17);
+    }
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a kernel without BTF: one clear line") {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: a private mount namespace where /sys/kernel/btf is an empty tmpfs.
+    if (unshare(CLONE_NEWNS) != 0) _exit(10);
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    if (mount("tmpfs", "/sys/kernel/btf", "tmpfs", 0, nullptr) != 0) _exit(12);
+    try {
+      Program program;
+      _exit(13);
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      _exit(e.kind() == ErrorKind::no_btf && one_line(message) &&
+                    message.find("/sys/kernel/btf/vmlinux") != std::string::npos
+                ? 0
+                : 14);
+    } catch (...) {
+      _exit(15);
     }
   }
   int status = 0;
