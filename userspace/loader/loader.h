@@ -20,7 +20,7 @@
 
 #include "protoport/sample.h"
 
-struct protoport_bpf;  // generated skeleton (bpf-gen/protoport.skel.h), private to the loader
+struct protoport_bpf;  // generated skeleton (bpf-gen/protoport_bpf.skel.h), private to the loader
 struct ring_buffer;    // libbpf
 
 namespace protoport::loader {
@@ -97,7 +97,8 @@ struct TestRunResult {
 };
 
 // The loaded program (skeleton opened, configured and loaded). Move-only; unloads on destruction
-// (attachments must be destroyed first: they hold a reference to this object).
+// (an XdpAttachment holds its own reference to the program and may outlive this object;
+// a RingReader must not).
 class Program {
  public:
   explicit Program(const Settings& settings = {});
@@ -152,6 +153,7 @@ enum class AttachState {
   attached,        // our program is attached to the interface
   interface_gone,  // the interface no longer exists (the kernel dropped the program with it)
   replaced,        // the interface exists but our program is no longer attached to it
+                   // (also after detach())
 };
 
 // Our program attached to one interface. Attaches with XDP_FLAGS_UPDATE_IF_NOEXIST: if another
