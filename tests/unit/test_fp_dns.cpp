@@ -174,3 +174,31 @@ TEST_CASE("dns: random and zero bytes do not pass") {
     CHECK(tcp(Buf(n, 0)).app == App::unknown);
   }
 }
+
+TEST_CASE("dns: a tunnel's long query name cut by the sample is still dns") {
+  // iodine-style: a 252-character name in 63-byte labels, as a DNS tunnel sends data.
+  std::string name;
+  for (int i = 0; i < 3; ++i) name += std::string(63, 'a' + i) + ".";
+  name += std::string(59, 'z');  // 4 labels of 63+63+63+59 = 248 chars + dots: 252; wire 254
+  const Buf msg = dns_message({}, name, 10);
+  REQUIRE(msg.size() > 256);
+  SUBCASE("UDP, the default 256-byte sample") {
+    auto r = udp(prefix(msg, 256));
+    CHECK(r.app == App::dns);
+    CHECK(r.role == fp::Role::client);
+    REQUIRE(evidence(r, "dns_qname"));
+    CHECK(evidence(r, "dns_qname")->substr(0, 63) == std::string(63, 'a'));
+    CHECK_FALSE(evidence(r, "dns_qtype"));  // the question's type lies beyond the sample
+  }
+  SUBCASE("TCP, length-prefixed") {
+    CHECK(tcp(prefix(tcp_framed(msg), 256)).app == App::dns);
+  }
+  SUBCASE("a name cut before 128 bytes is not evidence") {
+    CHECK(udp(prefix(msg, 12 + 127)).app == App::unknown);
+    CHECK(udp(prefix(msg, 12 + 140)).app == App::dns);
+  }
+  SUBCASE("a response with no question and a cut record name is not evidence") {
+    Buf b = prefix(dns_message({.flags = 0x8400, .qd = 0, .an = 1}, name, 1), 256);
+    CHECK(udp(b).app == App::unknown);
+  }
+}

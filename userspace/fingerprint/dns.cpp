@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // DNS wire format (RFC 1035 and later), strict enough that random UDP payloads do not pass: a
 // header with a known opcode, counts a real message could hold, then a first name whose labels
-// end inside the sample, followed by a plausible type and class. mDNS, LLMNR and NBNS share this
+// end inside the sample (or run to its end after 128 bytes: a long name the sampler cut),
+// followed by a plausible type and class. mDNS, LLMNR and NBNS share this
 // wire format; classify_flow renames them by port.
 #include <array>
 #include <cstdio>
@@ -62,32 +63,45 @@ const char* type_name(std::uint16_t t) {
   }
 }
 
-// The first name of a message, in dotted form (labels verbatim, "." for the root). It must end
-// inside the sample: a name cut off by the sampler is not evidence.
+// The first name of a message, in dotted form (labels verbatim, "." for the root).
 struct Name {
   std::array<std::uint8_t, kMaxNameLen + 1> text{};
   std::size_t len = 0;
 };
 
-bool read_first_name(ByteReader& r, Name& name) {
+// A name that runs past the end of the sample is accepted only after this many bytes of
+// well-formed labels: the sampler cut it (at the default 256-byte sample, any cut name has 240 or
+// more), and a name that long is itself what DNS tunnels look like. A shorter cut name is not
+// evidence: random bytes reach a short run of labels too easily.
+constexpr std::size_t kMinCutName = 128;
+
+enum class NameRead { whole, cut, bad };
+
+NameRead read_first_name(ByteReader& r, Name& name) {
   std::size_t wire_len = 0;
+  auto ran_out = [&] { return wire_len >= kMinCutName ? NameRead::cut : NameRead::bad; };
   while (true) {
     auto len = r.u8();
-    if (!len) return false;  // ran out inside the name
+    if (!len) return ran_out();
     ++wire_len;
     if (*len == 0) break;
     // 0b11 is a compression pointer: the first name of a message has nothing earlier to point
     // to. 0b01 and 0b10 are the obsolete extended label types.
-    if (*len > 63) return false;
-    wire_len += *len;
-    if (wire_len > kMaxNameLen) return false;
-    auto label = r.take(*len);
-    if (!label) return false;
+    if (*len > 63) return NameRead::bad;
+    if (wire_len + *len > kMaxNameLen) return NameRead::bad;
     if (name.len > 0) name.text[name.len++] = '.';
+    auto label = r.take(*len);
+    if (!label) {
+      // Keep what the sample holds of the last label, for the evidence.
+      for (std::uint8_t c : r.rest()) name.text[name.len++] = c;
+      wire_len += r.rest().size();
+      return ran_out();
+    }
+    wire_len += *len;
     for (std::uint8_t c : *label) name.text[name.len++] = c;
   }
   if (name.len == 0) name.text[name.len++] = '.';
-  return true;
+  return NameRead::whole;
 }
 
 struct Header {
@@ -146,7 +160,15 @@ bool match_dns(Bytes bytes, Transport transport, Result& out) {
   if (!plausible_header(h, message_len)) return false;
 
   Name name;
-  if (!read_first_name(r, name)) return false;
+  const NameRead read = read_first_name(r, name);
+  if (read == NameRead::bad) return false;
+  if (read == NameRead::cut) {
+    if (h.qd == 0) return false;  // a record's name, not a question: too little to go on
+    out.app = App::dns;
+    out.role = h.response() ? Role::server : Role::client;
+    add_evidence(out, "dns_qname", Bytes(name.text.data(), name.len));
+    return true;
+  }
   auto type = r.u16(), cls = r.u16();
   if (!cls || !plausible_type(*type) || !plausible_class(*cls)) return false;
   bool is_record = h.qd == 0;
