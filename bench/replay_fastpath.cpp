@@ -110,15 +110,6 @@ class FrameQueue {
   std::atomic<bool> closed_{false};
 };
 
-// As `protoport replay` does between files: a 5-tuple in one capture is not the continuation of
-// the same 5-tuple in the previous one.
-void clear_flow_table(int map_fd) {
-  pp_flow_key key{};
-  while (bpf_map_get_next_key(map_fd, nullptr, &key) == 0) {
-    if (bpf_map_delete_elem(map_fd, &key) != 0) break;
-  }
-}
-
 double peak_rss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -167,7 +158,7 @@ int main(int argc, char** argv) {
       if (index == file_index) return;
       file_index = index;
       ring->consume();
-      clear_flow_table(program->flows_fd());
+      program->clear_flows();  // as `protoport replay` does between files
       filter->clear();
     };
     auto run = [&](std::span<const std::uint8_t> bytes) {
