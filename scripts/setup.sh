@@ -32,8 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Installed servers must not run outside the tests' namespaces.
+# Without systemd (a container), package scripts may still have started them through init.d.
 for svc in nginx dnsmasq ssh rsyslog prometheus; do
-  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
