@@ -5,9 +5,18 @@
  * Userspace fingerprints them. Every packet passes (XDP_PASS) and ends in exactly one PP_OUT_*
  * counter. ABI: include/protoport/sample.h.
  *
+ * Multi-buffer frames (SEC("xdp.frags")): a frame larger than one buffer (jumbo MTU, GRO/TSO
+ * aggregates in generic mode, test runs over ~3,500 bytes) has a linear part [data, data_end)
+ * and fragments. Headers (Ethernet to the fixed TCP/UDP header) are read in the linear part
+ * only: a frame whose headers run into the fragments is malformed. Payload is read with
+ * bpf_xdp_load_bytes(), which crosses fragments. The frame length is the whole buffer
+ * (bpf_xdp_get_buff_len()), asked for only when the IP datagram runs past the linear part (a
+ * helper call costs ~6 ns) and for non-IP frames: `bytes` misses fragment bytes that lie after
+ * a datagram ending in the linear part (padding), and those of frames cut before the IP header.
+ *
  * Length rules (all lengths are attacker-controlled):
- * - The IP datagram ends where the IP header says (tot_len / payload_len), not at data_end:
- *   Ethernet pads short frames and padding is not payload. A datagram that claims more bytes
+ * - The IP datagram ends where the IP header says (tot_len / payload_len), not at the frame's
+ *   end: Ethernet pads short frames and padding is not payload. A datagram that claims more bytes
  *   than the frame holds is malformed (the kernel's IP stack drops those too). That includes
  *   length 0 (BIG TCP / jumbograms, only seen after GRO in generic mode with BIG TCP enabled).
  * - UDP: the payload ends where udp->len says (must fit the IP length), except in a first
@@ -118,9 +127,30 @@ static __always_inline void store_v4_mapped(__u8 *dst, __be32 addr)
 	w[3] = addr;
 }
 
+/*
+ * The whole frame's length, fragments included; adds the fragment bytes to the bytes counter
+ * (which counted the linear part). Call at most once per packet.
+ */
+static __always_inline __u32 frame_len_all(struct xdp_md *ctx, __u64 linear,
+					   struct pp_counter_slots *cnt)
+{
+	__u64 len = bpf_xdp_get_buff_len(ctx);
+
+	cnt->v[PP_CNT_BYTES] += len - linear;
+	return len;
+}
+
+/* Whether the IP datagram ending at ip_end fits the frame; the helper call only past linear. */
+static __always_inline int ip_fits(struct xdp_md *ctx, __u32 ip_end, __u64 linear,
+				   struct pp_counter_slots *cnt)
+{
+	return ip_end <= linear || ip_end <= frame_len_all(ctx, linear, cnt);
+}
+
 /* IPv4 header: addresses into the key, end of the datagram, L4 protocol. */
-static __always_inline int parse_ipv4(struct hdr_cursor *c, void *data, __u32 frame_len,
-				      struct pp_pkt *pkt, __u8 *l4proto, __u32 *ip_end)
+static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slots *cnt,
+				      struct hdr_cursor *c, void *data, struct pp_pkt *pkt,
+				      __u8 *l4proto, __u32 *ip_end)
 {
 	struct iphdr *ip = cursor_take(c, sizeof(*ip));
 	__u32 hlen, tot_len, l3_off;
@@ -132,7 +162,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, void *data, __u32 fr
 	hlen = ip->ihl * 4; /* <= 60 by construction (4-bit field) */
 	tot_len = bpf_ntohs(ip->tot_len);
 	l3_off = (void *)ip - data;
-	if (tot_len < hlen || l3_off + tot_len > frame_len)
+	if (tot_len < hlen || !ip_fits(ctx, l3_off + tot_len, c->end - data, cnt))
 		return PP_OUT_MALFORMED;
 	*ip_end = l3_off + tot_len;
 	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK))
@@ -147,8 +177,9 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, void *data, __u32 fr
 }
 
 /* IPv6 header and a bounded chain of extension headers. */
-static __always_inline int parse_ipv6(struct hdr_cursor *c, void *data, __u32 frame_len,
-				      struct pp_pkt *pkt, __u8 *l4proto, __u32 *ip_end)
+static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slots *cnt,
+				      struct hdr_cursor *c, void *data, struct pp_pkt *pkt,
+				      __u8 *l4proto, __u32 *ip_end)
 {
 	struct ipv6hdr *ip6 = cursor_take(c, sizeof(*ip6));
 	__u32 l3_off;
@@ -160,7 +191,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, void *data, __u32 fr
 		return PP_OUT_MALFORMED;
 	l3_off = (void *)ip6 - data;
 	*ip_end = l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (*ip_end > frame_len)
+	if (!ip_fits(ctx, *ip_end, c->end - data, cnt))
 		return PP_OUT_MALFORMED;
 	pkt->family = PP_FAMILY_V6;
 	__builtin_memcpy(pkt->k6.addr[0], &ip6->saddr, 16);
@@ -323,7 +354,8 @@ static __always_inline void key6_build(struct pp_pkt *pkt)
  * (measured: ~5 ns less per packet than the general parser). The checks are the general
  * parser's; everything else goes there (PP_SLOW_PATH).
  */
-static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pkt)
+static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pkt,
+					   struct pp_counter_slots *cnt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -331,6 +363,7 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 	struct iphdr *ip = (void *)(eth + 1);
 	struct hdr_cursor c = { .pos = ip + 1, .end = data_end };
 	const __u32 l4_off = sizeof(*eth) + sizeof(*ip);
+	__u64 linear = data_end - data; /* 64-bit: the verifier refuses 32-bit pointer arithmetic */
 	__u32 tot_len, ip_end;
 
 	if (c.pos + sizeof(struct tcphdr) > data_end) /* short frames: the general parser */
@@ -342,9 +375,12 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
 		return PP_SLOW_PATH;
 	tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < sizeof(*ip) || sizeof(*eth) + tot_len > (__u32)(data_end - data))
+	if (tot_len < sizeof(*ip))
 		return PP_OUT_MALFORMED;
 	ip_end = sizeof(*eth) + tot_len;
+	/* Past the linear part: the datagram may go on in fragments (one helper call, only then). */
+	if (!ip_fits(ctx, ip_end, linear, cnt))
+		return PP_OUT_MALFORMED;
 	pkt->first_fragment = 0;
 	pkt->family = PP_FAMILY_V4;
 	pkt->proto = ip->protocol;
@@ -356,12 +392,12 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 }
 
 /* Ethernet to L4. Returns PP_PARSED with *pkt filled, or the packet's PP_OUT_* outcome. */
-static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt)
+static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
+					struct pp_counter_slots *cnt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct hdr_cursor c = { .pos = data, .end = data_end };
-	__u32 frame_len = data_end - data;
+	struct hdr_cursor c = { .pos = data, .end = data_end }; /* headers: linear part only */
 	__u32 ip_end = 0, l4_off;
 	__u8 l4proto = 0;
 	int proto, ret;
@@ -371,11 +407,13 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt)
 		return PP_OUT_MALFORMED;
 	pkt->first_fragment = 0;
 	if (proto == bpf_htons(PP_ETH_P_IP))
-		ret = parse_ipv4(&c, data, frame_len, pkt, &l4proto, &ip_end);
+		ret = parse_ipv4(ctx, cnt, &c, data, pkt, &l4proto, &ip_end);
 	else if (proto == bpf_htons(PP_ETH_P_IPV6))
-		ret = parse_ipv6(&c, data, frame_len, pkt, &l4proto, &ip_end);
-	else
+		ret = parse_ipv6(ctx, cnt, &c, data, pkt, &l4proto, &ip_end);
+	else {
+		frame_len_all(ctx, data_end - data, cnt); /* count the bytes of jumbo non-IP frames */
 		return PP_OUT_NON_IP;
+	}
 	if (ret != PP_PARSED)
 		return ret;
 
@@ -539,7 +577,7 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 	return emit_sample(ctx, pkt, val);
 }
 
-SEC("xdp")
+SEC("xdp.frags") /* multi-buffer aware: see "Multi-buffer frames" at the top */
 int protoport_xdp(struct xdp_md *ctx)
 {
 	struct pp_counter_slots *cnt;
@@ -551,13 +589,13 @@ int protoport_xdp(struct xdp_md *ctx)
 	if (!cnt) /* verifier: lookups may fail; slot 0 of a one-slot array never does */
 		return XDP_PASS;
 	cnt->v[PP_CNT_PACKETS]++;
-	cnt->v[PP_CNT_BYTES] += ctx->data_end - ctx->data;
+	cnt->v[PP_CNT_BYTES] += ctx->data_end - ctx->data; /* linear part; fragments: frame_len_all */
 
-	out = parse_fast_ipv4(ctx, &pkt);
+	out = parse_fast_ipv4(ctx, &pkt, cnt);
 	if (out == PP_PARSED)
 		key4_build(&pkt);
 	else if (out == PP_SLOW_PATH)
-		out = parse_packet(ctx, &pkt);
+		out = parse_packet(ctx, &pkt, cnt);
 	if (out == PP_PARSED)
 		out = handle_flow(ctx, &pkt, cnt);
 	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
