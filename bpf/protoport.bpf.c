@@ -29,9 +29,10 @@
  * Flow rules: an entry is created by a TCP SYN without ACK (initiator: its sender), a SYN+ACK
  * (initiator: its receiver), any UDP packet (initiator: the first packet's sender), or TCP
  * payload of an unknown flow (initiator unknown: seen mid-stream). A pure ACK/FIN/RST of an
- * unknown flow creates nothing and costs no lookup. A SYN without ACK on a flow that already
- * carried data, or whose initiator differs, restarts the entry (the tuple was reused by a new
- * connection). Insertion uses BPF_NOEXIST; on -EEXIST another CPU won and its entry is used.
+ * unknown flow creates nothing and costs no lookup. A SYN, or a SYN+ACK, on a flow that already
+ * carried data, or whose initiator differs from the one it names, restarts the entry (the tuple
+ * was reused by a new connection; on a client's interface the SYN+ACK is the first packet of
+ * the new connection that XDP sees). Insertion uses BPF_NOEXIST; on -EEXIST another CPU won and its entry is used.
  * Samples: the first samples_per_dir payload packets of each endpoint, counted with an atomic
  * fetch-add, so two CPUs never emit more. A failed ring-buffer reserve loses that sample
  * (ringbuf_full) and is not retried with a later packet.
@@ -547,6 +548,8 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 	int syn = is_tcp && (pkt->tcp_flags & PP_TCP_SYN);
 	int syn_only = syn && !(pkt->tcp_flags & PP_TCP_ACK);
 	__u8 sender_init = pkt->sender + 1; /* PP_INIT_LO or PP_INIT_HI */
+	/* The initiator a SYN names: its sender; a SYN+ACK: its receiver. */
+	__u8 syn_init = syn_only ? sender_init : PP_INIT_LO + PP_INIT_HI - sender_init;
 	struct pp_flow_val *val;
 
 	/* Pure ACK/FIN/RST: nothing to sample or learn, not even a lookup. */
@@ -554,20 +557,23 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 		return PP_OUT_NO_PAYLOAD;
 
 	val = flow_lookup(pkt);
-	if (val && syn_only &&
-	    (val->initiator != sender_init || val->sampled[0] != 0 || val->sampled[1] != 0)) {
-		/* A SYN on a flow that already carried data (or was seen mid-stream): a new
-		 * connection reuses the tuple. Start it over so that it gets its own samples. */
-		val = flow_create(pkt, sender_init, BPF_ANY, cnt);
+	if (val && syn &&
+	    (val->initiator != syn_init || val->sampled[0] != 0 || val->sampled[1] != 0)) {
+		/* A SYN or SYN+ACK on a flow that already carried data, was seen mid-stream, or
+		 * has the other initiator: a new connection reuses the tuple. Start it over so that
+		 * it gets its own samples. (A SYN+ACK counts too: XDP on a client's interface never
+		 * sees the client's SYN. A retransmitted SYN or SYN+ACK before any payload, with the
+		 * same initiator, keeps the entry.) */
+		val = flow_create(pkt, syn_init, BPF_ANY, cnt);
 		if (!val)
 			return PP_OUT_FLOW_UPDATE_FAIL;
 	} else if (!val) {
 		__u8 initiator = PP_INIT_UNKNOWN; /* TCP data first seen mid-stream */
 
-		if (!is_tcp || syn_only)
-			initiator = sender_init; /* UDP: first packet's sender; SYN: its sender */
+		if (!is_tcp)
+			initiator = sender_init; /* UDP: the first packet's sender */
 		else if (syn)
-			initiator = PP_INIT_LO + PP_INIT_HI - sender_init; /* SYN+ACK: its receiver */
+			initiator = syn_init;
 		val = flow_create(pkt, initiator, BPF_NOEXIST, cnt);
 		if (!val)
 			return PP_OUT_FLOW_UPDATE_FAIL;

@@ -301,3 +301,43 @@ TEST_CASE("two CPUs racing on new flows: one entry and at most N samples per dir
   CHECK(c.outcomes_total() == c[PP_CNT_PACKETS]);
   for (const auto& r : h.records()) CHECK(r.header.seq == 0);
 }
+
+TEST_CASE("a reused tuple seen only from the reply side: a SYN+ACK starts a new flow") {
+  // XDP on the client's interface sees only the server's packets: no SYN, ever.
+  Harness h;
+  const auto request = client(kTcp, 0);
+  const auto synack = reply(request, 0, kSyn | kAck);
+  const auto data = reply(request, 60);
+  const auto fin = reply(request, 0, kFin | kAck);
+  h.run(build(synack));
+  h.run(build(synack));  // retransmitted SYN+ACK, before any payload: the same connection
+  h.run(build(data));
+  h.run(build(fin));
+  h.run(build(synack));  // the next connection on the same 5-tuple
+  h.run(build(data));
+  CHECK(h.flow_entries() == 1);
+  REQUIRE(h.records().size() == 2);
+  expect_sample(h.records()[0], data, PP_DIR_TO_INIT, 0);
+  expect_sample(h.records()[1], data, PP_DIR_TO_INIT, 0);
+  CHECK(h.records()[1].header.flow_ns > h.records()[0].header.flow_ns);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 2}, {PP_OUT_NO_PAYLOAD, 4}, {PP_OUT_SAMPLED, 2}});
+}
+
+TEST_CASE("a SYN+ACK on a flow seen mid-stream or with the other initiator restarts it") {
+  Harness h;
+  const auto request = client(kTcp, 30);
+  const auto synack = reply(request, 0, kSyn | kAck);
+  h.run(build(request));  // mid-stream: initiator unknown
+  h.run(build(synack));   // a new connection: the client is the initiator
+  h.run(build(request));
+  // A SYN+ACK from the client: the server is now named the initiator (no payload yet).
+  h.run(build(client(kTcp, 0, kSyn | kAck)));
+  h.run(build(reply(request, 40)));
+  REQUIRE(h.records().size() == 3);
+  expect_sample(h.records()[0], request, PP_DIR_UNKNOWN, 0);
+  expect_sample(h.records()[1], request, PP_DIR_TO_RESP, 0);
+  expect_sample(h.records()[2], reply(request, 40), PP_DIR_TO_RESP, 0);
+  CHECK(h.records()[1].header.flow_ns > h.records()[0].header.flow_ns);
+  CHECK(h.records()[2].header.flow_ns > h.records()[1].header.flow_ns);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 3}, {PP_OUT_NO_PAYLOAD, 2}, {PP_OUT_SAMPLED, 3}});
+}
