@@ -136,6 +136,41 @@ TEST_CASE("native attach on veth; auto falls back to generic where native is mis
   sh("ip link del ppn0");
 }
 
+TEST_CASE("the refusal names the iproute2 command for the mode the other program uses") {
+  enter_private_netns();
+  sh("ip link del ppm0 2>/dev/null; ip link add ppm0 type veth peer name ppm1");
+  const int ifindex = interface_index("ppm0");
+  Program ours, theirs;
+  struct Case {
+    std::uint32_t flag;
+    const char* command;
+  };
+  for (const Case& c : {Case{XDP_FLAGS_SKB_MODE, "ip link set dev ppm0 xdpgeneric off"},
+                        Case{XDP_FLAGS_DRV_MODE, "ip link set dev ppm0 xdpdrv off"}}) {
+    CAPTURE(c.command);
+    REQUIRE(bpf_xdp_attach(ifindex, theirs.prog_fd(), c.flag, nullptr) == 0);
+    if (c.flag == XDP_FLAGS_SKB_MODE) {
+      // Why the mode must be named: without it, veth takes the command as native.
+      sh("ip link set dev ppm0 xdp off");
+      CHECK(generic_prog_id(ifindex) == theirs.prog_id());
+    }
+    try {
+      XdpAttachment a(ours, ifindex, XdpMode::automatic);
+      FAIL("attached over an existing program");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::xdp_busy);
+      CHECK(one_line(e.what()));
+      CHECK(std::string(e.what()).find(std::string("(") + c.command + ")") != std::string::npos);
+    }
+    sh(c.command);  // the command we name does remove it
+    bpf_xdp_query_opts q{};
+    q.sz = sizeof(q);
+    REQUIRE(bpf_xdp_query(ifindex, 0, &q) == 0);
+    CHECK(q.attach_mode == XDP_ATTACHED_NONE);
+  }
+  sh("ip link del ppm0");
+}
+
 TEST_CASE("an interface that disappears while attached") {
   enter_private_netns();
   sh("ip link del ppg0 2>/dev/null; ip link add ppg0 type veth peer name ppg1");

@@ -22,24 +22,52 @@ std::uint32_t mode_flag(XdpMode mode) {
   return mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 }
 
-// Id of whatever XDP program is attached to the interface (any mode), 0 if none.
-std::uint32_t attached_prog_id(int ifindex) {
+// What is attached to the interface, in which modes (all zero if nothing or the query fails).
+bpf_xdp_query_opts query_xdp(int ifindex) {
   bpf_xdp_query_opts q{};
   q.sz = sizeof(q);
-  if (bpf_xdp_query(ifindex, 0, &q) != 0) return 0;
+  if (bpf_xdp_query(ifindex, 0, &q) != 0) {
+    q = {};
+    q.sz = sizeof(q);
+  }
+  return q;
+}
+
+// Id of whatever XDP program is attached (any mode), 0 if none.
+std::uint32_t any_prog_id(const bpf_xdp_query_opts& q) {
   if (q.prog_id != 0) return q.prog_id;
   if (q.drv_prog_id != 0) return q.drv_prog_id;
   if (q.skb_prog_id != 0) return q.skb_prog_id;
   return q.hw_prog_id;
 }
 
+std::uint32_t attached_prog_id(int ifindex) { return any_prog_id(query_xdp(ifindex)); }
+
+// The iproute2 command that removes what is attached: `ip link set dev X xdp off` names no mode,
+// and the kernel takes it as native on a driver with native XDP (veth, most NICs), leaving a
+// generic program in place. So name the mode bpf_xdp_query reports.
+std::string detach_command(const std::string& ifname, const bpf_xdp_query_opts& q) {
+  std::string modes;
+  auto add = [&](bool attached, const char* keyword) {
+    if (!attached) return;
+    modes += (modes.empty() ? "" : "; ") + std::string("ip link set dev ") + ifname + " " +
+             keyword + " off";
+  };
+  const bool multi = q.attach_mode == XDP_ATTACHED_MULTI;
+  add(q.attach_mode == XDP_ATTACHED_SKB || (multi && q.skb_prog_id != 0), "xdpgeneric");
+  add(q.attach_mode == XDP_ATTACHED_DRV || (multi && q.drv_prog_id != 0), "xdpdrv");
+  add(q.attach_mode == XDP_ATTACHED_HW || (multi && q.hw_prog_id != 0), "xdpoffload");
+  return modes.empty() ? "ip link set dev " + ifname + " xdp off" : modes;
+}
+
 [[noreturn]] void throw_busy(const std::string& ifname, int ifindex) {
-  const std::uint32_t other = attached_prog_id(ifindex);
+  const bpf_xdp_query_opts q = query_xdp(ifindex);
+  const std::uint32_t other = any_prog_id(q);
   throw Error(ErrorKind::xdp_busy,
               "interface " + ifname + " already has an XDP program attached" +
                   (other != 0 ? " (id " + std::to_string(other) + ")" : std::string()) +
-                  ": protoport never replaces it; detach it first (ip link set dev " + ifname +
-                  " xdp off)");
+                  ": protoport never replaces it; detach it first (" + detach_command(ifname, q) +
+                  ")");
 }
 
 [[noreturn]] void throw_attach_failure(const std::string& ifname, int ifindex, XdpMode mode,
