@@ -36,7 +36,7 @@ DESTDIR=$ROOT cmake --install "$BUILD" >"$DIR/install.log"
 BIN=$ROOT$PREFIX/sbin/protoport
 UNIT=$ROOT$PREFIX/lib/systemd/system/protoport.service
 for f in "$BIN" "$UNIT" "$ROOT$ETC/protoport/protoport.yaml" "$ROOT$ETC/protoport/protoport.env" \
-         "$ROOT$PREFIX/share/doc/protoport/exporters.md"; do
+         "$ROOT$PREFIX/share/doc/protoport/README.md"; do
   [[ -f $f ]] || fail "not installed: ${f#$ROOT}"
 done
 [[ -x $BIN ]] || fail "binary not executable"
