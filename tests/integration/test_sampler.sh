@@ -100,7 +100,7 @@ refuse_all() {
   done
 }
 
-in_server ip link set dev "$LAB_IF_S" xdpgeneric obj "$BPF_OBJ" sec xdp \
+in_server ip link set dev "$LAB_IF_S" xdpgeneric obj "$BPF_OBJ" sec xdp.frags \
   || fail "could not attach a foreign XDP program with ip link"
 foreign=$(pp_xdp_state "$LAB_NS_S" "$LAB_IF_S")
 [[ $foreign == xdpgeneric* ]] || fail "foreign program not attached: $foreign"
