@@ -37,6 +37,7 @@ constexpr std::uint64_t kExpireEveryFrames = 4096;
 int run_replay(const ReplayOptions& o) {
   loader::Settings settings = o.detect.kernel;
   settings.verbose = o.verbose;
+  settings.ring_wakeup = false;  // drained with consume() after every test run: no wakeups
   loader::validate(settings);
   for (const auto& f : o.files) {
     if (std::FILE* probe = std::fopen(f.c_str(), "rb"))

@@ -56,6 +56,10 @@ struct Settings {
   std::uint32_t ringbuf_bytes = PP_RINGBUF_DEFAULT;  // power of two, >= page size, <= 1 GiB,
                                                      // and room for >= 16 samples
   bool verbose = false;  // let libbpf print its own diagnostics (verifier log) to stderr
+  // Wake a consumer waiting in RingReader::poll() when a sample arrives. Off: samples are
+  // submitted without a wakeup (cheaper) and only RingReader::consume() finds them; for callers
+  // that drain after every test run (replay), never for watch.
+  bool ring_wakeup = true;
 };
 
 // Throws Error(bad_settings) naming the field, the value and the allowed range.

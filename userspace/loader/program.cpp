@@ -125,6 +125,7 @@ Program::Program(const Settings& settings) : settings_(settings) {
   if (!skel_) throw_load_failure(errno, capture);
   skel_->rodata->snap_len = settings_.snap_len;
   skel_->rodata->samples_per_dir = settings_.samples_per_dir;
+  skel_->rodata->rb_no_wakeup = settings_.ring_wakeup ? 0 : 1;
   int err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows6, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_samples, settings_.ringbuf_bytes);
