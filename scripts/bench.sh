@@ -14,7 +14,7 @@
 #             vs memcpy + hash-map insert; instructions per sample from callgrind;
 #   replay    scripts/bench-replay.sh: protoport replay vs ndpiReader, corpus and big capture;
 #   memory    peak RSS of watch (idle, storm) and replay, and the kernel maps' memlock.
-# Needs root. Takes about 4 minutes here.
+# Needs root. Takes about 3 minutes here.
 #   sudo scripts/bench.sh                       # build dir: build/
 #   BUILD_DIR=build-bench sudo -E scripts/bench.sh
 # Environment: BUILD_DIR (build), LIVE_REPS (5), LIVE_SECONDS (2), REPLAY_RUNS (3),
