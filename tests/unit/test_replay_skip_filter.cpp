@@ -179,14 +179,21 @@ TEST_CASE("preview: TCP/UDP frames the program looks up") {
   syn.flags = kSyn;
   auto v = preview_frame(syn.build());
   CHECK(v.kind == FrameKind::flow);
-  CHECK(v.syn_only);
+  CHECK(v.syn);
   CHECK_FALSE(v.has_payload);
 
   Pkt synack = syn.reversed();
   synack.flags = kSyn | kAck;
   v = preview_frame(synack.build());
   CHECK(v.kind == FrameKind::flow);
-  CHECK_FALSE(v.syn_only);
+  CHECK(v.syn);  // a SYN+ACK may restart the flow too
+
+  Pkt ack = syn;
+  ack.flags = kAck;
+  ack.payload = 1;
+  v = preview_frame(ack.build());
+  CHECK(v.kind == FrameKind::flow);
+  CHECK_FALSE(v.syn);
 
   Pkt data;
   data.payload = 100;
@@ -339,13 +346,21 @@ TEST_CASE("filter: a SYN may restart the flow, so it runs and the flow is learnt
   CHECK_FALSE(filter.decide(syn.build()));
   CHECK_FALSE(filter.decide(data.build()));  // the restarted flow samples this one again
 
-  Pkt synack = data.reversed();  // SYN+ACK does not restart: the state it finds stays
-  synack.payload = 0;
-  synack.flags = kSyn | kAck;
+  // A SYN+ACK restarts a flow that carried data too (the program: a new connection reuses the
+  // tuple, seen from the client's side), even one sent by a direction known complete.
   filter.on_sample(sample_of(data, 0));
   filter.on_sample(sample_of(data, 1));
+  REQUIRE(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
+  Pkt synack = data;  // from the complete direction
+  synack.payload = 0;
+  synack.flags = kSyn | kAck;
   CHECK_FALSE(filter.decide(synack.build()));
+  CHECK_FALSE(filter.decide(data.build()));
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
   CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
+  CHECK_FALSE(filter.decide(synack.reversed().build()));  // from the other direction
+  CHECK_FALSE(filter.decide(data.build()));
 }
 
 TEST_CASE("filter: a SYN longer than test_run's linear data still resets the flow") {

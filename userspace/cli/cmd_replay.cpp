@@ -2,6 +2,9 @@
 // `protoport replay FILE...`: every frame of the captures goes through the same XDP program as
 // live traffic (bpf_prog_test_run_opts), and its samples through the same pipeline as `watch`,
 // with every time taken from the capture, so that a file always gives the same report.
+// Frames the program provably leaves untouched are not run (replay::SkipFilter): the samples
+// are the same, and the kernel counters printed include what the skipped frames would have
+// added, so the output equals that of --exact, which runs every frame.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -18,6 +21,7 @@
 #include "loader/loader.h"
 #include "replay/capture_sequence.h"
 #include "replay/progress.h"
+#include "replay/skip_filter.h"
 
 namespace protoport::cli {
 
@@ -27,6 +31,7 @@ struct ReplayOptions {
   std::vector<std::string> files;
   bool verbose = false;
   bool progress = true;
+  bool exact = false;  // run every frame through the kernel, no skip filter
   DetectOptions detect;
 };
 
@@ -53,8 +58,10 @@ int run_replay(const ReplayOptions& o) {
     pipeline = std::make_unique<Pipeline>(o.detect, stdout);
 
   loader::Program program(settings);
+  replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows);
   std::int64_t frame_ns = 0;  // the capture time of the frame being run
   loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+    filter.on_sample(s);  // learns which flow directions are complete
     if (dump)
       dump->print(s, payload, frame_ns);
     else
@@ -75,16 +82,21 @@ int run_replay(const ReplayOptions& o) {
         if (pipeline) pipeline->finish_flows();
         // A 5-tuple in this capture is not the continuation of one in the previous capture.
         program.clear_flows();
+        filter.clear();
       }
       ++frames;
       frame_ns = static_cast<std::int64_t>(frame.ts_ns);
-      try {
-        program.test_run(frame.bytes);
-      } catch (const loader::Error&) {
-        ++refused;  // e.g. shorter than an Ethernet header: the kernel will not run it
-        continue;
+      // A skipped frame counts as run (it is at least an Ethernet header long, so the kernel
+      // would not refuse it): idle expiry below happens at the same frames with or without skip.
+      if (o.exact || !filter.decide(frame.bytes)) {
+        try {
+          program.test_run(frame.bytes);
+        } catch (const loader::Error&) {
+          ++refused;  // e.g. shorter than an Ethernet header: the kernel will not run it
+          continue;
+        }
+        reader.consume();
       }
-      reader.consume();
       if (pipeline && frames % kExpireEveryFrames == 0) pipeline->tick(frame_ns);
       progress.on_frame(frames, [&] {
         const auto* cur = captures.current();
@@ -102,13 +114,17 @@ int run_replay(const ReplayOptions& o) {
   if (pipeline) pipeline->finish();
   const auto rs = captures.stats();
   if (o.verbose || !o.detect.dump) {
-    print_counters(stderr, program.read_counters(), "replay",
-                   !o.detect.dump && o.detect.format == "json");
+    // The kernel's counters plus what it would have counted for the frames left out: equal to
+    // the counters of an --exact run.
+    loader::Counters counters = program.read_counters();
+    for (int i = 0; i < PP_CNT_MAX; ++i) counters.values[i] += filter.skipped_counters()[i];
+    print_counters(stderr, counters, "replay", !o.detect.dump && o.detect.format == "json");
     std::fprintf(stderr,
-                 "replay: %llu files, %llu records, %llu frames run, %llu refused by the kernel, "
-                 "%llu truncated, %llu unknown link family\n",
+                 "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
+                 "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
                  static_cast<unsigned long long>(captures.file_count()),
                  static_cast<unsigned long long>(rs.records), static_cast<unsigned long long>(frames - refused),
+                 static_cast<unsigned long long>(filter.skipped_frames()),
                  static_cast<unsigned long long>(refused),
                  static_cast<unsigned long long>(rs.truncated),
                  static_cast<unsigned long long>(rs.unknown_family));
@@ -130,6 +146,9 @@ void register_replay(CLI::App& app, Commands& commands) {
   sub->add_flag("-v,--verbose", o->verbose, "Show libbpf's messages and replay statistics");
   sub->add_flag("!--no-progress", o->progress,
                 "No progress line (it is shown only when stderr is a terminal anyway)");
+  sub->add_flag("--exact,--no-skip", o->exact,
+                "Run every frame through the kernel: by default frames the program provably\n"
+                "does not act on are left out and counted as it would (same report, faster)");
   add_detect_options(*sub, o->detect);
   sub->callback([&commands, o] { commands.selected = [o] { return run_replay(*o); }; });
 }

@@ -154,7 +154,7 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     payload_len = ip.ip_end - payload_off;
     const std::uint8_t flags = f[l4 + 13];
     syn = (flags & kTcpSyn) != 0;
-    p.syn_only = syn && !(flags & kTcpAck);
+    p.syn = syn;
   } else if (ip.l4proto == kUdp) {
     if (l4 + 8 > f.size()) return p;
     const std::size_t udp_len = be16(&f[l4 + 4]), l4_len = ip.ip_end - l4;
@@ -216,8 +216,10 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     flows_.clear();  // no longer needed: free it
     return std::nullopt;
   }
-  if (p.syn_only) {
-    it->second = FlowState{};  // the program may start this flow over: relearn from its samples
+  if (p.syn) {
+    // The program starts the flow over on a SYN or SYN+ACK once any direction has samples (or
+    // the initiator differs): whenever we know a direction complete. Relearn from its samples.
+    it->second = FlowState{};
     return std::nullopt;
   }
   if (p.kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;

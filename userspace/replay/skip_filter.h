@@ -9,8 +9,9 @@
 //    SYN and without payload. The program counts these and touches no map.
 //  - of a flow endpoint whose samples are complete, learnt only from the samples the program
 //    emitted (seq == samples_per_dir - 1), never guessed. The program would look the flow up and
-//    count it as already sampled (or no payload). A SYN without ACK may restart a flow in the
-//    program, so it is always run and forgets what we knew of that flow.
+//    count it as already sampled (or no payload). A SYN, with or without ACK, restarts a flow
+//    that already carried data in the program, so it is always run and forgets what we knew
+//    of that flow.
 // The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
 // rules); whatever it rejects as malformed, and every frame longer than test_run's linear data,
 // is run.
@@ -62,7 +63,7 @@ enum class FrameKind : std::uint8_t {
 
 struct FramePreview {
   FrameKind kind = FrameKind::run;
-  bool syn_only = false;     // flow: SYN without ACK (may restart the flow in the program)
+  bool syn = false;          // flow: SYN, with or without ACK (may restart the flow in the program)
   bool has_payload = false;  // flow: L4 payload length > 0
   bool has_key = false;      // TCP/UDP header parsed: key and sender are valid (flow, or a run
                              // frame longer than kTestRunLinearMax)
