@@ -307,7 +307,8 @@ if ! skipped live; then
     set -- $c
     v=$(awk -v c="$1" '{print $c}' "$WORK/storm.txt" | median)
     row "live: storm, $2 (exit counters)" "$v" "pkts" "storm packets $(awk '{print $6}' "$WORK/storm.txt" | median)" \
-      "$(calc %.3f "$v / $(awk '{print $6}' "$WORK/storm.txt" | median)")" "counted" "yes"
+      "$(calc %.3f "${v:-0} / $(awk '{print $6}' "$WORK/storm.txt" | median)")" "counted" \
+      "$([[ $v =~ ^[0-9]+$ ]] && echo yes || echo "**no** (not in the exit counters)")"
   done
 fi
 
