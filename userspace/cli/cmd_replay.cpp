@@ -6,6 +6,7 @@
 // are the same, and the kernel counters printed include what the skipped frames would have
 // added, so the output equals that of --exact, which runs every frame.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -39,10 +40,23 @@ struct ReplayOptions {
 // report the same from run to run.
 constexpr std::uint64_t kExpireEveryFrames = 4096;
 
+// Replay drains the ring buffer after every test run, and the program emits at most one sample
+// per frame, so the ring never holds more than one record. Unless --ringbuf-size says
+// otherwise, it gets the smallest size the loader accepts instead of watch's 4 MiB, which
+// would be mapped twice (data pages are double-mapped) into replay's peak RSS for nothing.
+std::uint32_t replay_ringbuf_bytes(const loader::Settings& s) {
+  if (s.ringbuf_bytes != loader::Settings{}.ringbuf_bytes) return s.ringbuf_bytes;  // user's
+  const std::uint64_t record = (8 + sizeof(pp_sample) + s.snap_len + 7) / 8 * 8;
+  std::uint64_t bytes = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  while (bytes < 16 * record) bytes *= 2;  // the loader wants room for 16 samples
+  return bytes < s.ringbuf_bytes ? static_cast<std::uint32_t>(bytes) : s.ringbuf_bytes;
+}
+
 int run_replay(const ReplayOptions& o) {
   loader::Settings settings = o.detect.kernel;
   settings.verbose = o.verbose;
   settings.ring_wakeup = false;  // drained with consume() after every test run: no wakeups
+  settings.ringbuf_bytes = replay_ringbuf_bytes(settings);
   loader::validate(settings);
   for (const auto& f : o.files) {
     if (std::FILE* probe = std::fopen(f.c_str(), "rb"))
