@@ -29,17 +29,18 @@ bool FlowTracker::Key::operator==(const Key& o) const {
 }
 
 std::size_t FlowTracker::KeyHash::operator()(const Key& k) const {
-  // FNV-1a over the fields: keys come from the network, but the flow_ns (kernel time) in each key
-  // is not attacker-chosen, which blunts hash flooding; the table is bounded regardless.
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void* p, std::size_t n) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  };
-  mix(k.addr, sizeof k.addr);
-  mix(k.port, sizeof k.port);
-  mix(&k.proto, 1);
-  mix(&k.flow_ns, sizeof k.flow_ns);
+  // Eight bytes at a time with a multiply-xorshift mix: keys come from the network, but each
+  // holds the kernel's flow_ns, which no sender chooses, and the table is bounded regardless.
+  std::uint64_t words[5];
+  std::memcpy(words, k.addr, sizeof k.addr);
+  std::uint64_t h = (std::uint64_t{k.port[0]} << 32) ^ (std::uint64_t{k.port[1]} << 16) ^
+                    (std::uint64_t{k.proto} << 8) ^ k.family;
+  words[4] = k.flow_ns;
+  for (const std::uint64_t w : words) {
+    h ^= w + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+  }
   return static_cast<std::size_t>(h);
 }
 
@@ -123,9 +124,9 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
     if (s.cap_len < s.payload_len) side.closed = true;
   }
 
-  const fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
+  fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
   if (r.app != fingerprint::App::unknown) {
-    decide_with(f, sender, bytes, r.role);
+    decide_with(f, sender, bytes, std::move(r));
     return;
   }
   // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
@@ -157,25 +158,34 @@ int FlowTracker::initiator_of(const Flow& f, int sender, fingerprint::Role role)
 }
 
 void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
-                              fingerprint::Role role) {
-  const int init = initiator_of(f, sender, role);
+                              fingerprint::Result r) {
+  const int init = initiator_of(f, sender, r.role);
   const int resp = 1 - init;
+  const int other = 1 - sender;
+  if (f.side[other].bytes.empty()) {
+    // Only the sender has spoken: the flow's verdict is this classification (common case; no
+    // second pass over the same bytes).
+    r.app = fingerprint::name_for_port(r.app, f.key.port[resp]);
+    emit(f, init, std::move(r));
+    return;
+  }
   const std::span<const std::uint8_t> from_init =
       init == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[init].bytes);
   const std::span<const std::uint8_t> from_resp =
       resp == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[resp].bytes);
-  emit(f, init, from_init, from_resp);
+  emit(f, init, fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key.port[resp]));
 }
 
 void FlowTracker::decide(Flow& f, bool on_timeout) {
   if (on_timeout) ++stats_.verdicts_on_timeout;
   // No direction was recognised alone: look at both together, then settle the initiator.
   const int init = initiator_of(f, 0, fingerprint::Role::unknown);
-  emit(f, init, f.side[init].bytes, f.side[1 - init].bytes);
+  emit(f, init,
+       fingerprint::classify_flow(f.side[init].bytes, f.side[1 - init].bytes, transport_of(f),
+                                  f.key.port[1 - init]));
 }
 
-void FlowTracker::emit(Flow& f, int init, std::span<const std::uint8_t> from_init,
-                       std::span<const std::uint8_t> from_resp) {
+void FlowTracker::emit(Flow& f, int init, fingerprint::Result fp) {
   const int resp = 1 - init;
   FlowVerdict v;
   const bool v4 = f.key.family == PP_FAMILY_V4;
@@ -183,8 +193,8 @@ void FlowTracker::emit(Flow& f, int init, std::span<const std::uint8_t> from_ini
   v.dest_ip = IpAddr::from_v4_mapped(f.key.addr[resp], v4);
   v.src_port = f.key.port[init];
   v.dest_port = f.key.port[resp];
-  v.transport = f.key.proto == kTcp ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
-  v.fp = fingerprint::classify_flow(from_init, from_resp, v.transport, v.dest_port);
+  v.transport = transport_of(f);
+  v.fp = std::move(fp);
   v.time_ns = f.first_wall_ns;
   f.decided = true;
   for (Side& side : f.side) std::vector<std::uint8_t>().swap(side.bytes);  // free the bytes now

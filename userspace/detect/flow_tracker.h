@@ -88,10 +88,12 @@ class FlowTracker {
   Flow& find_or_add(const Key& key, std::int64_t wall_ns);
   int initiator_of(const Flow& f, int sender, fingerprint::Role role) const;
   void decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
-                   fingerprint::Role role);
+                   fingerprint::Result r);
   void decide(Flow& f, bool on_timeout);
-  void emit(Flow& f, int init, std::span<const std::uint8_t> from_init,
-            std::span<const std::uint8_t> from_resp);
+  void emit(Flow& f, int init, fingerprint::Result fp);
+  static fingerprint::Transport transport_of(const Flow& f) {
+    return f.key.proto == 6 ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  }
   void evict_oldest();
 
   FlowTrackerLimits limits_;

@@ -86,7 +86,9 @@ bool server_speaks_first(App app) {
          app == App::ssh;
 }
 
-App rename_by_port(App app, std::uint16_t responder_port) {
+}  // namespace
+
+App name_for_port(App app, std::uint16_t responder_port) {
   if (app != App::dns) return app;
   switch (responder_port) {
     case 5353: return App::mdns;
@@ -95,8 +97,6 @@ App rename_by_port(App app, std::uint16_t responder_port) {
     default: return app;
   }
 }
-
-}  // namespace
 
 Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport) {
   Result r;
@@ -144,7 +144,7 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
         server_speaks_first(resp.app) && resp.role == Role::server && init.app == App::unknown;
   }
   Result out = take_resp ? std::move(resp) : std::move(init);
-  out.app = rename_by_port(out.app, responder_port);
+  out.app = name_for_port(out.app, responder_port);
   return out;
 }
 

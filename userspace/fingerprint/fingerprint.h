@@ -57,6 +57,10 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port);
 
+// DNS wire format on the ports of its multicast cousins is named for them: dns with
+// responder_port 5353, 5355 or 137 is mdns, llmnr or nbns; any other app is returned as is.
+App name_for_port(App app, std::uint16_t responder_port);
+
 // Which direction's first payload came first, when the caller knows (sample timestamps).
 enum class FirstSpeaker : std::uint8_t { unknown, initiator, responder };
 
