@@ -189,3 +189,23 @@ TEST_CASE("a sample whose header does not match its payload is refused and count
   CHECK(h.tracker.stats().samples_invalid == 2);
   CHECK(h.verdicts.empty());
 }
+
+TEST_CASE("decided flows are forgotten only long after, oldest first; activity keeps a flow") {
+  FlowTrackerLimits limits;
+  limits.idle_timeout_ns = 1'000'000'000;  // decided flows are kept 10 timeouts: 10 s
+  Harness h(limits);
+  const auto q = dns_message(false);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 1'000'000'000);
+  h.sample("192.0.2.1", 40001, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 2, 2'000'000'000);
+  // The first flow is active again later: it becomes the newest.
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 5'000'000'000);
+  CHECK(h.verdicts.size() == 2);
+  h.tracker.expire(11'000'000'000);  // flow 2 idle 9 s: kept
+  CHECK(h.tracker.tracked() == 2);
+  h.tracker.expire(13'000'000'000);  // flow 2 idle 11 s: forgotten; flow 1 idle 8 s: kept
+  CHECK(h.tracker.tracked() == 1);
+  // A late sample of flow 1 is still recognised as the same flow: no second verdict.
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 13'000'000'000);
+  CHECK(h.verdicts.size() == 2);
+  CHECK(h.tracker.stats().flows == 2);
+}

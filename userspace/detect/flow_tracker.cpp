@@ -50,32 +50,56 @@ FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
   flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
 }
 
+void FlowTracker::link_newest(Flow& f) {
+  f.older = newest_;
+  f.newer = nullptr;
+  if (newest_) newest_->newer = &f;
+  newest_ = &f;
+  if (!oldest_) oldest_ = &f;
+}
+
+void FlowTracker::unlink(Flow& f) {
+  (f.newer ? f.newer->older : newest_) = f.older;
+  (f.older ? f.older->newer : oldest_) = f.newer;
+  f.newer = f.older = nullptr;
+}
+
 FlowTracker::Flow& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
   if (auto it = flows_.find(key); it != flows_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);  // most recently used to the front
-    return *it->second;
+    Flow& f = it->second;
+    if (&f != newest_) {  // most recently active to the front
+      unlink(f);
+      link_newest(f);
+    }
+    return f;
   }
   while (flows_.size() >= limits_.max_flows) evict_oldest();
-  lru_.emplace_front();
-  Flow& f = lru_.front();
-  f.key = key;
+  auto [it, inserted] = flows_.try_emplace(key);
+  Flow& f = it->second;
+  f.key = &it->first;
   f.first_wall_ns = wall_ns;
   f.last_wall_ns = wall_ns;
-  flows_.emplace(key, lru_.begin());
+  link_newest(f);
   ++stats_.flows;
   return f;
 }
 
 void FlowTracker::evict_oldest() {
-  Flow& victim = lru_.back();
+  Flow& victim = *oldest_;
   if (victim.decided) {
     ++stats_.evicted_decided;
   } else {
     ++stats_.evicted_undecided;
     decide(victim, true);
   }
-  flows_.erase(victim.key);
-  lru_.pop_back();
+  unlink(victim);
+  const Key key = *victim.key;  // erase() must not be handed a reference into the node it frees
+  flows_.erase(key);
+}
+
+std::span<const std::uint8_t> FlowTracker::opening_bytes(const Flow& f, int side) const {
+  if (!f.opening) return {};
+  return f.opening->bytes[side];
 }
 
 void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
@@ -99,29 +123,29 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
 
   Flow& f = find_or_add(key, wall_ns);
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
-  if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = sender;
-  if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = 1 - sender;
+  if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = static_cast<std::int8_t>(sender);
+  if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = static_cast<std::int8_t>(1 - sender);
   if (f.decided) {
     ++stats_.samples_after_verdict;
     return;
   }
 
-  Side& side = f.side[sender];
-  ++side.samples;
-  const auto transport =
-      s.proto == kTcp ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  if (f.samples[sender] < 255) ++f.samples[sender];
+  const auto transport = transport_of(f);
   // UDP: each datagram stands alone. TCP: the opening bytes of one direction may span segments
   // (a DNS length prefix sent alone), so complete samples are joined until one is truncated.
   std::span<const std::uint8_t> bytes = payload;
-  if (transport == fingerprint::Transport::tcp && !side.closed) {
-    if (!side.bytes.empty()) {
-      const std::size_t room = limits_.max_bytes_per_side - side.bytes.size();
+  const bool tcp = transport == fingerprint::Transport::tcp;
+  if (tcp && !f.closed[sender]) {
+    if (f.opening && !f.opening->bytes[sender].empty()) {
+      auto& kept = f.opening->bytes[sender];
+      const std::size_t room = limits_.max_bytes_per_side - kept.size();
       const std::size_t take = std::min(room, payload.size());
-      side.bytes.insert(side.bytes.end(), payload.begin(), payload.begin() + take);
+      kept.insert(kept.end(), payload.begin(), payload.begin() + take);
       stats_.bytes_dropped += payload.size() - take;
-      bytes = side.bytes;
+      bytes = kept;
     }
-    if (s.cap_len < s.payload_len) side.closed = true;
+    if (s.cap_len < s.payload_len) f.closed[sender] = true;
   }
 
   fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
@@ -130,19 +154,17 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
     return;
   }
   // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
-  if (f.side[0].samples >= limits_.samples_per_dir && f.side[1].samples >= limits_.samples_per_dir) {
+  if (f.samples[0] >= limits_.samples_per_dir && f.samples[1] >= limits_.samples_per_dir) {
     decide(f, false);
     return;
   }
   // Keep this direction's opening bytes for the next segment (only when there may be one).
-  if (transport == fingerprint::Transport::tcp && side.bytes.empty() && !side.closed) {
+  // UDP keeps no bytes: each datagram was judged alone, and nothing later can change that.
+  if (tcp && !f.closed[sender] && opening_bytes(f, sender).empty()) {
+    if (!f.opening) f.opening = std::make_unique<Opening>();
     const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
-    side.bytes.assign(payload.begin(), payload.begin() + take);
+    f.opening->bytes[sender].assign(payload.begin(), payload.begin() + take);
     stats_.bytes_dropped += payload.size() - take;
-  } else if (transport == fingerprint::Transport::udp && side.bytes.empty()) {
-    // UDP: remember the first datagram, for a flow-level look when the flow is decided.
-    const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
-    side.bytes.assign(payload.begin(), payload.begin() + take);
   }
 }
 
@@ -150,11 +172,11 @@ int FlowTracker::initiator_of(const Flow& f, int sender, fingerprint::Role role)
   // A TCP SYN is the best witness. Next, the payload: a query or a request is sent by the
   // client, whatever packet the kernel saw first (on a host that sees only replies, the first
   // UDP packet is the reply). Last, ports: the lower port is taken as the server's.
-  if (f.key.proto == kTcp && f.kernel_initiator >= 0) return f.kernel_initiator;
+  if (f.key->proto == kTcp && f.kernel_initiator >= 0) return f.kernel_initiator;
   if (role == fingerprint::Role::client) return sender;
   if (role == fingerprint::Role::server) return 1 - sender;
   if (f.kernel_initiator >= 0) return f.kernel_initiator;
-  return f.key.port[0] <= f.key.port[1] ? 1 : 0;
+  return f.key->port[0] <= f.key->port[1] ? 1 : 0;
 }
 
 void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
@@ -162,62 +184,60 @@ void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t>
   const int init = initiator_of(f, sender, r.role);
   const int resp = 1 - init;
   const int other = 1 - sender;
-  if (f.side[other].bytes.empty()) {
+  if (opening_bytes(f, other).empty()) {
     // Only the sender has spoken: the flow's verdict is this classification (common case; no
     // second pass over the same bytes).
-    r.app = fingerprint::name_for_port(r.app, f.key.port[resp]);
+    r.app = fingerprint::name_for_port(r.app, f.key->port[resp]);
     emit(f, init, std::move(r));
     return;
   }
-  const std::span<const std::uint8_t> from_init =
-      init == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[init].bytes);
-  const std::span<const std::uint8_t> from_resp =
-      resp == sender ? sender_bytes : std::span<const std::uint8_t>(f.side[resp].bytes);
-  emit(f, init, fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key.port[resp]));
+  const auto from_init = init == sender ? sender_bytes : opening_bytes(f, init);
+  const auto from_resp = resp == sender ? sender_bytes : opening_bytes(f, resp);
+  emit(f, init, fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key->port[resp]));
 }
 
 void FlowTracker::decide(Flow& f, bool on_timeout) {
   if (on_timeout) ++stats_.verdicts_on_timeout;
-  // No direction was recognised alone: look at both together, then settle the initiator.
-  const int init = initiator_of(f, 0, fingerprint::Role::unknown);
-  emit(f, init,
-       fingerprint::classify_flow(f.side[init].bytes, f.side[1 - init].bytes, transport_of(f),
-                                  f.key.port[1 - init]));
+  // Every byte this flow sent was classified as it came (joined per TCP direction) and none was
+  // recognised: the flow-level rule only chooses between per-direction results, so the verdict
+  // is unknown without another pass.
+  emit(f, initiator_of(f, 0, fingerprint::Role::unknown), fingerprint::Result{});
 }
 
 void FlowTracker::emit(Flow& f, int init, fingerprint::Result fp) {
   const int resp = 1 - init;
   FlowVerdict v;
-  const bool v4 = f.key.family == PP_FAMILY_V4;
-  v.src_ip = IpAddr::from_v4_mapped(f.key.addr[init], v4);
-  v.dest_ip = IpAddr::from_v4_mapped(f.key.addr[resp], v4);
-  v.src_port = f.key.port[init];
-  v.dest_port = f.key.port[resp];
+  const Key& k = *f.key;
+  const bool v4 = k.family == PP_FAMILY_V4;
+  v.src_ip = IpAddr::from_v4_mapped(k.addr[init], v4);
+  v.dest_ip = IpAddr::from_v4_mapped(k.addr[resp], v4);
+  v.src_port = k.port[init];
+  v.dest_port = k.port[resp];
   v.transport = transport_of(f);
   v.fp = std::move(fp);
   v.time_ns = f.first_wall_ns;
   f.decided = true;
-  for (Side& side : f.side) std::vector<std::uint8_t>().swap(side.bytes);  // free the bytes now
+  f.opening.reset();  // the bytes are not needed any more
   ++stats_.verdicts;
   sink_(v);
 }
 
 void FlowTracker::expire(std::int64_t now_ns) {
-  // The list is in order of last activity, oldest at the back: stop at the first fresh flow.
-  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) {
-    if (now_ns - it->last_wall_ns <= limits_.idle_timeout_ns) break;
-    if (!it->decided) decide(*it, true);
-  }
+  // The list is in order of last activity, oldest first: stop at the first fresh flow.
+  for (Flow* f = oldest_; f && now_ns - f->last_wall_ns > limits_.idle_timeout_ns; f = f->newer)
+    if (!f->decided) decide(*f, true);
   const std::int64_t forget_after = limits_.idle_timeout_ns * kDecidedIdleFactor;
-  while (!lru_.empty() && lru_.back().decided && now_ns - lru_.back().last_wall_ns > forget_after) {
-    flows_.erase(lru_.back().key);
-    lru_.pop_back();
+  while (oldest_ && oldest_->decided && now_ns - oldest_->last_wall_ns > forget_after) {
+    Flow& f = *oldest_;
+    unlink(f);
+    const Key key = *f.key;  // erase() must not be handed a reference into the node it frees
+    flows_.erase(key);
   }
 }
 
 void FlowTracker::flush() {
-  for (Flow& f : lru_)
-    if (!f.decided) decide(f, true);
+  for (Flow* f = oldest_; f; f = f->newer)
+    if (!f->decided) decide(*f, true);
 }
 
 }  // namespace protoport

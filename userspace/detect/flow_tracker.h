@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <list>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -70,37 +70,45 @@ class FlowTracker {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
-  struct Side {
-    std::vector<std::uint8_t> bytes;  // contiguous opening bytes from this endpoint
-    bool closed = false;              // a truncated sample ended contiguity: keep no more
-    std::uint8_t samples = 0;
+  // TCP opening bytes per direction, joined across segments until a verdict: allocated only for
+  // the flows that need it, so that a flood of new flows costs a small record each.
+  struct Opening {
+    std::vector<std::uint8_t> bytes[2];
   };
+  // One flow. Lives in the map (stable address); the LRU list links flows in order of activity.
   struct Flow {
-    Key key;
-    Side side[2];
-    int kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
-    bool decided = false;
+    Flow* newer = nullptr;
+    Flow* older = nullptr;
+    const Key* key = nullptr;  // the map's copy
+    std::unique_ptr<Opening> opening;
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
+    std::uint8_t samples[2] = {0, 0};  // samples seen from endpoint 0 / 1
+    bool closed[2] = {false, false};   // a truncated sample ended that direction's contiguity
+    std::int8_t kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
+    bool decided = false;
   };
-  using Lru = std::list<Flow>;
 
   Flow& find_or_add(const Key& key, std::int64_t wall_ns);
+  void link_newest(Flow& f);
+  void unlink(Flow& f);
+  std::span<const std::uint8_t> opening_bytes(const Flow& f, int side) const;
   int initiator_of(const Flow& f, int sender, fingerprint::Role role) const;
   void decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
                    fingerprint::Result r);
   void decide(Flow& f, bool on_timeout);
   void emit(Flow& f, int init, fingerprint::Result fp);
-  static fingerprint::Transport transport_of(const Flow& f) {
-    return f.key.proto == 6 ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
-  }
   void evict_oldest();
+  static fingerprint::Transport transport_of(const Flow& f) {
+    return f.key->proto == 6 ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  }
 
   FlowTrackerLimits limits_;
   VerdictSink sink_;
   FlowTrackerStats stats_;
-  Lru lru_;  // most recently used at the front
-  std::unordered_map<Key, Lru::iterator, KeyHash> flows_;
+  std::unordered_map<Key, Flow, KeyHash> flows_;
+  Flow* newest_ = nullptr;  // LRU list: most recently active
+  Flow* oldest_ = nullptr;  // least recently active: evicted and expired first
 };
 
 }  // namespace protoport
