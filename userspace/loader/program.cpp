@@ -26,6 +26,7 @@ constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
 // spares libbpf reading and indexing /sys/kernel/btf/vmlinux (5.5 MB) on every load: ~11 MB of
 // peak RSS and ~18 ms. The object lives in the skeleton, so it is handed over as a memfd.
 // Closed when the load is done; -1 (libbpf then uses the kernel's BTF) if memfd fails.
+// Enforced by tests/bpf/test_bpf_core_btf.cpp (own-BTF vs kernel-BTF relocated instructions).
 class ObjectBtfFile {
  public:
   ObjectBtfFile() {
