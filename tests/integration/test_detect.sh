@@ -12,16 +12,8 @@
 # request and the EHLO) and on the client's (it sees only the response and the 250 reply).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/lab.sh"
-source "$HERE/lib/peers.sh"
-source "$HERE/lib/require.sh"
-source "$HERE/lib/protoport.sh"
-require_root
-require_peer_tools
-pp_require
+source "$HERE/lib/lab_test.sh"
 
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 t_start=$(date +%s%N)
 phase() { echo "detect: $1 ($(( ($(date +%s%N) - t_start) / 1000000 )) ms)"; }
 

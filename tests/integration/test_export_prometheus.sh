@@ -9,18 +9,10 @@
 # and `promtool check metrics` accepts the exposition as served.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/lab.sh"
-source "$HERE/lib/peers.sh"
-source "$HERE/lib/require.sh"
-source "$HERE/lib/protoport.sh"
-require_root
-require_peer_tools
-pp_require
+source "$HERE/lib/lab_test.sh"
 for b in prometheus promtool; do
   command -v $b >/dev/null || { echo "integration: missing package prometheus (run scripts/setup.sh)" >&2; exit 1; }
 done
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 
 lab_up
 peer_dns 5300

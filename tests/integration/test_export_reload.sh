@@ -10,15 +10,7 @@
 # reloads: dns/5300 count 3 and http/8080 count 2, and every flow got its verdict (8).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/lab.sh"
-source "$HERE/lib/peers.sh"
-source "$HERE/lib/require.sh"
-source "$HERE/lib/protoport.sh"
-require_root
-require_peer_tools
-pp_require
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+source "$HERE/lib/lab_test.sh"
 
 lab_up
 peer_dns 5300

@@ -17,16 +17,8 @@
 # each make one flow per run; s_client runs twice per port (TLS 1.2 and 1.3): count 2.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/lab.sh"
-source "$HERE/lib/peers.sh"
-source "$HERE/lib/require.sh"
-source "$HERE/lib/protoport.sh"
-require_root
-require_peer_tools
-pp_require
+source "$HERE/lib/lab_test.sh"
 
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t_start=$(now_ms)
 

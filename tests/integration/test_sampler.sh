@@ -13,19 +13,11 @@
 #     deleted from the peer): the watch says so and exits 1 within seconds, with its counters.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/lib/lab.sh"
-source "$HERE/lib/peers.sh"
-source "$HERE/lib/require.sh"
-source "$HERE/lib/protoport.sh"
-require_root
-require_peer_tools
-pp_require
+source "$HERE/lib/lab_test.sh"
 # The BPF object, for attaching a program protoport did not attach (ctest passes its path).
 BPF_OBJ=${PROTOPORT_BPF_OBJ:-$(dirname "$PP_BIN")/../../bpf-gen/protoport_bpf.bpf.o}
 [[ -f $BPF_OBJ ]] || { echo "integration: no BPF object at $BPF_OBJ (set PROTOPORT_BPF_OBJ)" >&2; exit 1; }
 
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 t_start=$(date +%s%N)
 phase() { echo "sampler: $1 ($(( ($(date +%s%N) - t_start) / 1000000 )) ms)"; }
 
