@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "loader/loader.h"
 #include "policy/config_error.h"
+#include "replay/capture_reader.h"
 
 namespace {
 
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
     using protoport::loader::ErrorKind;
     const bool users_input = e.kind() == ErrorKind::bad_settings || e.kind() == ErrorKind::no_interface;
     return users_input ? protoport::cli::kExitUsage : protoport::cli::kExitFailure;
+  } catch (const protoport::replay::CaptureError& e) {
+    std::fprintf(stderr, "protoport: %s\n", e.what());  // names the file (and frame)
+    return protoport::cli::kExitCapture;
   } catch (const protoport::cli::UsageError& e) {
     std::fprintf(stderr, "protoport: %s\n", e.what());
     return protoport::cli::kExitUsage;
