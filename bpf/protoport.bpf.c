@@ -194,11 +194,12 @@ struct pp_ipv6_ext {
 /*
  * The bounded chain of IPv6 extension headers from byte `off` (first next-header value
  * `nexthdr`). A global function: the verifier checks it once, on its own, instead of once per
- * state of every caller, and its PP_IPV6_EXT_MAX unrolled steps no longer multiply the states
- * of everything after the parse (measured, kernel 6.18: verified instructions 34,429 -> 5,958,
- * object load ~55 -> ~24 ms). It works on offsets and re-derives the header pointer each step. Cost:
- * a real call and a loop, ~8 ns more per IPv6 packet (bench_bpf, IPv6+2 ext: 67 -> 75 ns);
- * the IPv4 fast path does not come here.
+ * state of every caller, and its PP_IPV6_EXT_MAX steps no longer multiply the states of
+ * everything after the parse (measured, kernel 6.18: verified instructions 34,429 -> 5,958,
+ * object load ~55 -> ~24 ms). It works on offsets and re-derives the header pointer each
+ * step (clang then refuses #pragma unroll: a plain bounded loop). Cost: a real call and a
+ * loop, ~8 ns more per IPv6 packet (bench_bpf, IPv6+2 ext: 67 -> 75 ns); the IPv4 fast path
+ * does not come here.
  * Returns PP_PARSED with *out filled, or the packet's PP_OUT_* outcome.
  */
 __noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
