@@ -2,9 +2,7 @@
 #include "replay/capture_reader.h"
 
 #include <pcap/pcap.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,31 +39,14 @@ std::string describe_datalink(int dlt) {
 }
 
 CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw CaptureError(path_ + ": cannot open: " + std::strerror(errno));
-  std::unique_ptr<std::FILE, FileCloser> file(::fdopen(fd, "rb"));
-  if (!file) {
-    const int err = errno;
-    ::close(fd);
-    throw CaptureError(path_ + ": cannot open: " + std::strerror(err));
-  }
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path_.c_str(), "rb"));
+  if (!file) throw CaptureError(path_ + ": cannot open: " + std::strerror(errno));
   struct stat st {};
-  if (fstat(fd, &st) != 0) throw CaptureError(path_ + ": cannot stat: " + std::strerror(errno));
+  if (fstat(fileno(file.get()), &st) != 0) throw CaptureError(path_ + ": cannot stat: " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw CaptureError(path_ + ": is a directory, not a capture");
   if (S_ISREG(st.st_mode)) {
     file_size_ = static_cast<std::uint64_t>(st.st_size);
     if (file_size_ == 0) throw CaptureError(path_ + ": empty file, not a pcap or pcapng capture");
-  }
-  // The FILE has read nothing yet, so the fast path may take its descriptor over.
-  const int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd >= 0) {
-    classic_ = ClassicPcapReader::open(dup_fd, path_);
-    if (classic_) {
-      dlt_ = DLT_EN10MB;
-      link_ = Link::ethernet;
-      return;  // `file` closes the original descriptor
-    }
-    ::close(dup_fd);
   }
   stdio_buffer_ = std::make_unique<char[]>(kStdioBufferLen);
   std::setvbuf(file.get(), stdio_buffer_.get(), _IOFBF, kStdioBufferLen);
@@ -97,24 +78,6 @@ CaptureReader::CaptureReader(CaptureReader&&) noexcept = default;
 CaptureReader& CaptureReader::operator=(CaptureReader&&) noexcept = default;
 
 bool CaptureReader::next(Frame& out) {
-  if (classic_) {
-    ClassicRecord rec;
-    while (classic_->next(rec, stats_.records + 1)) {
-      ++stats_.records;
-      const Converted conv = to_ethernet(link_, rec.bytes, scratch_);
-      if (conv.status != ConvertStatus::ok) {  // Ethernet: only a runt can fail
-        ++(conv.status == ConvertStatus::truncated ? stats_.truncated : stats_.unknown_family);
-        continue;
-      }
-      ++stats_.frames;
-      out.number = stats_.records;
-      out.ts_ns = to_ns(rec.ts);
-      out.orig_len = rec.orig_len;
-      out.bytes = conv.frame;
-      return true;
-    }
-    return false;
-  }
   for (;;) {
     struct pcap_pkthdr* hdr = nullptr;
     const u_char* data = nullptr;
@@ -145,7 +108,6 @@ bool CaptureReader::next(Frame& out) {
 }
 
 std::uint64_t CaptureReader::file_offset() const {
-  if (classic_) return classic_->offset();
   if (!pcap_) return 0;
   const off_t pos = ftello(file_);
   return pos < 0 ? 0 : static_cast<std::uint64_t>(pos);

@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// Reads one pcap or pcapng file and yields its records as Ethernet frames for the XDP program,
-// with the capture's own nanosecond timestamps. Classic Ethernet pcap files go through
-// ClassicPcapReader (one read(2) copy, checked against libpcap by test_replay_classic), all others
-// through libpcap. Cheap per frame: no allocation, no iostreams; Ethernet records are handed out
-// straight from the reader's buffer.
+// Reads one pcap or pcapng file (libpcap) and yields its records as Ethernet frames for the XDP
+// program, with the capture's own nanosecond timestamps. Cheap per frame: no allocation, no
+// iostreams; Ethernet records are handed out straight from libpcap's buffer.
 #ifndef PP_REPLAY_CAPTURE_READER_H
 #define PP_REPLAY_CAPTURE_READER_H
 
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "replay/classic_pcap.h"
 #include "replay/link_layer.h"
 
 struct pcap;
@@ -82,8 +78,6 @@ class CaptureReader {
   };
 
   std::string path_;
-  // Classic Ethernet pcap files are read by this fast path; everything else by libpcap below.
-  std::optional<ClassicPcapReader> classic_;
   // Declared before pcap_ so that it is destroyed after pcap_close() has closed the FILE using it.
   std::unique_ptr<char[]> stdio_buffer_;
   std::unique_ptr<pcap, PcapCloser> pcap_;
