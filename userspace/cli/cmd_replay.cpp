@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "cli/sample_dump.h"
 #include "loader/loader.h"
 #include "replay/capture_sequence.h"
+#include "replay/frame_feed.h"
 #include "replay/progress.h"
 #include "replay/skip_filter.h"
 
@@ -71,6 +73,10 @@ int run_replay(const ReplayOptions& o) {
   else
     pipeline = std::make_unique<Pipeline>(o.detect, stdout);
 
+  // The captures are checked, then read on a second thread from now on: while this one loads
+  // the program (verifier, flow tables) and later while it runs frames through it.
+  replay::FrameFeed feed(replay::CaptureSequence(o.files),
+                         {.all_bytes = o.exact, .file_offsets = o.progress && isatty(STDERR_FILENO)});
   loader::Program program(settings);
   replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows);
   std::int64_t frame_ns = 0;  // the capture time of the frame being run
@@ -82,42 +88,42 @@ int run_replay(const ReplayOptions& o) {
       pipeline->on_sample(s, payload, frame_ns);
   });
 
-  replay::CaptureSequence captures(o.files);
   replay::Progress progress =
       o.progress ? replay::Progress::for_stderr() : replay::Progress(stderr, false);
-  replay::Frame frame;
   std::uint64_t frames = 0, refused = 0;
   std::size_t file_index = 0;
   int exit_code = kExitOk;
   try {
-    while (captures.next(frame)) {
-      if (captures.file_index() != file_index) {  // a new file: its flows are its own
-        file_index = captures.file_index();
+    while (const replay::FeedBatch* batch = feed.next()) {
+      if (batch->file_index != file_index) {  // a new file: its flows are its own
+        file_index = batch->file_index;
         if (pipeline) pipeline->finish_flows();
         // A 5-tuple in this capture is not the continuation of one in the previous capture.
         program.clear_flows();
         filter.clear();
       }
-      ++frames;
-      frame_ns = static_cast<std::int64_t>(frame.ts_ns);
-      // A skipped frame counts as run (it is at least an Ethernet header long, so the kernel
-      // would not refuse it): idle expiry below happens at the same frames with or without skip.
-      if (o.exact || !filter.decide(frame.bytes)) {
-        try {
-          program.test_run(frame.bytes);
-        } catch (const loader::Error&) {
-          ++refused;  // e.g. shorter than an Ethernet header: the kernel will not run it
-          continue;
+      for (const replay::FeedFrame& f : batch->frames) {
+        ++frames;
+        frame_ns = static_cast<std::int64_t>(f.ts_ns);
+        // A skipped frame counts as run (it is at least an Ethernet header long, so the kernel
+        // would not refuse it): idle expiry below happens at the same frames with or without skip.
+        // Frames without bytes are stateless ones, which decide() always leaves out.
+        if (o.exact || !filter.decide(f.preview, f.len)) {
+          if (!f.has_bytes) throw std::logic_error("replay: a frame to run came without its bytes");
+          try {
+            program.test_run(batch->bytes_of(f));
+          } catch (const loader::Error&) {
+            ++refused;  // e.g. shorter than an Ethernet header: the kernel will not run it
+            continue;
+          }
+          reader.consume();
         }
-        reader.consume();
+        if (pipeline && frames % kExpireEveryFrames == 0) pipeline->tick(frame_ns);
+        progress.on_frame(frames, [&] {
+          return replay::ProgressPoint{feed.path(batch->file_index), batch->file_index, feed.file_count(),
+                                       batch->file_offset, batch->file_size};
+        });
       }
-      if (pipeline && frames % kExpireEveryFrames == 0) pipeline->tick(frame_ns);
-      progress.on_frame(frames, [&] {
-        const auto* cur = captures.current();
-        return replay::ProgressPoint{cur ? std::string_view(cur->path()) : std::string_view(),
-                                     captures.file_index(), captures.file_count(),
-                                     cur ? cur->file_offset() : 0, cur ? cur->file_size() : 0};
-      });
     }
   } catch (const replay::CaptureError& e) {
     progress.finish();
@@ -126,7 +132,7 @@ int run_replay(const ReplayOptions& o) {
   }
   progress.finish();
   if (pipeline) pipeline->finish();
-  const auto rs = captures.stats();
+  const auto rs = feed.stats();
   if (o.verbose || !o.detect.dump) {
     // The kernel's counters plus what it would have counted for the frames left out: equal to
     // the counters of an --exact run.
@@ -136,7 +142,7 @@ int run_replay(const ReplayOptions& o) {
     std::fprintf(stderr,
                  "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
                  "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
-                 static_cast<unsigned long long>(captures.file_count()),
+                 static_cast<unsigned long long>(feed.file_count()),
                  static_cast<unsigned long long>(rs.records), static_cast<unsigned long long>(frames - refused),
                  static_cast<unsigned long long>(filter.skipped_frames()),
                  static_cast<unsigned long long>(refused),

@@ -25,6 +25,7 @@ class CaptureSequence {
   bool next(Frame& out);
 
   std::size_t file_count() const { return paths_.size(); }
+  const std::vector<std::string>& paths() const { return paths_; }
   // Index of the file the last frame came from (0-based).
   std::size_t file_index() const { return index_; }
   // The open file, or nullptr before the first and after the last frame.

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+// Replay's second core: reads the captures (libpcap) and previews every frame (preview_frame) on
+// a thread of its own, while the caller's thread loads the BPF program and then runs frames
+// through it. Reading and the test runs each cost about as much as the other here, so on two
+// cores they overlap instead of adding up.
+//
+// Frames travel in batches through a fixed pool (kBatches batches, each grown to at most the
+// largest frame plus kBatchBytes), so memory is bounded whatever the capture. A frame the
+// program handles without looking at flows (stateless_outcome() of its preview) travels without
+// its bytes unless the caller wants every frame's bytes (--exact): it will be counted, not run.
+// Batches never span two files, and arrive in capture order.
+#ifndef PP_REPLAY_FRAME_FEED_H
+#define PP_REPLAY_FRAME_FEED_H
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "replay/capture_sequence.h"
+#include "replay/skip_filter.h"
+
+namespace protoport::replay {
+
+struct FeedFrame {
+  std::uint64_t ts_ns = 0;
+  std::uint32_t len = 0;        // frame length, what the program's byte counter adds
+  std::uint32_t offset = 0;     // of its bytes in FeedBatch::bytes, when has_bytes
+  bool has_bytes = false;       // false: a stateless frame, counted, never run
+  FramePreview preview;         // empty (kind run) when every frame's bytes were asked for
+};
+
+struct FeedBatch {
+  std::size_t file_index = 0;     // every frame of a batch comes from this file
+  std::uint64_t file_offset = 0;  // bytes of the file read when the batch was closed (if asked)
+  std::uint64_t file_size = 0;    // of that file
+  std::vector<FeedFrame> frames;
+  std::vector<std::uint8_t> bytes;
+
+  std::span<const std::uint8_t> bytes_of(const FeedFrame& f) const { return {bytes.data() + f.offset, f.len}; }
+};
+
+struct FeedOptions {
+  bool all_bytes = false;      // every frame carries its bytes and no preview (--exact)
+  bool file_offsets = false;   // fill FeedBatch::file_offset (an lseek per batch; for progress)
+};
+
+class FrameFeed {
+ public:
+  static constexpr std::size_t kBatches = 4;
+  static constexpr std::size_t kBatchFrames = 1024;
+  static constexpr std::size_t kBatchBytes = 256 * 1024;
+
+  // Starts reading at once, on its own thread.
+  FrameFeed(CaptureSequence captures, FeedOptions options);
+  // Stops the reader (it may be waiting for a free batch) and joins it.
+  ~FrameFeed();
+  FrameFeed(const FrameFeed&) = delete;
+  FrameFeed& operator=(const FrameFeed&) = delete;
+
+  // The next batch in capture order, or nullptr once every frame was delivered. The batch stays
+  // valid until the next call. After nullptr, a CaptureError (corrupt record) or any other
+  // failure of the reader is rethrown: every frame before it has been delivered.
+  const FeedBatch* next();
+
+  std::size_t file_count() const { return paths_.size(); }
+  const std::string& path(std::size_t index) const { return paths_.at(index); }
+  // Reader counters over every file; final once next() returned nullptr.
+  ReaderStats stats() const;
+
+ private:
+  using BatchPtr = std::unique_ptr<FeedBatch>;
+  void read_all(std::stop_token stop);
+  bool publish(BatchPtr& batch, std::stop_token& stop);  // false: stopped
+
+  CaptureSequence captures_;  // used by the reader thread only, until it has finished
+  const FeedOptions options_;
+  const std::vector<std::string> paths_;
+
+  mutable std::mutex mu_;
+  std::condition_variable_any changed_;
+  std::deque<BatchPtr> free_, full_;  // guarded by mu_
+  bool done_ = false;                 // guarded by mu_: no batch will follow those in full_
+  std::exception_ptr failure_;        // guarded by mu_
+  ReaderStats final_stats_;           // guarded by mu_, set with done_
+  BatchPtr in_use_;                   // the batch the caller is reading
+  std::jthread reader_;               // last: started once everything above exists
+};
+
+}  // namespace protoport::replay
+
+#endif
