@@ -76,14 +76,34 @@ for drop in "${CAPS[@]}"; do
 done
 echo "service: capabilities ${CAPS[*]}: all needed, and enough"
 
+# --- 2b. the network exporters' module ----------------------------------------------------------
+# HEC and Prometheus live in lib/protoport/protoport-net.so, loaded only when configured: the
+# installed binary finds it there, does not map libcurl otherwise, and names what it tried when
+# the module is missing.
+MODULE=$ROOT$PREFIX/lib/protoport/protoport-net.so
+CAPTURE=$HERE/../data/corpus/$(ls "$HERE/../data/corpus" | grep -m1 '\.pcap$')
+[[ -f $MODULE ]] || fail "not installed: ${MODULE#$ROOT}"
+if ldd "$BIN" | grep -q libcurl; then fail "the binary links libcurl itself: $(ldd "$BIN" | grep libcurl)"; fi
+ip netns exec "$NS" "$BIN" replay --no-progress --metrics-listen 127.0.0.1:9464 "$CAPTURE" \
+  >"$DIR/module.out" 2>"$DIR/module.err" || fail "replay with metrics (module) failed: $(tail -n 3 "$DIR/module.err")"
+mv "$MODULE" "$MODULE.away"
+rc=0
+ip netns exec "$NS" "$BIN" replay --no-progress --metrics-listen 127.0.0.1:9464 "$CAPTURE" \
+  >"$DIR/module.out" 2>"$DIR/module.err" || rc=$?
+mv "$MODULE.away" "$MODULE"
+[[ $rc -eq 2 ]] || fail "a missing module: exit $rc, not 2"
+grep -q "lib/protoport/protoport-net.so (not found)" "$DIR/module.err" \
+  || fail "a missing module is not named: $(cat "$DIR/module.err")"
+echo "service: protoport-net.so loaded from ${MODULE#$ROOT} when configured; its absence said: $(head -n 1 "$DIR/module.err")"
+
 # --- 3. Debian package -------------------------------------------------------------------------------
 (cd "$DIR" && cpack -G DEB -B "$DIR/pkg" --config "$BUILD/CPackConfig.cmake" >"$DIR/cpack.log" 2>&1) \
   || fail "cpack -G DEB: $(tail -n 20 "$DIR/cpack.log")"
 DEB=$(ls "$DIR"/pkg/protoport_*.deb 2>/dev/null | head -n 1)
 if [[ -n $DEB ]]; then
   dpkg-deb -c "$DEB" | awk '{print $6}' >"$DIR/contents"
-  for f in "$PREFIX/sbin/protoport" "$PREFIX/lib/systemd/system/protoport.service" \
-           "$ETC/protoport/protoport.yaml" "$ETC/protoport/protoport.env"; do
+  for f in "$PREFIX/sbin/protoport" "$PREFIX/lib/protoport/protoport-net.so" \
+           "$PREFIX/lib/systemd/system/protoport.service" "$ETC/protoport/protoport.yaml" "$ETC/protoport/protoport.env"; do
     grep -qx ".$f" "$DIR/contents" || fail "package lacks $f"
   done
   [[ $(dpkg-deb -f "$DEB" Package) == protoport ]] || fail "package name"

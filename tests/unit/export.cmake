@@ -6,4 +6,7 @@ pp_unit_test(test_export_hec_format SOURCES test_export_hec_format.cpp LIBS pp_e
 pp_unit_test(test_export_config SOURCES test_export_config.cpp LIBS pp_export)
 pp_unit_test(test_export_queue SOURCES test_export_queue.cpp LIBS pp_export)
 pp_unit_test(test_export_syslog SOURCES test_export_syslog.cpp LIBS pp_export)
-pp_unit_test(test_export_metrics SOURCES test_export_metrics.cpp LIBS pp_export)
+pp_unit_test(test_export_metrics SOURCES test_export_metrics.cpp LIBS pp_export_net)
+pp_unit_test(test_export_net_module SOURCES test_export_net_module.cpp LIBS pp_export)
+target_compile_definitions(test_export_net_module PRIVATE PP_NET_MODULE_PATH="$<TARGET_FILE:protoport-net>")
+add_dependencies(test_export_net_module protoport-net)

@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "export/hec.h"
+#include "export/net_module.h"
 #include "export/syslog.h"
 
 namespace protoport::exporters {
@@ -18,10 +18,10 @@ Hub::Hub(const ExportConfig& config)
     : config_(config),
       series_(config.metrics ? config.metrics->max_mismatch_series : 500) {
   const std::string host = host_name();
-  if (config_.hec) exporters_.push_back(std::make_unique<HecExporter>(*config_.hec, host));
+  if (config_.hec) exporters_.push_back(net_module().make_hec(*config_.hec, host));
   if (config_.syslog) exporters_.push_back(std::make_unique<SyslogExporter>(*config_.syslog, host));
   if (config_.metrics) {
-    metrics_ = std::make_unique<MetricsServer>(config_.metrics->listen);
+    metrics_ = net_module().make_metrics(config_.metrics->listen);
     if (!config_.metrics->listen.is_loopback())
       std::fprintf(stderr, "protoport: note: metrics are served on %s, beyond this host\n",
                    config_.metrics->listen.to_string().c_str());

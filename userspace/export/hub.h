@@ -12,14 +12,15 @@
 #include "export/config.h"
 #include "export/event.h"
 #include "export/exporter.h"
-#include "export/metrics.h"
+#include "export/metrics_snapshot.h"
 
 namespace protoport::exporters {
 
 class Hub {
  public:
-  // Starts what the configuration enables (reads the HEC token, binds the metrics address).
-  // Throws SetupError for anything the user must fix.
+  // Starts what the configuration enables (reads the HEC token, binds the metrics address;
+  // HEC and metrics load the protoport-net module). Throws SetupError for anything the user
+  // must fix.
   explicit Hub(const ExportConfig& config);
   ~Hub();
   Hub(const Hub&) = delete;
@@ -46,7 +47,7 @@ class Hub {
  private:
   ExportConfig config_;
   std::vector<std::unique_ptr<Exporter>> exporters_;
-  std::unique_ptr<MetricsServer> metrics_;
+  std::unique_ptr<MetricsSink> metrics_;  // the Prometheus server (protoport-net module)
   MismatchSeries series_;
   std::chrono::steady_clock::time_point last_metrics_{};
   std::uint64_t syslog_truncated_ = 0;

@@ -69,21 +69,6 @@ const char* kernel_help(pp_counter c) {
 
 }  // namespace
 
-void MismatchSeries::add(fingerprint::App app, std::uint16_t dest_port, fingerprint::Transport t) {
-  Key key{app, dest_port, t};
-  auto it = counts_.find(key);
-  if (it == counts_.end()) {
-    if (port_series_ >= max_series_) {
-      key.dest_port = kOther;
-      ++overflowed_;
-    } else {
-      ++port_series_;
-    }
-    it = counts_.try_emplace(key, 0).first;
-  }
-  ++it->second;
-}
-
 std::vector<MetricFamily> metric_families(const MetricsSnapshot& s) {
   std::vector<MetricFamily> out;
   if (s.has_kernel) {
