@@ -5,7 +5,9 @@
 // cores they overlap instead of adding up.
 //
 // Frames travel in batches through a fixed pool (kBatches batches, each grown to at most the
-// largest frame plus kBatchBytes), so memory is bounded whatever the capture. A frame the
+// largest frame plus kBatchBytes), so memory is bounded whatever the capture: about 4 MiB,
+// which lets the reader work ahead while the program loads (big.pcap: 16 batches 88 ms, 4
+// batches 97 ms; `perf stat -r 15 protoport replay`). A frame the
 // program handles without looking at flows (stateless_outcome() of its preview) travels without
 // its bytes unless the caller wants every frame's bytes (--exact): it will be counted, not run.
 // Batches never span two files, and arrive in capture order.
@@ -54,7 +56,7 @@ struct FeedOptions {
 
 class FrameFeed {
  public:
-  static constexpr std::size_t kBatches = 4;
+  static constexpr std::size_t kBatches = 16;
   static constexpr std::size_t kBatchFrames = 1024;
   static constexpr std::size_t kBatchBytes = 256 * 1024;
 
