@@ -137,6 +137,48 @@ TEST_CASE("IPv6 extension header chain") {
   expect_one_sample(h, spec, kUnknown);
 }
 
+TEST_CASE("IPv6 chains on both sides of the inline fast path (2 headers) and the global walk") {
+  // 0-2 hop-by-hop/routing/destination-options headers before TCP/UDP finish inline; a third,
+  // or a fragment/AH header, or another L4 after them, is decided by pp_ipv6_ext_walk.
+  const std::vector<std::vector<Ipv6Ext>> sampled = {
+      {},
+      {{kDestOpts, 16}},
+      {{kHopByHop, 8}, {kRouting, 24}},
+      {{kHopByHop, 8}, {kDestOpts, 8}, {kRouting, 16}},
+      {{kHopByHop, 8}, {kDestOpts, 8}, {kFragment, 8, 0}},
+      {{kRouting, 16}, {kAuth, 16}},
+      {{kFragment, 8, 0}, {kDestOpts, 8}},
+  };
+  for (const auto& chain : sampled) {
+    for (const std::uint8_t l4 : {kTcp, kUdp}) {
+      CAPTURE(chain.size());
+      CAPTURE(int(l4));
+      Harness h;
+      auto spec = udp6(40);
+      spec.l4 = l4;
+      spec.ipv6_ext = chain;
+      h.run(build(spec));
+      expect_one_sample(h, spec, l4 == kUdp ? kToResp : kUnknown);
+    }
+  }
+  for (const auto& chain : std::vector<std::vector<Ipv6Ext>>{{}, {{kHopByHop, 8}}, {{kHopByHop, 8}, {kDestOpts, 8}}}) {
+    CAPTURE(chain.size());
+    Harness h;
+    auto spec = udp6(0);
+    spec.l4 = 58;  // ICMPv6 after the inline headers, not TCP/UDP: the walk says other_l4
+    spec.ipv6_ext = chain;
+    h.run(build(spec));
+    spec.l4 = kNoNext;
+    h.run(build(spec));
+    expect_only(h, PP_OUT_OTHER_L4, 2);
+  }
+  Harness h;
+  auto later = udp6(40);
+  later.ipv6_ext = {{kHopByHop, 8}, {kDestOpts, 8}, {kFragment, 8, (13 << 3)}};
+  h.run(build(later));
+  expect_only(h, PP_OUT_FRAGMENT);
+}
+
 TEST_CASE("an IPv6 chain longer than the walk limit is malformed") {
   Harness h;
   auto spec = udp6();
