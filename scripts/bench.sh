@@ -4,7 +4,8 @@
 # The machine is shared and noisy, so every figure sits next to a baseline measured in the same
 # run, with the ratio between them:
 #   kernel    bench_bpf: per-packet ns through bpf_prog_test_run_opts (1,000,000 repeats) vs an
-#             XDP_PASS program and a minimal eth/IPv4/TCP parse + one hash lookup program;
+#             XDP_PASS program and minimal parse + one hash lookup programs (eth/IPv4/TCP, and
+#             eth/IPv6 + extension headers/TCP for the IPv6 packet);
 #   live      a veth pair in two namespaces (tests/integration/lib/lab.sh); bench_udp_flood
 #             (sendmmsg on AF_PACKET) in the client namespace at full speed; packets/s from the
 #             receiving veth's rx_packets with no program, with an XDP_PASS program, with
@@ -81,13 +82,19 @@ if ! skipped kernel; then
   }
   pass=$(ns_of "pass: return XDP_PASS")
   minimal=$(ns_of "minimal: eth/ipv4/tcp")
+  minimal6=$(ns_of "minimal6: eth/ipv6+2 ext/tcp")
   pass1=$(ns_of "pass, repeat=1 per call")
-  for c in "IPv4 TCP, already sampled" "IPv6+2 ext TCP, already sampled"; do
-    v=$(ns_of "protoport: $c")
-    r=$(calc %.2f "$v / $minimal")
-    row "kernel: $c" "$v" "ns/pkt" "minimal parse+lookup $minimal ns" "${r}x" "<= 1.3x and <= 30 ns" \
-      "$(yes_no "$r <= 1.3 && $v <= 30")"
-  done
+  # Each packet against the minimal program that parses the same headers (the IPv4-only one
+  # cannot reach TCP behind IPv6 extension headers); the IPv6 row shows the IPv4 ratio too.
+  v=$(ns_of "protoport: IPv4 TCP, already sampled")
+  r=$(calc %.2f "$v / $minimal")
+  row "kernel: IPv4 TCP, already sampled" "$v" "ns/pkt" "minimal eth/ipv4/tcp + lookup $minimal ns" "${r}x" \
+    "<= 1.3x and <= 30 ns" "$(yes_no "$r <= 1.3 && $v <= 30")"
+  v=$(ns_of "protoport: IPv6+2 ext TCP, already sampled")
+  r=$(calc %.2f "$v / $minimal6")
+  row "kernel: IPv6+2 ext TCP, already sampled" "$v" "ns/pkt" \
+    "minimal eth/ipv6+2 ext/tcp + lookup $minimal6 ns (IPv4 one: $(calc %.2fx "$v / $minimal"))" "${r}x" \
+    "<= 1.3x and <= 30 ns" "$(yes_no "$r <= 1.3 && $v <= 30")"
   v=$(ns_of "protoport: non-IP")
   row "kernel: non-IP frame (ARP)" "$v" "ns/pkt" "XDP_PASS $pass ns" "$(calc %.2fx "$v / $pass")" "-" "-"
   v=$(ns_of "protoport: new UDP flow + sample")
