@@ -14,7 +14,7 @@ constexpr std::size_t kEthHeader = 14;
 constexpr int kVlanMax = 2;
 constexpr int kIpv6ExtMax = 8;
 constexpr std::uint8_t kTcp = 6, kUdp = 17;
-constexpr std::uint8_t kTcpSyn = 0x02, kTcpAck = 0x10;
+constexpr std::uint8_t kTcpSyn = 0x02;
 // LRU hash: each possible CPU parks up to 128 free entries on its own list, and eviction starts
 // when the shared free list runs short; stay below by that much (plus one list of slack).
 constexpr std::uint64_t kLruPerCpuFree = 128;
