@@ -4,4 +4,7 @@
 add_executable(bench_pipeline bench_pipeline.cpp)
 target_link_libraries(bench_pipeline PRIVATE pp_detect pp_policy pp_report)
 # Live veth sender for scripts/bench.sh (sendmmsg UDP, fixed or new-flow-storm source ports).
+# --method xdp sends with live-frames test runs of bench/bpf/xdp_sender.bpf.c (XDP_TX).
+pp_bpf_skeleton(pp_bench_xdp_sender ${CMAKE_CURRENT_SOURCE_DIR}/bpf/xdp_sender.bpf.c)
 add_executable(bench_udp_flood udp_flood.cpp)
+target_link_libraries(bench_udp_flood PRIVATE pp_bench_xdp_sender_skel)

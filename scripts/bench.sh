@@ -9,7 +9,9 @@
 #   live      a veth pair in two namespaces (tests/integration/lib/lab.sh); bench_udp_flood
 #             (sendmmsg on AF_PACKET) in the client namespace at full speed; packets/s from the
 #             receiving veth's rx_packets with no program, with an XDP_PASS program, with
-#             `protoport watch` (native), and with watch under a new-flow storm; repetitions
+#             `protoport watch` (native), and with watch under a new-flow storm; the same with
+#             bench_udp_flood --method xdp (live-frames XDP_TX: xdp_frames, no skb copy on the
+#             receiving veth, so the program's own cost shows); repetitions
 #             interleaved, medians; exit counters, peak RSS, recovery after the storm;
 #   userspace bench_pipeline: samples/s through FlowTracker -> Policy -> Aggregator on one core
 #             vs memcpy + hash-map insert; instructions per sample from callgrind;
@@ -114,9 +116,12 @@ live() {
   local flood=$BENCH_DIR/bench_udp_flood
   rx() { ip netns exec "$LAB_NS_S" cat "/sys/class/net/$LAB_IF_S/statistics/rx_packets"; }
   # flood MODE: runs the sender, appends "MODE rx_pps tx_pps" to $WORK/live.txt.
+  # flood MODE [xdp]: with xdp, frames are sent by live-frames XDP_TX (--method xdp) and arrive
+  # as xdp_frames; MODE storm / xstorm: every frame a new flow.
   flood() {
     local mode=$1 before after secs sent args=()
-    [[ $mode == storm ]] && args+=(--storm)
+    [[ $mode == storm || $mode == xstorm ]] && args+=(--storm)
+    [[ ${2:-} == xdp ]] && args+=(--method xdp)
     before=$(rx)
     in_client "$flood" --ifname "$LAB_IF_C" --dst-mac "$LAB_MAC_S" --src "$LAB_C4" --dst "$LAB_S4" \
       --dport 9000 --seconds "$LIVE_SECONDS" "${args[@]}" >"$WORK/flood.out"
@@ -186,11 +191,35 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(q, (sys.argv[1], int(sys
     echo "$ok $(( (t1 - t0) / 1000000 )) $(pp_counter "$err" ringbuf_full) $(pp_counter "$err" flow_update_fail)" \
       "$(pp_counter "$err" sampled) $(pp_counter "$err" packets)" >>"$WORK/storm.txt"
   }
+  # The same with the XDP sender: frames arrive as xdp_frames, so native XDP on the veth needs no
+  # skb copy and an XDP program's own cost is what shows. Without a program the veth has no NAPI
+  # to take xdp_frames unless GRO is on: GRO is on for all four modes (and off again after).
+  gro() { ip netns exec "$LAB_NS_S" ethtool -K "$LAB_IF_S" gro "$1"; }
+  mode_xnone() { gro on; flood xnone xdp; gro off; }
+  mode_xpass() {
+    gro on
+    ip -n "$LAB_NS_S" link set dev "$LAB_IF_S" xdpdrv obj "$BPF_GEN/pp_bench_pass.bpf.o" sec xdp
+    flood xpass xdp
+    ip -n "$LAB_NS_S" link set dev "$LAB_IF_S" xdpdrv off
+    gro off
+  }
+  mode_xwatch() {
+    name=x$1
+    gro on
+    pp_watch_start "$name" "$LAB_NS_S" "$LAB_IF_S" --xdp-mode native --format json --interval 0
+    flood xwatch xdp
+    flood xstorm xdp
+    pp_watch_stop "$name"
+    gro off
+    local err=$LAB_DIR/$name.err
+    echo "$(pp_counter "$err" ringbuf_full) $(pp_counter "$err" flow_update_fail) $(pp_counter "$err" sampled)" \
+      "$(pp_counter "$err" packets)" >>"$WORK/xstorm.txt"
+  }
   # Interleaved, and the order rotates from one repetition to the next: drift in the machine's
   # load does not always fall on the same mode.
-  local modes=(none xdp_pass watch watch_generic storm) rep i
+  local modes=(none xdp_pass watch watch_generic storm xnone xpass xwatch) rep i
   for ((rep = 1; rep <= LIVE_REPS; rep++)); do
-    log "live: repetition $rep/$LIVE_REPS (no program, XDP_PASS, watch native/generic, new-flow storm)"
+    log "live: repetition $rep/$LIVE_REPS (no program, XDP_PASS, watch native/generic, new-flow storm; the same with the XDP sender)"
     for ((i = 0; i < ${#modes[@]}; i++)); do
       "mode_${modes[(i + rep - 1) % ${#modes[@]}]}" "$rep"
     done
@@ -307,6 +336,21 @@ if ! skipped live; then
     ">= 0.95x" "$(yes_no "$v / $none >= 0.95")"
   v=$(rate storm)
   row "live: veth rx, watch + new-flow storm" "$v" "pkts/s" "no program $none" "$(calc %.2fx "$v / $none")" "-" "-"
+  xnone=$(rate xnone)
+  row "live, XDP sender: veth rx, no program (GRO on)" "$xnone" "pkts/s" "sender $(rate xnone 3) pkts/s" \
+    "$(calc %.2fx "$xnone / $(rate xnone 3)")" "-" "-"
+  v=$(rate xpass)
+  row "live, XDP sender: veth rx, XDP_PASS program (native)" "$v" "pkts/s" "no program $xnone" \
+    "$(calc %.2fx "$v / $xnone")" "-" "-"
+  v=$(rate xwatch)
+  row "live, XDP sender: veth rx, protoport watch (native)" "$v" "pkts/s" "no program $xnone" \
+    "$(calc %.2fx "$v / $xnone")" ">= 0.95x" "$(yes_no "$v / $xnone >= 0.95")"
+  v=$(rate xstorm)
+  row "live, XDP sender: veth rx, watch + new-flow storm" "$v" "pkts/s" "no program $xnone" \
+    "$(calc %.2fx "$v / $xnone")" "-" "-"
+  read -r full fail sampled packets < <(sort -n -k4 "$WORK/xstorm.txt" | awk '{v[NR] = $0} END {print v[int((NR + 1) / 2)]}')
+  row "live, XDP sender: storm, ringbuf_full / flow_update_fail (exit counters)" "$full / $fail" "pkts" \
+    "sampled $sampled of $packets packets" "-" "counted" "$([[ $full =~ ^[0-9]+$ && $fail =~ ^[0-9]+$ ]] && echo yes || echo "**no**")"
   ok=$(awk '$1 == "yes"' "$WORK/storm.txt" | wc -l)
   row "live: storm, recovered (dns to :$ODD_DNS_PORT reported after)" "$ok/$LIVE_REPS" "runs" \
     "drain $(awk '{print $2}' "$WORK/storm.txt" | median) ms" "-" "all" "$(yes_no "$ok == $LIVE_REPS")"

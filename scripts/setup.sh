@@ -14,7 +14,7 @@ build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev z
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
   python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
-  valgrind time  # benchmarks: callgrind, /usr/bin/time -v (peak RSS)
+  valgrind time ethtool  # benchmarks: callgrind, /usr/bin/time -v (peak RSS), veth GRO (NAPI)
   libio-socket-inet6-perl  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
   rsyslog prometheus systemd)  # exporter tests: real syslog and Prometheus servers; systemd-analyze
 
