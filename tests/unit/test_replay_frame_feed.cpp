@@ -161,3 +161,36 @@ TEST_CASE("a feed dropped before its end stops its reader, waiting or not") {
     std::this_thread::yield();
   }  // each destructor must return: a hang here is the failure (ctest's timeout)
 }
+
+TEST_CASE("a corrupt record right at a batch or file boundary: nothing lost, nothing repeated") {
+  const std::size_t per_batch = FrameFeed::kBatchFrames;
+  for (const std::size_t good : {per_batch - 1, per_batch, per_batch + 1, 2 * per_batch}) {
+    for (const bool in_next_file : {false, true}) {
+      CAPTURE(good);
+      CAPTURE(in_next_file);
+      TempDir dir;
+      const auto a = dir.file("a.pcap"), b = dir.file("b.pcap");
+      if (in_next_file) {  // a.pcap whole, then b.pcap cut inside its first record
+        write_capture(a, DLT_EN10MB, records(0, static_cast<std::uint32_t>(good), 60, 0));
+        write_capture(b, DLT_EN10MB, records(50000, 1, 60, 0));
+        std::filesystem::resize_file(b, std::filesystem::file_size(b) - 5);
+      } else {  // a.pcap cut inside the record after `good` whole ones
+        write_capture(a, DLT_EN10MB, records(0, static_cast<std::uint32_t>(good + 1), 60, 0));
+        std::filesystem::resize_file(a, std::filesystem::file_size(a) - 5);
+        write_capture(b, DLT_EN10MB, records(50000, 1, 60, 0));
+      }
+      FrameFeed feed(CaptureSequence({a, b}), {});
+      std::vector<std::uint64_t> ts;
+      bool failed = false;
+      try {
+        while (const FeedBatch* batch = feed.next())
+          for (const FeedFrame& f : batch->frames) ts.push_back(f.ts_ns);
+      } catch (const CaptureError&) {
+        failed = true;
+      }
+      CHECK(failed);
+      REQUIRE(ts.size() == good);
+      for (std::size_t i = 0; i < good; ++i) REQUIRE(ts[i] == 1'700'000'000'000'000'000ull + i);
+    }
+  }
+}

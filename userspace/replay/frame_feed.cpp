@@ -34,6 +34,7 @@ bool FrameFeed::publish(BatchPtr& batch, std::stop_token& stop) {
 void FrameFeed::read_all(std::stop_token stop) {
   std::exception_ptr failure;
   BatchPtr batch;
+  bool open = false;  // batch holds frames of the current file, not yet published
   {
     std::lock_guard lock(mu_);
     batch = std::move(free_.front());
@@ -57,7 +58,6 @@ void FrameFeed::read_all(std::stop_token stop) {
       batch->file_size = cur ? cur->file_size() : 0;
       batch->file_offset = 0;
     };
-    bool open = false;
     while (!stop.stop_requested() && captures_.next(frame)) {
       const bool full = batch->frames.size() == kBatchFrames ||
                         batch->bytes.size() + frame.bytes.size() > kBatchBytes;
@@ -84,7 +84,7 @@ void FrameFeed::read_all(std::stop_token stop) {
   } catch (...) {
     failure = std::current_exception();  // a CaptureError after the frames before it
     std::lock_guard lock(mu_);
-    if (batch && !batch->frames.empty()) full_.push_back(std::move(batch));
+    if (open && batch && !batch->frames.empty()) full_.push_back(std::move(batch));
   }
   std::lock_guard lock(mu_);
   failure_ = failure;
