@@ -11,7 +11,8 @@
 # runs. Needs root (protoport loads BPF). Called by scripts/bench.sh; runs alone too:
 #   sudo scripts/bench-replay.sh                  # build/userspace/cli/protoport
 #   PROTOPORT=build-x/userspace/cli/protoport RUNS=5 scripts/bench-replay.sh
-# Environment: PROTOPORT, CORPUS_DIR (tests/data/corpus), COPIES (40), RUNS (3),
+# Environment: PROTOPORT, CORPUS_DIR (tests/data/corpus), COPIES (40), RUNS (3; the corpus),
+# BIG_RUNS (11; the big capture, in protoport/ndpiReader pairs),
 # BENCH_JSON (also append one JSON line per measurement to this file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ PROTOPORT=${PROTOPORT:-build/userspace/cli/protoport}
 CORPUS_DIR=${CORPUS_DIR:-tests/data/corpus}
 COPIES=${COPIES:-40}
 RUNS=${RUNS:-3}
+BIG_RUNS=${BIG_RUNS:-11}
 BENCH_JSON=${BENCH_JSON:-}
 
 die() { echo "bench-replay: $*" >&2; exit 1; }
@@ -28,7 +30,8 @@ die() { echo "bench-replay: $*" >&2; exit 1; }
 for tool in ndpiReader mergecap capinfos /usr/bin/time; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/setup.sh installs it)"
 done
-[[ $RUNS =~ ^[1-9][0-9]*$ && $COPIES =~ ^[1-9][0-9]*$ ]] || die "RUNS and COPIES must be positive integers"
+[[ $RUNS =~ ^[1-9][0-9]*$ && $COPIES =~ ^[1-9][0-9]*$ && $BIG_RUNS =~ ^[1-9][0-9]*$ ]] \
+  || die "RUNS, BIG_RUNS and COPIES must be positive integers"
 
 WORK=$(mktemp -d /tmp/pp-bench-replay.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -100,6 +103,29 @@ run_each() {  # run_each NAME TOOL FRAMES FILE...
   record "$name" "$tool" "$n" "$(printf '%s\n' "${ns[@]}" | median)" "$(printf '%s\n' "${rss[@]}" | median)"
 }
 
+# The big capture: BIG_RUNS pairs, protoport then ndpiReader back to back, so that both see the
+# same machine (its load drifts between runs by more than the difference measured); each tool's
+# median, and the median of the per-pair ratios (protoport frames/s over ndpiReader's).
+run_big_paired() {  # run_big_paired FRAMES FILE
+  local n=$1 file=$2 r pns=() prss=() nns=() nrss=() ratios=()
+  for ((r = 1; r <= BIG_RUNS; r++)); do
+    timed "$WORK/pp" "$PROTOPORT" replay --no-progress --format json "$file"
+    grep -q '"event":"report_summary"' "$WORK/pp.out" || die "protoport printed no report"
+    timed "$WORK/nd" ndpiReader -i "$file" -v 2 -q
+    pns+=("$(cat "$WORK/pp.ns")"); prss+=("$(cat "$WORK/pp.rss")")
+    nns+=("$(cat "$WORK/nd.ns")"); nrss+=("$(cat "$WORK/nd.rss")")
+    ratios+=("$(awk -v p="$(cat "$WORK/pp.ns")" -v q="$(cat "$WORK/nd.ns")" 'BEGIN {printf "%.4f", q / p}')")
+  done
+  RUNS=$BIG_RUNS record big protoport "$n" "$(printf '%s\n' "${pns[@]}" | median)" "$(printf '%s\n' "${prss[@]}" | median)"
+  RUNS=$BIG_RUNS record big ndpiReader "$n" "$(printf '%s\n' "${nns[@]}" | median)" "$(printf '%s\n' "${nrss[@]}" | median)"
+  read -r PAIRED_MED PAIRED_MIN PAIRED_MAX < <(printf '%s\n' "${ratios[@]}" | sort -n |
+    awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)], v[1], v[NR]}')
+  if [[ -n $BENCH_JSON ]]; then
+    printf '{"bench":"replay","input":"big","tool":"paired","ratio":%s,"ratio_min":%s,"ratio_max":%s,"runs":%s}\n' \
+      "$PAIRED_MED" "$PAIRED_MIN" "$PAIRED_MAX" "$BIG_RUNS" >>"$BENCH_JSON"
+  fi
+}
+
 corpus_frames=$(frames "${FILES[@]}")
 mapfile -t ETHER < <(capinfos -T -r -E "${FILES[@]}" | awk -F'\t' '$2 == "ether" {print $1}')
 BIG=$WORK/corpus-ether-x$COPIES.pcap
@@ -115,8 +141,9 @@ echo "  corpus: ${#FILES[@]} files, $corpus_frames frames; big: ${#ETHER[@]} Eth
 run_protoport corpus "$corpus_frames" "${FILES[@]}"
 run_each corpus ndpiReader "$corpus_frames" "${FILES[@]}"
 run_each corpus-1by1 protoport "$corpus_frames" "${FILES[@]}"  # startup cost, like ndpiReader's
-run_protoport big "$big_frames" "$BIG"
-run_each big ndpiReader "$big_frames" "$BIG"
+run_big_paired "$big_frames" "$BIG"
 
 printf '%-11s %-11s %9s %9s %12s %10s\n' input tool frames wall_s frames/s peak_rss_kB
 printf '%s\n' "${ROWS[@]}"
+echo "big, paired: protoport / ndpiReader frames/s, median of $BIG_RUNS back-to-back pairs: ${PAIRED_MED}x" \
+  "(pairs from ${PAIRED_MIN}x to ${PAIRED_MAX}x)"
