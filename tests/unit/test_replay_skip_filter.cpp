@@ -363,6 +363,68 @@ TEST_CASE("filter: a SYN may restart the flow, so it runs and the flow is learnt
   CHECK_FALSE(filter.decide(data.build()));
 }
 
+TEST_CASE("filter: a SYN+ACK after its SYN, or a retransmitted SYN, leaves the entry alone") {
+  // Run payload-less, a SYN or SYN+ACK leaves the program's entry with its initiator and no
+  // samples; another one naming the same initiator is then only looked up (no payload).
+  Pkt syn;
+  syn.flags = kSyn;
+  Pkt synack = syn.reversed();
+  synack.flags = kSyn | kAck;
+  Pkt data;
+  data.payload = 50;
+  {
+    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    CHECK_FALSE(filter.decide(syn.build()));                        // creates the entry
+    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);         // retransmitted
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);      // the server's answer
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
+    CHECK_FALSE(filter.decide(data.build()));                       // data: sampled
+    filter.on_sample(sample_of(data, 0));
+    CHECK_FALSE(filter.decide(synack.build()));  // the entry has a sample: the program restarts it
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // ...and it is fresh again
+    CHECK(filter.skipped_counters()[PP_OUT_NO_PAYLOAD] == 4);
+    CHECK(filter.skipped_frames() == 4);
+  }
+  {
+    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    CHECK_FALSE(filter.decide(syn.build()));
+    Pkt wrong_way = syn;  // a SYN+ACK from the SYN's sender names the other initiator
+    wrong_way.flags = kSyn | kAck;
+    CHECK_FALSE(filter.decide(wrong_way.build()));
+    CHECK_FALSE(filter.decide(syn.build()));  // and this one names the first again: restart
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
+  }
+  {
+    SkipFilter filter(2, PP_FLOWS_DEFAULT);  // the client's side: its SYN never seen
+    CHECK_FALSE(filter.decide(synack.build()));
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
+    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);  // a late SYN, same initiator
+  }
+  {
+    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    Pkt tfo = syn;  // a SYN with data is sampled: nothing is known after it
+    tfo.payload = 20;
+    CHECK_FALSE(filter.decide(tfo.build()));
+    CHECK_FALSE(filter.decide(synack.build()));
+    Pkt big = syn;  // longer than test_run's linear data: run, and nothing is learnt either
+    big.payload = kTestRunLinearMax;
+    filter.clear();
+    CHECK_FALSE(filter.decide(big.build()));
+    CHECK_FALSE(filter.decide(synack.build()));
+    filter.clear();  // clear() forgets it
+    CHECK_FALSE(filter.decide(synack.build()));
+  }
+  {
+    SkipFilter filter(2, PP_FLOWS_DEFAULT);  // IPv6 too
+    Pkt syn6 = syn;
+    syn6.ip = 6;
+    Pkt synack6 = syn6.reversed();
+    synack6.flags = kSyn | kAck;
+    CHECK_FALSE(filter.decide(syn6.build()));
+    CHECK(filter.decide(synack6.build()) == PP_OUT_NO_PAYLOAD);
+  }
+}
+
 TEST_CASE("filter: a SYN longer than test_run's linear data still resets the flow") {
   SkipFilter filter(2, PP_FLOWS_DEFAULT);
   Pkt data;

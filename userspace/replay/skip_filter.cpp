@@ -14,7 +14,7 @@ constexpr std::size_t kEthHeader = 14;
 constexpr int kVlanMax = 2;
 constexpr int kIpv6ExtMax = 8;
 constexpr std::uint8_t kTcp = 6, kUdp = 17;
-constexpr std::uint8_t kTcpSyn = 0x02;
+constexpr std::uint8_t kTcpSyn = 0x02, kTcpAck = 0x10;
 // LRU hash: each possible CPU parks up to 128 free entries on its own list, and eviction starts
 // when the shared free list runs short; stay below by that much (plus one list of slack).
 constexpr std::uint64_t kLruPerCpuFree = 128;
@@ -155,6 +155,7 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     const std::uint8_t flags = f[l4 + 13];
     syn = (flags & kTcpSyn) != 0;
     p.syn = syn;
+    p.ack = syn && (flags & kTcpAck) != 0;
   } else if (ip.l4proto == kUdp) {
     if (l4 + 8 > f.size()) return p;
     const std::size_t udp_len = be16(&f[l4 + 4]), l4_len = ip.ip_end - l4;
@@ -217,9 +218,16 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     return std::nullopt;
   }
   if (p.syn) {
-    // The program starts the flow over on a SYN or SYN+ACK once any direction has samples (or
-    // the initiator differs): whenever we know a direction complete. Relearn from its samples.
+    // The initiator the program takes from it: a SYN's sender, a SYN+ACK's receiver.
+    const std::uint8_t syn_init = p.ack ? static_cast<std::uint8_t>(PP_INIT_HI - p.sender)
+                                        : static_cast<std::uint8_t>(PP_INIT_LO + p.sender);
+    const bool plain = p.kind == FrameKind::flow && !p.has_payload;
+    // An entry with this initiator and no sample: the program keeps it and counts no payload.
+    if (plain && it->second.fresh_initiator == syn_init) return skip(PP_OUT_NO_PAYLOAD, frame_len);
+    // Otherwise it may start the flow over (once any direction has samples, or the initiator
+    // differs): relearn from its samples. Run payload-less, it leaves exactly that fresh entry.
     it->second = FlowState{};
+    if (plain) it->second.fresh_initiator = syn_init;
     return std::nullopt;
   }
   if (p.kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;
@@ -227,7 +235,7 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
 }
 
 void SkipFilter::on_sample(const pp_sample& s) {
-  if (!flow_skipping_ || s.seq + 1u < samples_per_dir_) return;
+  if (!flow_skipping_) return;
   FramePreview p;
   std::memcpy(p.key.addr[0], s.saddr, 16);
   std::memcpy(p.key.addr[1], s.daddr, 16);
@@ -238,7 +246,9 @@ void SkipFilter::on_sample(const pp_sample& s) {
   p.key.proto = s.proto;
   p.key.family = s.family;
   canonicalize(p);
-  flows_[p.key].complete[p.sender] = true;
+  FlowState& state = flows_[p.key];
+  state.fresh_initiator = 0;  // the entry has a sample now
+  if (s.seq + 1u >= samples_per_dir_) state.complete[p.sender] = true;
 }
 
 void SkipFilter::clear() {

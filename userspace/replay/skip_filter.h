@@ -10,8 +10,12 @@
 //  - of a flow endpoint whose samples are complete, learnt only from the samples the program
 //    emitted (seq == samples_per_dir - 1), never guessed. The program would look the flow up and
 //    count it as already sampled (or no payload). A SYN, with or without ACK, restarts a flow
-//    that already carried data in the program, so it is always run and forgets what we knew
-//    of that flow.
+//    that already carried data in the program, so it is run and forgets what we knew of that
+//    flow; except:
+//  - a SYN or SYN+ACK without payload that names the same initiator as the payload-less SYN or
+//    SYN+ACK run last on that flow, with no sample of the flow since (a SYN+ACK after its SYN,
+//    a retransmitted SYN): the run one left the program's entry with that initiator and no
+//    samples, and for such an entry the program only looks it up and counts no payload.
 // The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
 // rules); whatever it rejects as malformed, and every frame longer than test_run's linear data,
 // is run.
@@ -64,6 +68,7 @@ enum class FrameKind : std::uint8_t {
 struct FramePreview {
   FrameKind kind = FrameKind::run;
   bool syn = false;          // flow: SYN, with or without ACK (may restart the flow in the program)
+  bool ack = false;          // with syn: a SYN+ACK
   bool has_payload = false;  // flow: L4 payload length > 0
   bool has_key = false;      // TCP/UDP header parsed: key and sender are valid (flow, or a run
                              // frame longer than kTestRunLinearMax)
@@ -107,6 +112,9 @@ class SkipFilter {
  private:
   struct FlowState {
     bool complete[2] = {false, false};  // per key endpoint: all its samples were emitted
+    // PP_INIT_LO/HI when the program's entry is known to hold this initiator and no sample
+    // (a payload-less SYN or SYN+ACK was run and no sample of the flow came since); 0: unknown.
+    std::uint8_t fresh_initiator = 0;
   };
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
 
