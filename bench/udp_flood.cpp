@@ -115,6 +115,8 @@ Options parse(int argc, char** argv) {
   }
   if (o.ifname.empty() || o.dst_mac.empty() || o.src.empty() || o.dst.empty())
     die("--ifname, --dst-mac, --src and --dst are required");
+  // The kernel's bound on a live-frames batch (TEST_XDP_MAX_BATCH): more is E2BIG at the first call.
+  if (o.xdp && o.batch > 256) die("--batch is at most 256 with --method xdp");
   return o;
 }
 

@@ -246,6 +246,9 @@ void SkipFilter::on_sample(const pp_sample& s) {
   p.key.proto = s.proto;
   p.key.family = s.family;
   canonicalize(p);
+  // Every slot the program counts in an entry's `sampled` becomes a sample here: replay drains
+  // the ring buffer after each run and a run emits at most one, so the ring is never full
+  // (ringbuf_full would count a slot without its sample, and the entry would not be fresh).
   FlowState& state = flows_[p.key];
   state.fresh_initiator = 0;  // the entry has a sample now
   if (s.seq + 1u >= samples_per_dir_) state.complete[p.sender] = true;

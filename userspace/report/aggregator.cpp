@@ -27,7 +27,7 @@ std::size_t RowKeyHash::operator()(const RowKey& key) const {
 Aggregator::Aggregator(std::size_t max_rows) : max_rows_(std::max<std::size_t>(max_rows, 1)) {}
 
 Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
-  RowKey key{m.src_ip, m.dest_ip, m.app, m.dest_port, m.transport, m.rule};
+  RowKey key = row_key(m);
   if (const auto it = index_.find(key); it != index_.end()) {
     Row& row = *it->second;
     ++row.count;

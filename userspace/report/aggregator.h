@@ -39,6 +39,11 @@ struct RowKeyHash {
   std::size_t operator()(const RowKey& key) const;
 };
 
+// The row a mismatching flow counts in.
+inline RowKey row_key(const policy::Mismatch& m) {
+  return RowKey{m.src_ip, m.dest_ip, m.app, m.dest_port, m.transport, m.rule};
+}
+
 struct Row {
   RowKey key;
   std::string expected;       // the rule's expected ports when the row was created

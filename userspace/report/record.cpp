@@ -2,6 +2,7 @@
 #include "report/record.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "report/time_format.h"
 
@@ -60,39 +61,40 @@ std::vector<std::pair<std::string, std::string>> evidence_fields(
   return out;
 }
 
-Record record_new_mismatch(const policy::Mismatch& m) {
-  Record r{text("event", "new_mismatch"),
-           text("src_ip", m.src_ip.to_string()),
-           number("src_port", m.src_port),
-           text("dest_ip", m.dest_ip.to_string()),
-           text("app", std::string(fingerprint::to_string(m.app))),
-           number("dest_port", m.dest_port),
-           text("transport", std::string(fingerprint::to_string(m.transport))),
-           text("action", std::string(kAction)),
-           text("rule", m.rule),
-           number("count", 1),
-           text("firstTime", format_utc(m.time_ns)),
-           text("lastTime", format_utc(m.time_ns)),
-           text("expected", m.expected)};
-  add_evidence(r, m.evidence);
+namespace {
+
+// The fields the detection aggregates by (as the Splunk search's `by` clause), then count,
+// firstTime, lastTime and the expected ports: one list for new_mismatch and report_row events,
+// so that both carry the same CIM names in the same order. src_port only on new_mismatch (a
+// row aggregates flows from many source ports).
+Record cim_record(std::string_view event, const RowKey& key, std::optional<std::uint16_t> src_port,
+                  std::uint64_t count, std::int64_t first_ns, std::int64_t last_ns,
+                  const std::string& expected, const std::vector<fingerprint::Evidence>& evidence) {
+  Record r{text("event", std::string(event)), text("src_ip", key.src_ip.to_string())};
+  if (src_port) r.push_back(number("src_port", *src_port));
+  r.insert(r.end(), {text("dest_ip", key.dest_ip.to_string()),
+                     text("app", std::string(fingerprint::to_string(key.app))),
+                     number("dest_port", key.dest_port),
+                     text("transport", std::string(fingerprint::to_string(key.transport))),
+                     text("action", std::string(kAction)),
+                     text("rule", key.rule),
+                     number("count", count),
+                     text("firstTime", format_utc(first_ns)),
+                     text("lastTime", format_utc(last_ns)),
+                     text("expected", expected)});
+  add_evidence(r, evidence);
   return r;
 }
 
+}  // namespace
+
+Record record_new_mismatch(const policy::Mismatch& m) {
+  return cim_record("new_mismatch", row_key(m), m.src_port, 1, m.time_ns, m.time_ns, m.expected, m.evidence);
+}
+
 Record record_row(const Row& row) {
-  Record r{text("event", "report_row"),
-           text("src_ip", row.key.src_ip.to_string()),
-           text("dest_ip", row.key.dest_ip.to_string()),
-           text("app", std::string(fingerprint::to_string(row.key.app))),
-           number("dest_port", row.key.dest_port),
-           text("transport", std::string(fingerprint::to_string(row.key.transport))),
-           text("action", std::string(kAction)),
-           text("rule", row.key.rule),
-           number("count", row.count),
-           text("firstTime", format_utc(row.first_ns)),
-           text("lastTime", format_utc(row.last_ns)),
-           text("expected", row.expected)};
-  add_evidence(r, row.evidence);
-  return r;
+  return cim_record("report_row", row.key, std::nullopt, row.count, row.first_ns, row.last_ns,
+                    row.expected, row.evidence);
 }
 
 Record record_risk(const RiskEvent& e) {
