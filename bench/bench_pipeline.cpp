@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Userspace throughput on one core: ring-buffer records through the real detection path,
-// FlowTracker (userspace/detect) -> policy::Policy::check -> report::Aggregator, next to a
+// pipeline::Pipeline (FlowTracker -> Policy::check -> Aggregator -> JSON rows), next to a
 // baseline measured in the same run on the same records: copy each record out (memcpy of header
 // and payload, as a consumer of the ring buffer must) and one std::unordered_map insert/lookup
 // keyed by the flow's 5-tuple + flow_ns. Rounds alternate baseline and pipeline; each figure is
@@ -30,11 +30,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "detect/flow_tracker.h"
 #include "fingerprint/fingerprint.h"
-#include "policy/policy.h"
+#include "pipeline/pipeline.h"
 #include "protoport/sample.h"
-#include "report/aggregator.h"
 
 namespace {
 
@@ -267,24 +265,27 @@ const pp_sample& header_at(const Records& r, std::size_t i) {
 
 }  // namespace
 
+// Where the pipeline's rows go: written and flushed as in `watch`, read by nobody.
+std::FILE* null_output() {
+  static std::FILE* out = std::fopen("/dev/null", "w");
+  if (!out) die("cannot open /dev/null");
+  return out;
+}
+
 // The measured path; extern "C" and noinline so that callgrind can collect exactly this.
 extern "C" __attribute__((noinline)) void pp_bench_pipeline_pass(const Records& r, PassResult& out) {
-  protoport::policy::Policy policy;
-  protoport::report::Aggregator aggregator;
-  protoport::FlowTracker tracker({}, [&](const protoport::FlowVerdict& v) {
-    ++out.verdicts;
-    if (auto m = policy.check(v)) {
-      ++out.mismatches;
-      aggregator.add(*m);
-    }
-  });
+  protoport::pipeline::Options options;
+  options.format = "json";  // a new row is a JSON line, as for a service
+  protoport::pipeline::Pipeline pipeline(options, null_output());
   for (std::size_t i = 0; i < r.samples(); ++i) {
     const pp_sample& h = header_at(r, i);
-    tracker.on_sample(h, {reinterpret_cast<const std::uint8_t*>(&h) + sizeof h, h.cap_len},
-                      static_cast<std::int64_t>(h.ts_ns) + 1'700'000'000'000'000'000);
+    pipeline.on_sample(h, {reinterpret_cast<const std::uint8_t*>(&h) + sizeof h, h.cap_len},
+                       static_cast<std::int64_t>(h.ts_ns) + 1'700'000'000'000'000'000);
   }
-  tracker.flush();
-  out.rows = aggregator.size();
+  pipeline.end_of_input();  // every flow decided, as at the end of a replayed file
+  out.verdicts = pipeline.tracker_stats().verdicts;
+  out.mismatches = pipeline.mismatching_flows();
+  out.rows = pipeline.report_rows();
 }
 
 namespace {
@@ -414,7 +415,7 @@ int main(int argc, char** argv) {
               "CPU %d, fastest of %zu rounds\n", flows, records.samples(), records.buf.size() / 1e6,
               mismatch_every, cpu, rounds);
   std::printf("  baseline (memcpy record + unordered_map insert by flow): %12.0f samples/s\n", base_rate);
-  std::printf("  pipeline (FlowTracker -> Policy::check -> Aggregator):   %12.0f samples/s  (%.2fx baseline)\n",
+  std::printf("  pipeline (pipeline::Pipeline, rows as JSON lines):       %12.0f samples/s  (%.2fx baseline)\n",
               pipe_rate, pipe_rate / base_rate);
   std::printf("  verdicts %llu, mismatches %llu, report rows %zu\n",
               static_cast<unsigned long long>(res.verdicts), static_cast<unsigned long long>(res.mismatches),

@@ -3,9 +3,7 @@
 # and the reader / test-run / skip / two-thread variants on real captures. Root needed for both.
 add_executable(replay_test_run_cost replay_test_run_cost.cpp)
 target_link_libraries(replay_test_run_cost PRIVATE PkgConfig::LIBBPF)
-if(TARGET pp_loader AND TARGET pp_replay)
-  add_executable(replay_fastpath replay_fastpath.cpp)
-  target_link_libraries(replay_fastpath PRIVATE pp_replay pp_loader)
-  find_package(Threads REQUIRED)
-  target_link_libraries(replay_fastpath PRIVATE Threads::Threads)
-endif()
+add_executable(replay_fastpath replay_fastpath.cpp)
+target_link_libraries(replay_fastpath PRIVATE pp_replay pp_loader)
+find_package(Threads REQUIRED)
+target_link_libraries(replay_fastpath PRIVATE Threads::Threads)

@@ -374,7 +374,9 @@ static __always_inline int parse_udp(struct hdr_cursor *c, __u32 l4_off, __u32 i
 }
 
 /*
- * The flow keys: lower (addr, port) endpoint first, and which endpoint sent the packet. Keys are
+ * The flow keys: lower (addr, port) endpoint first, and which endpoint sent the packet, by the
+ * rule of pp_source_endpoint() in include/protoport/sample.h (compared here as 32-bit words,
+ * which gives the same order as its byte loop: test_bpf_flows checks the two agree). Keys are
  * written in whole 64-bit words, padding included: the lookup hashes them as 32-bit words, and
  * a load spanning several narrower stores cannot be forwarded from the store buffer (measured:
  * ~2 ns per packet). Word layout is little-endian (bpfel, as on x86 and arm64 hosts).
@@ -523,8 +525,9 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
  * One lookup call per family that clang may not merge: merged, the call would pick its map at
  * run time, and the verifier only inlines a lookup whose call site always sees the same map
  * (else: a real helper call, ~10 ns more per packet). The asm after each call (one register
- * move) keeps clang from sinking the two calls into one. (An asm comment, which emits no
- * instruction, did it too but once left two line-info records on one instruction: refused.)
+ * move) keeps clang from sinking the two calls into one; an empty asm comment would not do:
+ * with no instruction of its own it can leave two line-info records on one instruction, which
+ * the verifier refuses.
  */
 static __always_inline struct pp_flow_val *flow_lookup(struct pp_pkt *pkt)
 {

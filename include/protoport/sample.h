@@ -19,6 +19,11 @@
 #define PP_FLOWS_DEFAULT 65536
 #define PP_RINGBUF_DEFAULT (4u << 20)
 
+/* The transports sampled (IANA protocol numbers, as in keys and samples), named once for the
+ * program and userspace alike. */
+#define PP_IPPROTO_TCP 6
+#define PP_IPPROTO_UDP 17
+
 /* Address family as stored in keys and samples (not AF_* so that both sides agree). */
 enum pp_family {
 	PP_FAMILY_V4 = 4,
@@ -49,7 +54,7 @@ enum pp_dir {
 struct pp_flow_key4 {
 	__u32 addr[2]; /* IPv4 addresses, network order */
 	__u16 port[2];
-	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto;    /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
 	__u8 pad[3];
 };
 
@@ -57,10 +62,28 @@ struct pp_flow_key4 {
 struct pp_flow_key {
 	__u8 addr[2][16];
 	__u16 port[2];
-	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto;  /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
 	__u8 family; /* enum pp_family */
 	__u8 pad[2];
 };
+
+/*
+ * The canonical order of a flow's two endpoints: endpoint 0 is the lower (address, port), the
+ * addresses compared byte by byte in network order (IPv4 v4-mapped, so only its 4 bytes differ),
+ * then the ports as numbers (host order). Returns which endpoint (0 or 1) the packet's source is:
+ * 1 when (saddr, sport) > (daddr, dport), 0 otherwise (a tie keeps the packet's order).
+ * The XDP program builds its keys by this rule (key4_build, key6_build: the same comparison on
+ * 32-bit words, for speed); userspace calls this function, so that one flow has one key in the
+ * kernel, in the replay skip filter and in the flow tracker.
+ */
+static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 *daddr,
+				     __u16 dport)
+{
+	for (int i = 0; i < 16; i++)
+		if (saddr[i] != daddr[i])
+			return saddr[i] > daddr[i];
+	return sport > dport;
+}
 
 /* Flow-table value (both tables). */
 struct pp_flow_val {
@@ -78,7 +101,7 @@ struct pp_sample {
 	__u8 daddr[16];      /* this packet's destination */
 	__u16 sport;         /* host byte order */
 	__u16 dport;         /* host byte order */
-	__u8 proto;          /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto;          /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
 	__u8 family;         /* enum pp_family */
 	__u8 dir;            /* enum pp_dir */
 	__u8 tcp_flags;      /* TCP flags byte (FIN=0x01 ... CWR=0x80); 0 for UDP */

@@ -2,10 +2,14 @@
 // The flow table and sampling policy: one entry per flow for both directions, who initiated it,
 // how many samples each direction gets, and the load-time settings.
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <pthread.h>
 #include <sched.h>
 
 #include <atomic>
+#include <cstring>
+#include <string_view>
 #include <thread>
 
 #include "harness.h"
@@ -340,4 +344,58 @@ TEST_CASE("a SYN+ACK on a flow seen mid-stream or with the other initiator resta
   CHECK(h.records()[1].header.flow_ns > h.records()[0].header.flow_ns);
   CHECK(h.records()[2].header.flow_ns > h.records()[1].header.flow_ns);
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 3}, {PP_OUT_NO_PAYLOAD, 2}, {PP_OUT_SAMPLED, 3}});
+}
+
+// The program orders a key's endpoints on 32-bit words; userspace (flow tracker, replay skip
+// filter) calls pp_source_endpoint(), the byte-wise rule in include/protoport/sample.h. The two
+// must agree on every pair, or one flow would have two keys.
+TEST_CASE("the kernel's key order is pp_source_endpoint()'s") {
+  struct Pair {
+    const char *src, *dst;
+    std::uint16_t sport, dport;
+  };
+  const Pair pairs[] = {
+      {"198.51.100.7", "192.0.2.1", 51000, 443},  {"192.0.2.1", "198.51.100.7", 443, 51000},
+      {"10.0.0.2", "10.0.0.1", 1, 2},             {"10.0.1.0", "10.0.0.255", 80, 80},
+      {"10.0.0.1", "10.0.0.1", 2000, 1000},       {"10.0.0.1", "10.0.0.1", 1000, 2000},
+      {"10.0.0.1", "10.0.0.1", 53, 53},           {"255.0.0.0", "0.255.255.255", 9, 9},
+      {"2001:db8::2", "2001:db8::1", 5, 6},       {"2001:db8::1:0", "2001:db8::ff", 5, 6},
+      {"2001:db8:1::", "2001:db8:0:ffff::", 7, 7}, {"fe80::1", "fe80::1", 65535, 1},
+      {"::1", "::1", 1, 65535},                   {"ff02::fb", "2001:db8::1", 5353, 5353},
+  };
+  for (const Pair& p : pairs) {
+    CAPTURE(p.src);
+    CAPTURE(p.dst);
+    CAPTURE(p.sport);
+    CAPTURE(p.dport);
+    Harness h;
+    PacketSpec spec;
+    spec.family = std::string_view(p.src).find(':') == std::string_view::npos ? 4 : 6;
+    spec.src = p.src;
+    spec.dst = p.dst;
+    spec.sport = p.sport;
+    spec.dport = p.dport;
+    spec.l4 = kUdp;
+    spec.payload = pattern(8, 'a');
+    h.run(build(spec));
+    REQUIRE(h.records().size() == 1);
+    const pp_sample& s = h.records()[0].header;
+    const int source = pp_source_endpoint(s.saddr, s.sport, s.daddr, s.dport);
+    if (spec.family == 4) {
+      pp_flow_key4 key{};
+      REQUIRE(bpf_map_get_next_key(h.program().flows4_fd(), nullptr, &key) == 0);
+      std::uint32_t saddr = 0;
+      std::memcpy(&saddr, s.saddr + 12, 4);
+      CHECK(key.addr[source] == saddr);
+      CHECK(ntohs(key.port[source]) == s.sport);
+      CHECK(ntohs(key.port[1 - source]) == s.dport);
+    } else {
+      pp_flow_key key{};
+      REQUIRE(bpf_map_get_next_key(h.program().flows6_fd(), nullptr, &key) == 0);
+      CHECK(std::memcmp(key.addr[source], s.saddr, 16) == 0);
+      CHECK(std::memcmp(key.addr[1 - source], s.daddr, 16) == 0);
+      CHECK(ntohs(key.port[source]) == s.sport);
+      CHECK(ntohs(key.port[1 - source]) == s.dport);
+    }
+  }
 }

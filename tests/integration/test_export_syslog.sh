@@ -97,7 +97,7 @@ for name in ("udp", "tcp", "unix"):
         if sd is None:
             problems.append("%s: no protoport@32473 structured data: %r" % (name, g))
             continue
-        # Control characters travel as the text \xNN (report::for_syslog_param).
+        # Control characters travel as the text \xNN (protoport::for_syslog_param).
         ctl = lambda v: "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 else c for c in v)
         want = {k: ctl(str(v)) for k, v in e.items() if k != "event"}
         if sd != want:

@@ -3,10 +3,16 @@
 # transports against sockets the test makes, and the Prometheus server on loopback.
 pp_unit_test(test_export_syslog_format SOURCES test_export_syslog_format.cpp LIBS pp_export)
 pp_unit_test(test_export_hec_format SOURCES test_export_hec_format.cpp LIBS pp_export nlohmann_json::nlohmann_json)
-pp_unit_test(test_export_config SOURCES test_export_config.cpp LIBS pp_export)
+pp_unit_test(test_export_config SOURCES test_export_config.cpp LIBS pp_export_config pp_policy_config)
 pp_unit_test(test_export_queue SOURCES test_export_queue.cpp LIBS pp_export)
 pp_unit_test(test_export_syslog SOURCES test_export_syslog.cpp LIBS pp_export)
 pp_unit_test(test_export_metrics SOURCES test_export_metrics.cpp LIBS pp_export_net)
 pp_unit_test(test_export_net_module SOURCES test_export_net_module.cpp LIBS pp_export)
 target_compile_definitions(test_export_net_module PRIVATE PP_NET_MODULE_PATH="$<TARGET_FILE:protoport-net>")
 add_dependencies(test_export_net_module protoport-net)
+# The module must not pull in what only the binary needs (libbpf for the kernel, yaml-cpp for the
+# configuration file): the point of the module is a lean process where neither is configured.
+add_test(NAME unit.export_net_module_needed
+         COMMAND ${CMAKE_COMMAND} -DMODULE=$<TARGET_FILE:protoport-net>
+                 -DFORBIDDEN=libbpf,libyaml-cpp -P ${CMAKE_CURRENT_SOURCE_DIR}/check_needed.cmake)
+set_tests_properties(unit.export_net_module_needed PROPERTIES LABELS unit TIMEOUT 60)

@@ -92,7 +92,7 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& text) {
   return records;
 }
 
-// Inverse of report::for_terminal: \\ -> \, \xNN -> byte; any other backslash fails the test.
+// Inverse of protoport::for_terminal: \\ -> \, \xNN -> byte; any other backslash fails the test.
 inline std::string decode_terminal(const std::string& text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {

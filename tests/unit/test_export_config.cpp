@@ -16,7 +16,7 @@ namespace {
 
 ExportConfig parse(const std::string& text) {
   ExportConfig out;
-  const policy::ConfigSection sections[] = {exporters::config_section(out)};
+  const config::Section sections[] = {exporters::config_section(out)};
   policy::parse_policy_text(text, "cfg.yaml", sections);
   return out;
 }
@@ -24,7 +24,7 @@ ExportConfig parse(const std::string& text) {
 std::string error_of(const std::string& text) {
   try {
     parse(text);
-  } catch (const policy::ConfigError& e) {
+  } catch (const config::ConfigError& e) {
     return e.what();
   }
   return "accepted";

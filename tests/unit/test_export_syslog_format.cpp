@@ -6,7 +6,7 @@
 
 #include "export/syslog_format.h"
 #include "export_test_util.h"
-#include "report/escape.h"
+#include "common/escape.h"
 
 using namespace protoport;
 using exporters::EventKind;
@@ -80,7 +80,7 @@ TEST_CASE("report rows are info, risk events warning, each with its MSGID") {
 
 TEST_CASE("hostile evidence is escaped per RFC 5424 and parses back to the escaped value") {
   for (const std::string& evil : test::hostile_evidence()) {
-    CAPTURE(report::for_terminal(evil, 60));
+    CAPTURE(protoport::for_terminal(evil, 60));
     const auto m = format_rfc5424(test::mismatch_event(evil), header(65000));
     CHECK(m.text.find('\n') == std::string::npos);
     CHECK(m.text.find('\r') == std::string::npos);
@@ -91,7 +91,7 @@ TEST_CASE("hostile evidence is escaped per RFC 5424 and parses back to the escap
     CHECK(r.params.size() == 14);
     // Unescaping \" \\ \] gives back for_syslog_param's text before those three escapes.
     std::string expect;
-    for (const char c : report::for_syslog_param(evil)) expect += c;
+    for (const char c : protoport::for_syslog_param(evil)) expect += c;
     std::string unescaped;
     for (std::size_t i = 0; i < expect.size(); ++i) {
       if (expect[i] == '\\' && i + 1 < expect.size() &&

@@ -11,8 +11,8 @@
 #include "policy_test_util.h"
 
 using protoport::policy::App;
-using protoport::policy::ConfigError;
-using protoport::policy::ConfigSection;
+using protoport::config::ConfigError;
+using ConfigSection = protoport::config::Section;
 using protoport::policy::load_policy_file;
 using protoport::policy::parse_policy_text;
 using protoport::policy::Policy;
@@ -388,11 +388,11 @@ TEST_CASE("files: valid, missing, a directory, too large") {
 TEST_CASE("extra sections are parsed by their owner and allowed as top-level keys") {
   std::string seen;
   int line = 0;
-  const ConfigSection output{"output", [&](const protoport::policy::Entry& entry,
-                                           const protoport::policy::ConfigContext& ctx) {
-                               const auto keys = protoport::policy::read_map(
+  const ConfigSection output{"output", [&](const protoport::config::Entry& entry,
+                                           const protoport::config::ConfigContext& ctx) {
+                               const auto keys = protoport::config::read_map(
                                    entry.value, entry.key_mark, "output", {"format"}, ctx);
-                               seen = protoport::policy::read_scalar(
+                               seen = protoport::config::read_scalar(
                                    keys.at(0).value, keys.at(0).key_mark, "output.format", ctx);
                                line = entry.key_mark.line + 1;
                              }};

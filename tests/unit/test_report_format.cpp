@@ -3,17 +3,19 @@
 // intact (JSON via nlohmann, CSV via a strict RFC 4180 reader) or harmless (table).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "policy/policy.h"
 #include "policy_test_util.h"
-#include "report/escape.h"
+#include "common/escape.h"
 #include "report/format.h"
 #include "report_test_util.h"
 
 using namespace protoport::report;
+using namespace protoport;  // the escaping functions (common/escape.h), used as the oracle
 using nlohmann::json;
 using protoport::policy::App;
 using protoport::policy::Mismatch;
@@ -408,5 +410,28 @@ TEST_CASE("hostile evidence: the table holds no control byte and fits 80 columns
       CHECK(shown.find("dns_qname=" + visible) != std::string::npos);
     else
       CHECK(shown.find("dns_qname=" + visible.substr(0, 20)) != std::string::npos);
+  }
+}
+
+TEST_CASE("every evidence key a fingerprint can emit has a CSV column, a JSON field and a table field") {
+  const auto& columns = csv_columns();
+  const auto header = read_csv(csv_header());
+  REQUIRE(header.size() == 1);
+  for (std::size_t i = 0; i < protoport::fingerprint::kEvidenceKeyCount; ++i) {
+    const auto key = static_cast<protoport::fingerprint::EvidenceKey>(i);
+    const std::string name(protoport::fingerprint::to_string(key));
+    CAPTURE(name);
+    REQUIRE(name != "unknown");
+    const auto column = std::find(columns.begin(), columns.end(), name);
+    REQUIRE(column != columns.end());
+    const Mismatch m = mismatch(App::ssl, 4433, Transport::tcp, "192.0.2.10", "198.51.100.80",
+                                {{name, "value-of-" + name, true}});
+    CHECK(json::parse(json_line(record_new_mismatch(m)))[name] == "value-of-" + name);
+    const auto cells = read_csv(csv_line(record_new_mismatch(m)));
+    REQUIRE(cells.size() == 1);
+    REQUIRE(cells[0].size() == columns.size());
+    CHECK(cells[0][static_cast<std::size_t>(column - columns.begin())] == "value-of-" + name);
+    CHECK(make_formatter(Format::table)->new_mismatch(m).find(name + "=value-of-" + name) !=
+          std::string::npos);
   }
 }

@@ -7,13 +7,13 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/policy_load.h"
+#include "pipeline/config_load.h"
 #include "policy/describe.h"
 
 namespace protoport::cli {
 
 void register_policy(CLI::App& app, Commands& commands) {
-  auto o = std::make_shared<DetectOptions>();
+  auto o = std::make_shared<pipeline::Options>();
   CLI::App* sub = app.add_subcommand(
       "policy",
       "Print the effective port policy (expected ports per app, filters) and exit.\n"
@@ -25,8 +25,8 @@ void register_policy(CLI::App& app, Commands& commands) {
       ->excludes(config);
   sub->callback([&commands, o] {
     commands.selected = [o] {
-      const auto policy = load_policy(*o);
-      std::fputs(policy::describe(policy).c_str(), stdout);
+      const auto config = pipeline::load_config(*o);
+      std::fputs(policy::describe(config.policy).c_str(), stdout);
       return kExitOk;
     };
   });

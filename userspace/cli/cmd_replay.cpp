@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -18,9 +19,8 @@
 #include "cli/counters_print.h"
 #include "cli/detect_options.h"
 #include "cli/exit_codes.h"
-#include "cli/pipeline.h"
-#include "cli/sample_dump.h"
 #include "loader/loader.h"
+#include "pipeline/sample_sink.h"
 #include "replay/capture_sequence.h"
 #include "replay/frame_feed.h"
 #include "replay/progress.h"
@@ -48,10 +48,7 @@ constexpr std::uint64_t kExpireEveryFrames = 4096;
 // would be mapped twice (data pages are double-mapped) into replay's peak RSS for nothing.
 std::uint32_t replay_ringbuf_bytes(const loader::Settings& s) {
   if (s.ringbuf_bytes != loader::Settings{}.ringbuf_bytes) return s.ringbuf_bytes;  // user's
-  const std::uint64_t record = (8 + sizeof(pp_sample) + s.snap_len + 7) / 8 * 8;
-  std::uint64_t bytes = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-  while (bytes < 16 * record) bytes *= 2;  // the loader wants room for 16 samples
-  return bytes < s.ringbuf_bytes ? static_cast<std::uint32_t>(bytes) : s.ringbuf_bytes;
+  return std::min(loader::smallest_ringbuf_bytes(s.snap_len), s.ringbuf_bytes);
 }
 
 int run_replay(const ReplayOptions& o) {
@@ -66,12 +63,7 @@ int run_replay(const ReplayOptions& o) {
     else
       throw UsageError(f + ": cannot open capture");
   }
-  std::unique_ptr<Pipeline> pipeline;
-  std::unique_ptr<SampleDump> dump;
-  if (o.detect.dump)
-    dump = std::make_unique<SampleDump>(stdout);
-  else
-    pipeline = std::make_unique<Pipeline>(o.detect, stdout);
+  const auto sink = pipeline::make_sink(o.detect.pipeline_options(), o.detect.dump, stdout);
 
   // The captures are checked, then read on a second thread from now on: while this one loads
   // the program (verifier, flow tables) and later while it runs frames through it.
@@ -82,10 +74,7 @@ int run_replay(const ReplayOptions& o) {
   std::int64_t frame_ns = 0;  // the capture time of the frame being run
   loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
     filter.on_sample(s);  // learns which flow directions are complete
-    if (dump)
-      dump->print(s, payload, frame_ns);
-    else
-      pipeline->on_sample(s, payload, frame_ns);
+    sink->on_sample(s, payload, frame_ns);
   });
 
   replay::Progress progress =
@@ -97,7 +86,7 @@ int run_replay(const ReplayOptions& o) {
     while (const replay::FeedBatch* batch = feed.next()) {
       if (batch->file_index != file_index) {  // a new file: its flows are its own
         file_index = batch->file_index;
-        if (pipeline) pipeline->finish_flows();
+        sink->end_of_input();
         // A 5-tuple in this capture is not the continuation of one in the previous capture.
         program.clear_flows();
         filter.clear();
@@ -118,7 +107,7 @@ int run_replay(const ReplayOptions& o) {
           }
           reader.consume();
         }
-        if (pipeline && frames % kExpireEveryFrames == 0) pipeline->tick(frame_ns);
+        if (frames % kExpireEveryFrames == 0) sink->tick(frame_ns);
         progress.on_frame(frames, [&] {
           return replay::ProgressPoint{feed.path(batch->file_index), batch->file_index, feed.file_count(),
                                        batch->file_offset, batch->file_size};
@@ -131,14 +120,14 @@ int run_replay(const ReplayOptions& o) {
     exit_code = kExitCapture;  // the report of what was read is still printed below
   }
   progress.finish();
-  if (pipeline) pipeline->finish();
+  sink->finish();
   const auto rs = feed.stats();
   if (o.verbose || !o.detect.dump) {
     // The kernel's counters plus what it would have counted for the frames left out: equal to
     // the counters of an --exact run.
     loader::Counters counters = program.read_counters();
     for (int i = 0; i < PP_CNT_MAX; ++i) counters.values[i] += filter.skipped_counters()[i];
-    print_counters(stderr, counters, "replay", !o.detect.dump && o.detect.format == "json");
+    print_counters(stderr, counters, "replay", o.detect.json_counters());
     std::fprintf(stderr,
                  "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
                  "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
@@ -148,7 +137,7 @@ int run_replay(const ReplayOptions& o) {
                  static_cast<unsigned long long>(refused),
                  static_cast<unsigned long long>(rs.truncated),
                  static_cast<unsigned long long>(rs.unknown_family));
-    if (pipeline) pipeline->print_stats(stderr);
+    sink->print_stats(stderr);
   }
   return exit_code;
 }

@@ -15,9 +15,8 @@
 #include "cli/counters_print.h"
 #include "cli/detect_options.h"
 #include "cli/exit_codes.h"
-#include "cli/pipeline.h"
-#include "cli/sample_dump.h"
 #include "loader/loader.h"
+#include "pipeline/sample_sink.h"
 
 namespace protoport::cli {
 
@@ -79,12 +78,7 @@ int run_watch(const WatchOptions& o) {
   for (const auto& name : o.interfaces) ifindexes.push_back(loader::interface_index(name));
 
   // Everything that can fail on the user's input (config, output file) fails before attaching.
-  std::unique_ptr<Pipeline> pipeline;
-  std::unique_ptr<SampleDump> dump;
-  if (o.detect.dump)
-    dump = std::make_unique<SampleDump>(stdout);
-  else
-    pipeline = std::make_unique<Pipeline>(o.detect, stdout);
+  const auto sink = pipeline::make_sink(o.detect.pipeline_options(), o.detect.dump, stdout);
 
   loader::Program program(settings);
   std::vector<loader::XdpAttachment> attachments;
@@ -102,17 +96,11 @@ int run_watch(const WatchOptions& o) {
   // bpf_ktime_get_ns() is CLOCK_MONOTONIC: shift it to wall-clock time for firstTime/lastTime.
   std::int64_t mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
   loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
-    const std::int64_t wall = static_cast<std::int64_t>(s.ts_ns) + mono_to_wall;
-    if (dump)
-      dump->print(s, payload, wall);
-    else
-      pipeline->on_sample(s, payload, wall);
+    sink->on_sample(s, payload, static_cast<std::int64_t>(s.ts_ns) + mono_to_wall);
   });
-
-  if (pipeline)
-    pipeline->set_kernel_source([&program, &reader] {
-      return Pipeline::KernelView{program.read_counters(), reader.bad_records()};
-    });
+  sink->set_kernel_source([&program, &reader] {
+    return pipeline::KernelView{program.read_counters(), reader.bad_records()};
+  });
   SignalScope signals;
   g_stop_signal = 0;
   g_reload = 0;
@@ -145,23 +133,20 @@ int run_watch(const WatchOptions& o) {
     }
     if (g_reload) {
       g_reload = 0;
-      if (pipeline) pipeline->reload_policy();  // attached and aggregating throughout
+      sink->reload();  // attached and aggregating throughout
     }
-    if (pipeline) {
-      mono_to_wall = clock_ns(CLOCK_REALTIME) - now;  // follow clock adjustments
-      pipeline->tick(now + mono_to_wall);
-      if (interval_ns > 0 && now >= next_report) {
-        pipeline->report();
-        next_report = now + interval_ns;
-      }
+    mono_to_wall = clock_ns(CLOCK_REALTIME) - now;  // follow clock adjustments
+    sink->tick(now + mono_to_wall);
+    if (interval_ns > 0 && now >= next_report) {
+      sink->report();
+      next_report = now + interval_ns;
     }
   }
   reader.consume();  // what is already in the ring buffer still counts
   attachments.clear();  // detach before the final report: nothing else to sample
-  if (pipeline) pipeline->finish();
-  print_counters(stderr, program.read_counters(), "this watch",
-                 !o.detect.dump && o.detect.format == "json");
-  if (pipeline) pipeline->print_stats(stderr);
+  sink->finish();
+  print_counters(stderr, program.read_counters(), "this watch", o.detect.json_counters());
+  sink->print_stats(stderr);
   if (reader.bad_records() > 0)
     std::fprintf(stderr, "protoport: %llu malformed ring-buffer records ignored\n",
                  static_cast<unsigned long long>(reader.bad_records()));

@@ -5,7 +5,14 @@
 
 namespace protoport::cli {
 
-void add_detect_options(CLI::App& sub, DetectOptions& o) {
+pipeline::Options DetectOptions::pipeline_options() const {
+  pipeline::Options p = pipeline;
+  p.samples_per_dir = kernel.samples_per_dir;
+  return p;
+}
+
+void add_detect_options(CLI::App& sub, DetectOptions& d) {
+  pipeline::Options& o = d.pipeline;
   sub.add_option("--format", o.format, "Output: table (aligned, for people), json (one object per "
                                        "line) or csv (with a header)")
       ->capture_default_str()
@@ -26,19 +33,19 @@ void add_detect_options(CLI::App& sub, DetectOptions& o) {
                  "465/993, smtp on 587/2525); with --config, set 'preset:' in the file")
       ->check(CLI::IsMember({"default", "escu-v10"}))
       ->excludes(config);
-  sub.add_flag("--dump", o.dump,
+  sub.add_flag("--dump", d.dump,
                "Print each kernel sample (5-tuple, direction, lengths, escaped first bytes) "
                "instead of detecting");
   exporters::add_cli_options(sub, o.exporters);
   auto* k = sub.add_option_group("Kernel sampling", "Set before load; no rebuild needed");
-  k->add_option("--snap-len", o.kernel.snap_len, "Payload bytes sampled per packet (1-1024)")
+  k->add_option("--snap-len", d.kernel.snap_len, "Payload bytes sampled per packet (1-1024)")
       ->capture_default_str();
-  k->add_option("--samples-per-dir", o.kernel.samples_per_dir,
+  k->add_option("--samples-per-dir", d.kernel.samples_per_dir,
                 "Payload packets sampled per flow direction (1-16)")
       ->capture_default_str();
-  k->add_option("--max-flows", o.kernel.max_flows, "Kernel flow-table size (LRU)")
+  k->add_option("--max-flows", d.kernel.max_flows, "Kernel flow-table size (LRU)")
       ->capture_default_str();
-  k->add_option("--ringbuf-size", o.kernel.ringbuf_bytes,
+  k->add_option("--ringbuf-size", d.kernel.ringbuf_bytes,
                 "Ring-buffer bytes, a power of two (e.g. 4M, 16M)")
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false));

@@ -2,11 +2,9 @@
 // Options shared by `watch` and `replay`: kernel sampling settings, policy and output.
 #pragma once
 
-#include <cstdint>
-#include <string>
 
-#include "export/config.h"
 #include "loader/loader.h"
+#include "pipeline/options.h"
 
 namespace CLI {
 class App;
@@ -16,16 +14,13 @@ namespace protoport::cli {
 
 struct DetectOptions {
   loader::Settings kernel;         // --snap-len, --samples-per-dir, --max-flows, --ringbuf-size
-  std::string format = "table";    // --format table|json|csv
-  std::string output_file;         // --output FILE: JSON lines appended, flushed per row
-  std::string flows_file;          // --flows FILE: every flow's verdict as JSON lines
-  bool risk = false;               // --risk: risk events too
-  std::string config_file;         // --config FILE
-  std::string preset;              // --preset default|escu-v10 (empty: the default)
   bool dump = false;               // --dump: print each sample instead of detecting
-  std::size_t max_tracked_flows = 65536;   // userspace flow-tracker bound
-  std::size_t max_report_rows = 100000;    // aggregation bound
-  exporters::ExportOptions exporters;      // --hec-url, --syslog, --metrics-listen, ...
+  pipeline::Options pipeline;      // policy, formats, files, bounds, exporters
+
+  // The pipeline's options, with the kernel settings it must know (samples per direction).
+  pipeline::Options pipeline_options() const;
+  // JSON counters at exit: when the rows are JSON too.
+  bool json_counters() const { return !dump && pipeline.format == "json"; }
 };
 
 // Adds the shared options to a subcommand.

@@ -10,8 +10,9 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "common/version.h"
 #include "loader/loader.h"
-#include "policy/config_error.h"
+#include "config/config_error.h"
 #include "replay/capture_reader.h"
 
 namespace {
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
                          "  protoport policy --preset escu-v10      show the effective port policy\n"
                          "  protoport stats                         kernel counters of a running watch\n\n") +
              kExitHelp);
-  app.set_version_flag("--version", "protoport 0.1.0");
+  app.set_version_flag("--version", "protoport " PP_VERSION);
 
   protoport::cli::Commands commands;
   protoport::cli::register_watch(app, commands);
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
   }
   try {
     return commands.run();
-  } catch (const protoport::policy::ConfigError& e) {
+  } catch (const protoport::config::ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());  // already "file:line: message"
     return protoport::cli::kExitUsage;
   } catch (const protoport::loader::Error& e) {
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
   } catch (const protoport::replay::CaptureError& e) {
     std::fprintf(stderr, "protoport: %s\n", e.what());  // names the file (and frame)
     return protoport::cli::kExitCapture;
-  } catch (const protoport::cli::UsageError& e) {
+  } catch (const protoport::UsageError& e) {
     std::fprintf(stderr, "protoport: %s\n", e.what());
     return protoport::cli::kExitUsage;
   } catch (const std::exception& e) {

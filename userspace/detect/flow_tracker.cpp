@@ -8,18 +8,9 @@ namespace protoport {
 
 namespace {
 
-constexpr std::uint8_t kTcp = 6;
-constexpr std::uint8_t kUdp = 17;
-
 // Decided flows are remembered this many idle timeouts longer, so that a late sample of a flow
 // the kernel still tracks is not mistaken for a new flow and counted twice.
 constexpr std::int64_t kDecidedIdleFactor = 10;
-
-int compare_endpoint(const std::uint8_t* a_addr, std::uint16_t a_port, const std::uint8_t* b_addr,
-                     std::uint16_t b_port) {
-  if (const int c = std::memcmp(a_addr, b_addr, 16); c != 0) return c;
-  return a_port < b_port ? -1 : (a_port > b_port ? 1 : 0);
-}
 
 }  // namespace
 
@@ -45,74 +36,50 @@ std::size_t FlowTracker::KeyHash::operator()(const Key& k) const {
 }
 
 FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
-    : limits_(limits), sink_(std::move(sink)) {
-  if (limits_.max_flows == 0) limits_.max_flows = 1;
+    : limits_(limits), sink_(std::move(sink)), flows_(limits.max_flows) {
+  limits_.max_flows = flows_.capacity();  // 0 is taken as 1
   flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
 }
 
-void FlowTracker::link_newest(Flow& f) {
-  f.older = newest_;
-  f.newer = nullptr;
-  if (newest_) newest_->newer = &f;
-  newest_ = &f;
-  if (!oldest_) oldest_ = &f;
-}
-
-void FlowTracker::unlink(Flow& f) {
-  (f.newer ? f.newer->older : newest_) = f.older;
-  (f.older ? f.older->newer : oldest_) = f.newer;
-  f.newer = f.older = nullptr;
-}
-
-FlowTracker::Flow& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
-  if (auto it = flows_.find(key); it != flows_.end()) {
-    Flow& f = it->second;
-    if (&f != newest_) {  // most recently active to the front
-      unlink(f);
-      link_newest(f);
-    }
-    return f;
+FlowTracker::Slot& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
+  if (Slot* f = flows_.find(key)) {
+    flows_.touch(*f);  // most recently active to the front
+    return *f;
   }
-  while (flows_.size() >= limits_.max_flows) evict_oldest();
-  auto [it, inserted] = flows_.try_emplace(key);
-  Flow& f = it->second;
-  f.key = &it->first;
-  f.first_wall_ns = wall_ns;
-  f.last_wall_ns = wall_ns;
-  link_newest(f);
+  while (flows_.full()) evict_oldest();
+  Slot& f = flows_.insert(key);
+  f.value.first_wall_ns = wall_ns;
+  f.value.last_wall_ns = wall_ns;
   ++stats_.flows;
   return f;
 }
 
 void FlowTracker::evict_oldest() {
-  Flow& victim = *oldest_;
-  if (victim.decided) {
+  Slot& victim = *flows_.oldest();
+  if (victim.value.decided) {
     ++stats_.evicted_decided;
   } else {
     ++stats_.evicted_undecided;
     decide(victim, true);
   }
-  unlink(victim);
-  const Key key = *victim.key;  // erase() must not be handed a reference into the node it frees
-  flows_.erase(key);
+  flows_.erase(victim);
 }
 
-std::span<const std::uint8_t> FlowTracker::opening_bytes(const Flow& f, int side) const {
-  if (!f.opening) return {};
-  return f.opening->bytes[side];
+std::span<const std::uint8_t> FlowTracker::opening_bytes(const Slot& f, int side) const {
+  if (!f.value.opening) return {};
+  return f.value.opening->bytes[side];
 }
 
 void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                             std::int64_t wall_ns) {
   ++stats_.samples;
-  if ((s.proto != kTcp && s.proto != kUdp) ||
+  if ((s.proto != PP_IPPROTO_TCP && s.proto != PP_IPPROTO_UDP) ||
       (s.family != PP_FAMILY_V4 && s.family != PP_FAMILY_V6) || payload.size() != s.cap_len) {
     ++stats_.samples_invalid;
     return;
   }
   Key key{};
-  const bool sender_is_lo = compare_endpoint(s.saddr, s.sport, s.daddr, s.dport) <= 0;
-  const int sender = sender_is_lo ? 0 : 1;
+  const int sender = pp_source_endpoint(s.saddr, s.sport, s.daddr, s.dport);
   std::memcpy(key.addr[sender], s.saddr, 16);
   std::memcpy(key.addr[1 - sender], s.daddr, 16);
   key.port[sender] = s.sport;
@@ -121,7 +88,8 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   key.family = s.family;
   key.flow_ns = s.flow_ns;
 
-  Flow& f = find_or_add(key, wall_ns);
+  Slot& slot = find_or_add(key, wall_ns);
+  Flow& f = slot.value;
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
   if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = static_cast<std::int8_t>(sender);
   if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = static_cast<std::int8_t>(1 - sender);
@@ -131,7 +99,7 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   }
 
   if (f.samples[sender] < 255) ++f.samples[sender];
-  const auto transport = transport_of(f);
+  const auto transport = transport_of(slot);
   // UDP: each datagram stands alone. TCP: the opening bytes of one direction may span segments
   // (a DNS length prefix sent alone), so complete samples are joined until one is truncated.
   std::span<const std::uint8_t> bytes = payload;
@@ -150,17 +118,17 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
 
   fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
   if (r.app != fingerprint::App::unknown) {
-    decide_with(f, sender, bytes, std::move(r));
+    decide_with(slot, sender, bytes, std::move(r));
     return;
   }
   // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
   if (f.samples[0] >= limits_.samples_per_dir && f.samples[1] >= limits_.samples_per_dir) {
-    decide(f, false);
+    decide(slot, false);
     return;
   }
   // Keep this direction's opening bytes for the next segment (only when there may be one).
   // UDP keeps no bytes: each datagram was judged alone, and nothing later can change that.
-  if (tcp && !f.closed[sender] && opening_bytes(f, sender).empty()) {
+  if (tcp && !f.closed[sender] && opening_bytes(slot, sender).empty()) {
     if (!f.opening) f.opening = std::make_unique<Opening>();
     const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
     f.opening->bytes[sender].assign(payload.begin(), payload.begin() + take);
@@ -168,18 +136,19 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   }
 }
 
-int FlowTracker::initiator_of(const Flow& f, int sender, fingerprint::Role role) const {
+int FlowTracker::initiator_of(const Slot& slot, int sender, fingerprint::Role role) const {
+  const Flow& f = slot.value;
   // A TCP SYN is the best witness. Next, the payload: a query or a request is sent by the
   // client, whatever packet the kernel saw first (on a host that sees only replies, the first
   // UDP packet is the reply). Last, ports: the lower port is taken as the server's.
-  if (f.key->proto == kTcp && f.kernel_initiator >= 0) return f.kernel_initiator;
+  if (slot.key().proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0) return f.kernel_initiator;
   if (role == fingerprint::Role::client) return sender;
   if (role == fingerprint::Role::server) return 1 - sender;
   if (f.kernel_initiator >= 0) return f.kernel_initiator;
-  return f.key->port[0] <= f.key->port[1] ? 1 : 0;
+  return slot.key().port[0] <= slot.key().port[1] ? 1 : 0;
 }
 
-void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
+void FlowTracker::decide_with(Slot& f, int sender, std::span<const std::uint8_t> sender_bytes,
                               fingerprint::Result r) {
   const int init = initiator_of(f, sender, r.role);
   const int resp = 1 - init;
@@ -187,16 +156,17 @@ void FlowTracker::decide_with(Flow& f, int sender, std::span<const std::uint8_t>
   if (opening_bytes(f, other).empty()) {
     // Only the sender has spoken: the flow's verdict is this classification (common case; no
     // second pass over the same bytes).
-    r.app = fingerprint::name_for_port(r.app, f.key->port[resp]);
+    r.app = fingerprint::name_for_port(r.app, f.key().port[resp]);
     emit(f, init, std::move(r));
     return;
   }
   const auto from_init = init == sender ? sender_bytes : opening_bytes(f, init);
   const auto from_resp = resp == sender ? sender_bytes : opening_bytes(f, resp);
-  emit(f, init, fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key->port[resp]));
+  emit(f, init,
+       fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key().port[resp]));
 }
 
-void FlowTracker::decide(Flow& f, bool on_timeout) {
+void FlowTracker::decide(Slot& f, bool on_timeout) {
   if (on_timeout) ++stats_.verdicts_on_timeout;
   // Every byte this flow sent was classified as it came (joined per TCP direction) and none was
   // recognised: the flow-level rule only chooses between per-direction results, so the verdict
@@ -204,16 +174,17 @@ void FlowTracker::decide(Flow& f, bool on_timeout) {
   emit(f, initiator_of(f, 0, fingerprint::Role::unknown), fingerprint::Result{});
 }
 
-void FlowTracker::emit(Flow& f, int init, fingerprint::Result fp) {
+void FlowTracker::emit(Slot& slot, int init, fingerprint::Result fp) {
   const int resp = 1 - init;
+  Flow& f = slot.value;
   FlowVerdict v;
-  const Key& k = *f.key;
+  const Key& k = slot.key();
   const bool v4 = k.family == PP_FAMILY_V4;
   v.src_ip = IpAddr::from_v4_mapped(k.addr[init], v4);
   v.dest_ip = IpAddr::from_v4_mapped(k.addr[resp], v4);
   v.src_port = k.port[init];
   v.dest_port = k.port[resp];
-  v.transport = transport_of(f);
+  v.transport = transport_of(slot);
   v.fp = std::move(fp);
   v.time_ns = f.first_wall_ns;
   f.decided = true;
@@ -224,20 +195,18 @@ void FlowTracker::emit(Flow& f, int init, fingerprint::Result fp) {
 
 void FlowTracker::expire(std::int64_t now_ns) {
   // The list is in order of last activity, oldest first: stop at the first fresh flow.
-  for (Flow* f = oldest_; f && now_ns - f->last_wall_ns > limits_.idle_timeout_ns; f = f->newer)
-    if (!f->decided) decide(*f, true);
+  for (Slot* f = flows_.oldest(); f && now_ns - f->value.last_wall_ns > limits_.idle_timeout_ns;
+       f = f->newer())
+    if (!f->value.decided) decide(*f, true);
   const std::int64_t forget_after = limits_.idle_timeout_ns * kDecidedIdleFactor;
-  while (oldest_ && oldest_->decided && now_ns - oldest_->last_wall_ns > forget_after) {
-    Flow& f = *oldest_;
-    unlink(f);
-    const Key key = *f.key;  // erase() must not be handed a reference into the node it frees
-    flows_.erase(key);
-  }
+  for (Slot* f = flows_.oldest();
+       f && f->value.decided && now_ns - f->value.last_wall_ns > forget_after; f = flows_.oldest())
+    flows_.erase(*f);
 }
 
 void FlowTracker::flush() {
-  for (Flow* f = oldest_; f; f = f->newer)
-    if (!f->decided) decide(*f, true);
+  for (Slot* f = flows_.oldest(); f; f = f->newer())
+    if (!f->value.decided) decide(*f, true);
 }
 
 }  // namespace protoport

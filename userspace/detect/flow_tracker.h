@@ -9,9 +9,9 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "common/lru_map.h"
 #include "detect/flow_verdict.h"
 #include "protoport/sample.h"
 
@@ -75,11 +75,8 @@ class FlowTracker {
   struct Opening {
     std::vector<std::uint8_t> bytes[2];
   };
-  // One flow. Lives in the map (stable address); the LRU list links flows in order of activity.
+  // One flow, in an LruMap slot (which holds its key and its place in order of activity).
   struct Flow {
-    Flow* newer = nullptr;
-    Flow* older = nullptr;
-    const Key* key = nullptr;  // the map's copy
     std::unique_ptr<Opening> opening;
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
@@ -88,27 +85,26 @@ class FlowTracker {
     std::int8_t kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
     bool decided = false;
   };
+  using Flows = LruMap<Key, Flow, KeyHash>;
+  using Slot = Flows::Slot;
 
-  Flow& find_or_add(const Key& key, std::int64_t wall_ns);
-  void link_newest(Flow& f);
-  void unlink(Flow& f);
-  std::span<const std::uint8_t> opening_bytes(const Flow& f, int side) const;
-  int initiator_of(const Flow& f, int sender, fingerprint::Role role) const;
-  void decide_with(Flow& f, int sender, std::span<const std::uint8_t> sender_bytes,
+  Slot& find_or_add(const Key& key, std::int64_t wall_ns);
+  std::span<const std::uint8_t> opening_bytes(const Slot& f, int side) const;
+  int initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
+  void decide_with(Slot& f, int sender, std::span<const std::uint8_t> sender_bytes,
                    fingerprint::Result r);
-  void decide(Flow& f, bool on_timeout);
-  void emit(Flow& f, int init, fingerprint::Result fp);
+  void decide(Slot& f, bool on_timeout);
+  void emit(Slot& f, int init, fingerprint::Result fp);
   void evict_oldest();
-  static fingerprint::Transport transport_of(const Flow& f) {
-    return f.key->proto == 6 ? fingerprint::Transport::tcp : fingerprint::Transport::udp;
+  static fingerprint::Transport transport_of(const Slot& f) {
+    return f.key().proto == PP_IPPROTO_TCP ? fingerprint::Transport::tcp
+                                           : fingerprint::Transport::udp;
   }
 
   FlowTrackerLimits limits_;
   VerdictSink sink_;
   FlowTrackerStats stats_;
-  std::unordered_map<Key, Flow, KeyHash> flows_;
-  Flow* newest_ = nullptr;  // LRU list: most recently active
-  Flow* oldest_ = nullptr;  // least recently active: evicted and expired first
+  Flows flows_;  // oldest(): least recently active, evicted and expired first
 };
 
 }  // namespace protoport

@@ -7,13 +7,12 @@
 
 #include <charconv>
 
-#include "report/escape.h"
+#include "common/text.h"
 
 namespace protoport::exporters {
 
 namespace {
 
-std::string shown(std::string_view text) { return "'" + report::for_terminal(text, 80) + "'"; }
 
 bool parse_port(std::string_view text, std::uint16_t& port) {
   unsigned value = 0;
@@ -80,9 +79,9 @@ SyslogAddress parse_syslog_address(std::string_view text) {
     rest.remove_prefix(5);
     if (rest.starts_with("//")) rest.remove_prefix(2);
     if (!rest.starts_with('/'))
-      throw SetupError("syslog address " + shown(text) + ": a unix socket needs an absolute path" + help);
+      throw SetupError("syslog address " + quote(text, 80) + ": a unix socket needs an absolute path" + help);
     if (rest.size() >= sizeof(sockaddr_un{}.sun_path))
-      throw SetupError("syslog address " + shown(text) + ": the socket path is too long");
+      throw SetupError("syslog address " + quote(text, 80) + ": the socket path is too long");
     a.transport = SyslogTransport::unix_socket;
     a.path = std::string(rest);
     return a;
@@ -93,14 +92,14 @@ SyslogAddress parse_syslog_address(std::string_view text) {
     a.transport = SyslogTransport::tcp;
     rest.remove_prefix(6);
   } else if (rest.find("://") != std::string_view::npos) {
-    throw SetupError("syslog address " + shown(text) + ": unknown scheme" + help);
+    throw SetupError("syslog address " + quote(text, 80) + ": unknown scheme" + help);
   }
   std::string_view port_text;
   if (!split_host_port(rest, a.host, port_text) || !valid_host(a.host))
-    throw SetupError("syslog address " + shown(text) + ": not a host and port" + help);
+    throw SetupError("syslog address " + quote(text, 80) + ": not a host and port" + help);
   a.port = 514;
   if (!port_text.empty() && !parse_port(port_text, a.port))
-    throw SetupError("syslog address " + shown(text) + ": the port must be 1..65535" + help);
+    throw SetupError("syslog address " + quote(text, 80) + ": the port must be 1..65535" + help);
   return a;
 }
 
@@ -122,9 +121,9 @@ ListenAddress parse_listen_address(std::string_view text) {
   ListenAddress l;
   std::string_view port_text;
   if (!split_host_port(text, l.ip, port_text) || port_text.empty())
-    throw SetupError("metrics address " + shown(text) + ": not ADDR:PORT" + help);
+    throw SetupError("metrics address " + quote(text, 80) + ": not ADDR:PORT" + help);
   if (!parse_port(port_text, l.port))
-    throw SetupError("metrics address " + shown(text) + ": the port must be 1..65535" + help);
+    throw SetupError("metrics address " + quote(text, 80) + ": the port must be 1..65535" + help);
   in6_addr a6{};
   in_addr a4{};
   if (text.starts_with('[') && inet_pton(AF_INET6, l.ip.c_str(), &a6) == 1)
@@ -132,7 +131,7 @@ ListenAddress parse_listen_address(std::string_view text) {
   else if (!text.starts_with('[') && inet_pton(AF_INET, l.ip.c_str(), &a4) == 1)
     l.ipv6 = false;
   else
-    throw SetupError("metrics address " + shown(text) + ": not a literal IP address" + help);
+    throw SetupError("metrics address " + quote(text, 80) + ": not a literal IP address" + help);
   return l;
 }
 

@@ -8,19 +8,18 @@
 #include <cstdio>
 #include <vector>
 
-#include "report/escape.h"
+#include "common/text.h"
 
 namespace protoport::exporters {
 
 namespace {
 
-using policy::ConfigContext;
-using policy::Entry;
+using config::ConfigContext;
+using config::Entry;
 
-std::string shown(std::string_view text) { return "'" + report::for_terminal(text, 64) + "'"; }
 
 std::string text_of(const Entry& e, const std::string& where, const ConfigContext& ctx) {
-  return policy::read_scalar(e.value, e.key_mark, where, ctx);
+  return config::read_scalar(e.value, e.key_mark, where, ctx);
 }
 
 std::string number_text(double v) {
@@ -38,7 +37,7 @@ double seconds(const Entry& e, const std::string& where, double min, double max,
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
       value < min || value > max)
     ctx.fail(e.value, e.key_mark,
-             where + ": " + shown(text) + " is not a number of seconds from " + number_text(min) +
+             where + ": " + quote(text) + " is not a number of seconds from " + number_text(min) +
                  " to " + number_text(max));
   return value;
 }
@@ -50,7 +49,7 @@ std::size_t count(const Entry& e, const std::string& where, std::size_t min, std
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
     ctx.fail(e.value, e.key_mark,
-             where + ": " + shown(text) + " is not a whole number from " + std::to_string(min) +
+             where + ": " + quote(text) + " is not a whole number from " + std::to_string(min) +
                  " to " + std::to_string(max));
   return static_cast<std::size_t>(value);
 }
@@ -59,7 +58,7 @@ bool boolean(const Entry& e, const std::string& where, const ConfigContext& ctx)
   const std::string text = text_of(e, where, ctx);
   if (text == "true") return true;
   if (text == "false") return false;
-  ctx.fail(e.value, e.key_mark, where + ": " + shown(text) + " is not true or false");
+  ctx.fail(e.value, e.key_mark, where + ": " + quote(text) + " is not true or false");
 }
 
 EventKinds event_kinds(const Entry& e, const std::string& where, const ConfigContext& ctx) {
@@ -70,11 +69,11 @@ EventKinds event_kinds(const Entry& e, const std::string& where, const ConfigCon
     items.push_back(e.value);
   EventKinds kinds;
   for (const YAML::Node& n : items) {
-    const std::string name = policy::read_scalar(n, e.key_mark, where, ctx);
+    const std::string name = config::read_scalar(n, e.key_mark, where, ctx);
     const auto kind = parse_event_kind(name);
     if (!kind)
       ctx.fail(n, e.key_mark,
-               where + ": unknown event " + shown(name) + " (new_mismatch, report_row, risk)");
+               where + ": unknown event " + quote(name) + " (new_mismatch, report_row, risk)");
     kinds.add(*kind);
   }
   if (kinds.empty())
@@ -91,147 +90,115 @@ auto with_setup_errors(const Entry& e, const ConfigContext& ctx, Fn&& fn) {
   }
 }
 
+using H = HecConfig;
+const config::Key<H> kHecKeys[] = {
+    {"url", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.url = text_of(e, w, x); }},
+    {"token_file", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.token_file = text_of(e, w, x); }},
+    {"token_env", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.token_env = text_of(e, w, x); }},
+    {"index", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.index = text_of(e, w, x); }},
+    {"source", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.source = text_of(e, w, x); }},
+    {"sourcetype", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.sourcetype = text_of(e, w, x); }},
+    {"host", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.host = text_of(e, w, x); }},
+    {"events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
+    {"batch_events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.batch_events = count(e, w, 1, 10000, x); }},
+    {"batch_bytes", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.batch_bytes = count(e, w, 1024, 64 << 20, x); }},
+    {"flush_interval", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.flush_interval_s = seconds(e, w, 0, 60, x); }},
+    {"queue_events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
+    {"timeout", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.timeout_s = seconds(e, w, 0.1, 300, x); }},
+    {"retry_initial", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_initial_s = seconds(e, w, 0.01, 3600, x); }},
+    {"retry_max", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
+    {"verify_tls", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.verify_tls = boolean(e, w, x); }},
+    {"ca_file", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.ca_file = text_of(e, w, x); }},
+};
+
 HecConfig read_hec(const Entry& section, const ConfigContext& ctx) {
-  HecConfig c;
   const std::string base = "exporters.splunk_hec";
-  bool have_url = false;
   // A token inline in a configuration file ends up in backups and bug reports: refuse it.
   if (section.value.IsMap() && section.value["token"])
     ctx.fail(section.value["token"].Mark(),
              base + ".token: the token is not read from the configuration; put it in a file "
                     "readable only by protoport (token_file) or in an environment variable "
                     "(token_env)");
-  for (const Entry& e : policy::read_map(
-           section.value, section.key_mark, base,
-           {"url", "token_file", "token_env", "index", "source", "sourcetype", "host", "events",
-            "batch_events", "batch_bytes", "flush_interval", "queue_events", "timeout",
-            "retry_initial", "retry_max", "verify_tls", "ca_file"},
-           ctx)) {
-    const std::string where = base + "." + e.key;
-    if (e.key == "url") c.url = text_of(e, where, ctx), have_url = true;
-    else if (e.key == "token_file") c.token_file = text_of(e, where, ctx);
-    else if (e.key == "token_env") c.token_env = text_of(e, where, ctx);
-    else if (e.key == "index") c.index = text_of(e, where, ctx);
-    else if (e.key == "source") c.source = text_of(e, where, ctx);
-    else if (e.key == "sourcetype") c.sourcetype = text_of(e, where, ctx);
-    else if (e.key == "host") c.host = text_of(e, where, ctx);
-    else if (e.key == "events") c.events = event_kinds(e, where, ctx);
-    else if (e.key == "batch_events") c.batch_events = count(e, where, 1, 10000, ctx);
-    else if (e.key == "batch_bytes") c.batch_bytes = count(e, where, 1024, 64 << 20, ctx);
-    else if (e.key == "flush_interval") c.flush_interval_s = seconds(e, where, 0, 60, ctx);
-    else if (e.key == "queue_events") c.queue_events = count(e, where, 1, 10000000, ctx);
-    else if (e.key == "timeout") c.timeout_s = seconds(e, where, 0.1, 300, ctx);
-    else if (e.key == "retry_initial") c.retry_initial_s = seconds(e, where, 0.01, 3600, ctx);
-    else if (e.key == "retry_max") c.retry_max_s = seconds(e, where, 0.01, 3600, ctx);
-    else if (e.key == "verify_tls") c.verify_tls = boolean(e, where, ctx);
-    else if (e.key == "ca_file") c.ca_file = text_of(e, where, ctx);
-  }
-  if (!have_url) ctx.fail(section.key_mark, base + ": url is required");
+  HecConfig c;
+  const auto present = config::read_keys(section, base, kHecKeys, c, ctx);
+  if (!config::has(present, "url")) ctx.fail(section.key_mark, base + ": url is required");
   if (!c.token_file.empty() && !c.token_env.empty())
     ctx.fail(section.key_mark, base + ": give token_file or token_env, not both");
   return c;
 }
 
+using S = SyslogConfig;
+const config::Key<S> kSyslogKeys[] = {
+    {"address", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       const std::string text = text_of(e, w, x);
+       c.address = with_setup_errors(e, x, [&] { return parse_syslog_address(text); });
+     }},
+    {"facility", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.facility = text_of(e, w, x);
+       if (!facility_code(c.facility))
+         x.fail(e.value, e.key_mark,
+                w + ": unknown facility " + quote(c.facility) +
+                    " (kern, user, mail, daemon, auth, syslog, ..., local0..local7)");
+     }},
+    {"app_name", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.app_name = text_of(e, w, x); }},
+    {"hostname", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.hostname = text_of(e, w, x); }},
+    {"sd_id", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.sd_id = text_of(e, w, x);
+       if (!valid_sd_id(c.sd_id))
+         x.fail(e.value, e.key_mark,
+                w + ": " + quote(c.sd_id) +
+                    " is not an SD-ID of the form name@enterprise-number (RFC 5424 7.2.2)");
+     }},
+    {"events", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
+    {"queue_events", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
+    {"max_message_bytes", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.max_message_bytes = count(e, w, 480, 65000, x); }},
+    {"retry_initial", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_initial_s = seconds(e, w, 0.01, 3600, x); }},
+    {"retry_max", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
+};
+
 SyslogConfig read_syslog(const Entry& section, const ConfigContext& ctx) {
-  SyslogConfig c;
   const std::string base = "exporters.syslog";
-  bool have_address = false;
-  for (const Entry& e : policy::read_map(section.value, section.key_mark, base,
-                                         {"address", "facility", "app_name", "hostname", "sd_id",
-                                          "events", "queue_events", "max_message_bytes",
-                                          "retry_initial", "retry_max"},
-                                         ctx)) {
-    const std::string where = base + "." + e.key;
-    if (e.key == "address") {
-      const std::string text = text_of(e, where, ctx);
-      c.address = with_setup_errors(e, ctx, [&] { return parse_syslog_address(text); });
-      have_address = true;
-    } else if (e.key == "facility") {
-      c.facility = text_of(e, where, ctx);
-      if (!facility_code(c.facility))
-        ctx.fail(e.value, e.key_mark,
-                 where + ": unknown facility " + shown(c.facility) +
-                     " (kern, user, mail, daemon, auth, syslog, ..., local0..local7)");
-    } else if (e.key == "app_name") c.app_name = text_of(e, where, ctx);
-    else if (e.key == "hostname") c.hostname = text_of(e, where, ctx);
-    else if (e.key == "sd_id") {
-      c.sd_id = text_of(e, where, ctx);
-      if (!valid_sd_id(c.sd_id))
-        ctx.fail(e.value, e.key_mark,
-                 where + ": " + shown(c.sd_id) +
-                     " is not an SD-ID of the form name@enterprise-number (RFC 5424 7.2.2)");
-    } else if (e.key == "events") c.events = event_kinds(e, where, ctx);
-    else if (e.key == "queue_events") c.queue_events = count(e, where, 1, 10000000, ctx);
-    else if (e.key == "max_message_bytes") c.max_message_bytes = count(e, where, 480, 65000, ctx);
-    else if (e.key == "retry_initial") c.retry_initial_s = seconds(e, where, 0.01, 3600, ctx);
-    else if (e.key == "retry_max") c.retry_max_s = seconds(e, where, 0.01, 3600, ctx);
-  }
-  if (!have_address) ctx.fail(section.key_mark, base + ": address is required");
+  SyslogConfig c;
+  if (!config::has(config::read_keys(section, base, kSyslogKeys, c, ctx), "address"))
+    ctx.fail(section.key_mark, base + ": address is required");
   return c;
 }
 
+using M = MetricsConfig;
+const config::Key<M> kMetricsKeys[] = {
+    {"listen", [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       const std::string text = text_of(e, w, x);
+       c.listen = with_setup_errors(e, x, [&] { return parse_listen_address(text); });
+     }},
+    {"max_mismatch_series", [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.max_mismatch_series = count(e, w, 1, 100000, x); }},
+};
+
 MetricsConfig read_metrics(const Entry& section, const ConfigContext& ctx) {
-  MetricsConfig c;
   const std::string base = "exporters.prometheus";
-  bool have_listen = false;
-  for (const Entry& e : policy::read_map(section.value, section.key_mark, base,
-                                         {"listen", "max_mismatch_series"}, ctx)) {
-    const std::string where = base + "." + e.key;
-    if (e.key == "listen") {
-      const std::string text = text_of(e, where, ctx);
-      c.listen = with_setup_errors(e, ctx, [&] { return parse_listen_address(text); });
-      have_listen = true;
-    } else {
-      c.max_mismatch_series = count(e, where, 1, 100000, ctx);
-    }
-  }
-  if (!have_listen) ctx.fail(section.key_mark, base + ": listen is required");
+  MetricsConfig c;
+  if (!config::has(config::read_keys(section, base, kMetricsKeys, c, ctx), "listen"))
+    ctx.fail(section.key_mark, base + ": listen is required");
   return c;
 }
+
+using X = ExportConfig;
+const config::Key<X> kExporterKeys[] = {
+    {"exit_grace", [](X& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.exit_grace_s = seconds(e, w, 0, 300, x); }},
+    {"splunk_hec", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.hec = read_hec(e, x); }},
+    {"syslog", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.syslog = read_syslog(e, x); }},
+    {"prometheus", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.metrics = read_metrics(e, x); }},
+};
 
 void read_section(const Entry& section, ExportConfig& out, const ConfigContext& ctx) {
   out = ExportConfig{};
   if (section.value.IsNull()) return;
-  for (const Entry& e : policy::read_map(section.value, section.key_mark, "exporters",
-                                         {"exit_grace", "splunk_hec", "syslog", "prometheus"},
-                                         ctx, "exporter")) {
-    if (e.key == "exit_grace") out.exit_grace_s = seconds(e, "exporters.exit_grace", 0, 300, ctx);
-    else if (e.key == "splunk_hec") out.hec = read_hec(e, ctx);
-    else if (e.key == "syslog") out.syslog = read_syslog(e, ctx);
-    else out.metrics = read_metrics(e, ctx);
-  }
+  config::read_keys(section, "exporters", kExporterKeys, out, ctx, "exporter");
 }
 
 }  // namespace
 
-std::optional<int> facility_code(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
-      "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-      "authpriv", "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1",
-      "local2", "local3", "local4", "local5", "local6", "local7"};
-  for (std::size_t i = 0; i < std::size(kNames); ++i)
-    if (kNames[i] == name) return static_cast<int>(i);
-  return std::nullopt;
-}
-
-bool valid_sd_name(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  for (const char c : name)
-    if (c < 33 || c > 126 || c == '=' || c == ']' || c == '"') return false;
-  return true;
-}
-
-bool valid_sd_id(std::string_view id) {
-  const auto at = id.find('@');
-  if (!valid_sd_name(id) || at == std::string_view::npos || at == 0 || at + 1 == id.size())
-    return false;
-  for (const char c : id.substr(at + 1))
-    if ((c < '0' || c > '9') && c != '.') return false;
-  return id.find('@', at + 1) == std::string_view::npos;
-}
-
-policy::ConfigSection config_section(ExportConfig& out) {
-  return policy::ConfigSection{std::string(kSectionName),
+config::Section config_section(ExportConfig& out) {
+  return config::Section{std::string(kSectionName),
                                [&out](const Entry& e, const ConfigContext& ctx) {
                                  read_section(e, out, ctx);
                                }};

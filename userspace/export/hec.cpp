@@ -11,7 +11,8 @@
 #include <cstring>
 #include <mutex>
 
-#include "report/escape.h"
+#include "common/escape.h"
+#include "common/text.h"
 
 namespace protoport::exporters {
 
@@ -20,16 +21,8 @@ namespace {
 constexpr std::size_t kMaxTokenBytes = 4096;
 constexpr std::size_t kMaxResponseBytes = 2048;  // kept for the error message only
 
-std::string trim(std::string s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && space(s.back())) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && space(s[i])) ++i;
-  return s.substr(i);
-}
-
 std::string checked_token(std::string token, const std::string& origin) {
-  token = trim(std::move(token));
+  token = std::string(trim(token));
   if (token.empty()) throw SetupError("HEC token " + origin + " is empty");
   for (const char c : token)
     if (c < 0x21 || c > 0x7e)  // a line break would let the token forge HTTP headers
@@ -92,7 +85,7 @@ std::string load_hec_token(const HecConfig& c) {
 std::string hec_endpoint(const std::string& url) {
   global_init();
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
-  const std::string shown = "'" + report::for_terminal(url, 120) + "'";
+  const std::string shown = "'" + protoport::for_terminal(url, 120) + "'";
   if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
     throw SetupError("HEC URL " + shown + " is not a URL (e.g. https://splunk.example.com:8088)");
   char* part = nullptr;
@@ -216,7 +209,7 @@ QueuedExporter::Attempt HecExporter::attempt(const std::vector<std::string>& bat
     return a;
   }
   a.error = "POST " + endpoint_ + ": HTTP " + std::to_string(status) + " " +
-            report::for_terminal(curl_->response, 200);
+            protoport::for_terminal(curl_->response, 200);
   a.result = (status == 408 || status == 429 || status >= 500) ? Attempt::Result::retry
                                                                  : Attempt::Result::reject;
   return a;

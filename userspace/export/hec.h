@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "export/config.h"
+#include "export/settings.h"
 #include "export/hec_format.h"
 #include "export/queued_exporter.h"
 

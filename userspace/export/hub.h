@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "export/config.h"
+#include "export/settings.h"
 #include "export/event.h"
 #include "export/exporter.h"
 #include "export/metrics_snapshot.h"
@@ -26,14 +26,12 @@ class Hub {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  const ExportConfig& config() const { return config_; }
   bool wants(EventKind kind) const;
   void publish(const Event& event);
 
   // Every mismatching flow, for protoport_mismatches_total.
   void count_mismatch(const policy::Mismatch& m) { series_.add(m.app, m.dest_port, m.transport); }
 
-  bool serves_metrics() const { return metrics_ != nullptr; }
   // True at most once per second (the snapshot costs a counters read and some copying).
   bool metrics_due();
   // Adds the exporters' counters and the mismatch series to `snapshot` and serves it.

@@ -74,7 +74,7 @@ std::vector<MetricFamily> metric_families(const MetricsSnapshot& s) {
   if (s.has_kernel) {
     for (std::size_t i = 0; i < PP_CNT_MAX; ++i) {
       const auto c = static_cast<pp_counter>(i);
-      out.push_back(one_counter("protoport_kernel_" + std::string(loader::counter_name(c)) + "_total",
+      out.push_back(one_counter("protoport_kernel_" + std::string(counter_name(c)) + "_total",
                                 kernel_help(c), s.kernel.values[i]));
     }
   }

@@ -32,7 +32,6 @@
 #include "export/metrics_snapshot.h"
 #include "export/exporter.h"
 #include "fingerprint/fingerprint.h"
-#include "loader/loader.h"
 #include "policy/policy.h"
 
 namespace prometheus {

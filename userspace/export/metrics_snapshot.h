@@ -13,7 +13,7 @@
 
 #include "export/exporter.h"
 #include "fingerprint/fingerprint.h"
-#include "loader/loader.h"
+#include "common/kernel_counters.h"
 
 namespace protoport::exporters {
 
@@ -41,7 +41,7 @@ class MismatchSeries {
 
 struct MetricsSnapshot {
   bool has_kernel = false;  // replay/watch fill it; a pipeline without a program leaves it out
-  loader::Counters kernel;
+  Counters kernel;
   std::uint64_t ringbuf_malformed = 0;
   std::uint64_t samples = 0, samples_invalid = 0, flows = 0, evicted_undecided = 0;
   std::vector<std::pair<std::string, std::uint64_t>> verdicts_by_app;

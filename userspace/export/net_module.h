@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "export/config.h"
+#include "export/settings.h"
 #include "export/exporter.h"
 #include "export/metrics_snapshot.h"
 

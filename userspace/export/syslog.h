@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "export/config.h"
+#include "export/settings.h"
 #include "export/queued_exporter.h"
 #include "export/syslog_format.h"
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "report/escape.h"
+#include "common/escape.h"
 
 namespace protoport::exporters {
 
@@ -45,7 +45,7 @@ std::string summary(const Event& e) {
       text = std::string(field(r, "message")) + ": " + pair + " (" + where + ")";
       break;
   }
-  return report::for_terminal(text);  // our own fields; still kept to one printable line
+  return protoport::for_terminal(text);  // our own fields; still kept to one printable line
 }
 
 std::string render(const Event& e, const std::string& head, const std::string& sd_id,
@@ -54,7 +54,7 @@ std::string render(const Event& e, const std::string& head, const std::string& s
   for (const report::Field* f : fields) {
     std::string_view value = f->value;
     if (f->payload && value.size() > evidence_cut) value = value.substr(0, evidence_cut);
-    sd += " " + param_name(f->name) + "=\"" + report::for_syslog_param(value) + "\"";
+    sd += " " + param_name(f->name) + "=\"" + protoport::for_syslog_param(value) + "\"";
   }
   sd += "]";
   return head + sd + " " + summary(e);

@@ -4,7 +4,7 @@
 // PRI = facility * 8 + severity (warning for mismatches and risk events, info for report rows);
 // TIMESTAMP is the event's time in UTC with microseconds; MSGID is the event kind; the
 // structured data holds every CIM field of the record, each value escaped per RFC 5424 6.3.3
-// (report::for_syslog_param: ", \ and ] backslashed, control bytes and invalid UTF-8 as \xNN);
+// (protoport::for_syslog_param: ", \ and ] backslashed, control bytes and invalid UTF-8 as \xNN);
 // MSG is a one-line summary made only of our own fields (no payload bytes).
 // Header fields are cut to their RFC lengths and limited to printable ASCII. A message longer
 // than max_bytes loses evidence fields from the end (payload text, never the CIM key fields),

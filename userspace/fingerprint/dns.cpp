@@ -166,7 +166,7 @@ bool match_dns(Bytes bytes, Transport transport, Result& out) {
     if (h.qd == 0) return false;  // a record's name, not a question: too little to go on
     out.app = App::dns;
     out.role = h.response() ? Role::server : Role::client;
-    add_evidence(out, "dns_qname", Bytes(name.text.data(), name.len));
+    add_evidence(out, EvidenceKey::dns_qname, Bytes(name.text.data(), name.len));
     return true;
   }
   auto type = r.u16(), cls = r.u16();
@@ -187,14 +187,14 @@ bool match_dns(Bytes bytes, Transport transport, Result& out) {
 
   out.app = App::dns;
   out.role = h.response() ? Role::server : Role::client;
-  add_evidence(out, is_record ? "dns_rrname" : "dns_qname", Bytes(name.text.data(), name.len));
+  add_evidence(out, is_record ? EvidenceKey::dns_rrname : EvidenceKey::dns_qname, Bytes(name.text.data(), name.len));
   const char* tn = type_name(*type);
   char num[8];
   if (!tn) {
     std::snprintf(num, sizeof num, "%u", unsigned{*type});
     tn = num;
   }
-  add_evidence(out, is_record ? "dns_rrtype" : "dns_qtype", std::string_view(tn));
+  add_evidence(out, is_record ? EvidenceKey::dns_rrtype : EvidenceKey::dns_qtype, std::string_view(tn));
   return true;
 }
 

@@ -44,16 +44,16 @@ bool is_printable(std::span<const std::uint8_t> bytes) {
 
 namespace detail {
 
-void add_evidence(Result& out, std::string_view key, Bytes value) {
+void add_evidence(Result& out, EvidenceKey key, Bytes value) {
   constexpr std::size_t kTypicalEvidence = 4;  // one allocation for the list, not one per growth
   if (out.evidence.capacity() == 0) out.evidence.reserve(kTypicalEvidence);
   Evidence& e = out.evidence.emplace_back();
-  e.key.assign(key);
+  e.key.assign(to_string(key));
   e.value.assign(reinterpret_cast<const char*>(value.data()), value.size());
   e.printable = is_printable(value);
 }
 
-void add_evidence(Result& out, std::string_view key, std::string_view value) {
+void add_evidence(Result& out, EvidenceKey key, std::string_view value) {
   add_evidence(out, key, Bytes(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
 }
 

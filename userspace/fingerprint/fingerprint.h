@@ -3,6 +3,7 @@
 // attacker-controlled bytes, no BPF dependency, so they are unit-tested and fuzzed without root.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -13,7 +14,13 @@ namespace protoport::fingerprint {
 
 // Splunk CIM app names for the four we police, plus look-alikes we name so that they are not
 // mistaken for one of the four.
-enum class App : std::uint8_t { unknown, dns, http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap };
+// A new app goes before kLast and gets a name in to_string(); everything that lists the apps
+// (policy names, metrics, per-app counts) iterates 0..kAppCount-1.
+enum class App : std::uint8_t {
+  unknown, dns, http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap,
+  kLast = imap,
+};
+inline constexpr std::size_t kAppCount = static_cast<std::size_t>(App::kLast) + 1;
 std::string_view to_string(App app);  // "dns", "http", "ssl", "smtp", "mdns", ..., "unknown"
 
 enum class Transport : std::uint8_t { tcp, udp };
@@ -24,15 +31,58 @@ std::string_view to_string(Transport t);  // "tcp", "udp"
 enum class Role : std::uint8_t { unknown, client, server };
 std::string_view to_string(Role role);  // "client", "server", "unknown"
 
+// Every kind of evidence a fingerprint can emit: the one registry of evidence keys. Parsers can
+// only emit these (parsers.h takes an EvidenceKey), and every output format iterates them in
+// this order (the CSV columns, the JSON and table fields), so a new key is added here, with its
+// name, and nowhere else.
+enum class EvidenceKey : std::uint8_t {
+  sni,            // TLS ClientHello server_name
+  http_host,      // HTTP request Host header
+  http_method,    // HTTP request method
+  dns_qname,      // DNS question name
+  dns_qtype,      // DNS question type (A, AAAA, TXT, ...)
+  smtp_ehlo,      // SMTP EHLO/HELO domain
+  alpn,           // TLS ClientHello ALPN list
+  alpn_selected,  // TLS ServerHello ALPN choice
+  tls_versions,   // TLS ClientHello supported versions
+  tls_version,    // TLS ServerHello chosen version
+  http_status,    // HTTP response status code
+  http_version,   // "HTTP/2.0" for the h2 preface
+  dns_rrname,     // first answer's name of a response without a question (mDNS announcement)
+  dns_rrtype,     // and its type
+  smtp_banner,    // SMTP 220 greeting text
+  tls_record,     // the first record's type when the payload holds no hello (a TLS flow seen
+                  // midstream): "app_data", "alert", "ccs", "handshake"
+  kLast = tls_record,
+};
+inline constexpr std::size_t kEvidenceKeyCount = static_cast<std::size_t>(EvidenceKey::kLast) + 1;
+
+// The key's field name in every format: "sni", "http_host", ...
+constexpr std::string_view to_string(EvidenceKey key) {
+  switch (key) {
+    case EvidenceKey::sni: return "sni";
+    case EvidenceKey::http_host: return "http_host";
+    case EvidenceKey::http_method: return "http_method";
+    case EvidenceKey::dns_qname: return "dns_qname";
+    case EvidenceKey::dns_qtype: return "dns_qtype";
+    case EvidenceKey::smtp_ehlo: return "smtp_ehlo";
+    case EvidenceKey::alpn: return "alpn";
+    case EvidenceKey::alpn_selected: return "alpn_selected";
+    case EvidenceKey::tls_versions: return "tls_versions";
+    case EvidenceKey::tls_version: return "tls_version";
+    case EvidenceKey::http_status: return "http_status";
+    case EvidenceKey::http_version: return "http_version";
+    case EvidenceKey::dns_rrname: return "dns_rrname";
+    case EvidenceKey::dns_rrtype: return "dns_rrtype";
+    case EvidenceKey::smtp_banner: return "smtp_banner";
+    case EvidenceKey::tls_record: return "tls_record";
+  }
+  return "unknown";
+}
+
 // One piece of evidence, verbatim from the payload: never trusted, never printed unescaped.
 struct Evidence {
-  std::string key;    // "sni", "alpn", "tls_versions", "http_method", "http_host", "dns_qname",
-                      // "dns_qtype", "smtp_ehlo", "smtp_banner"; also "alpn_selected" and
-                      // "tls_version" (ServerHello's choice), "http_status", "http_version"
-                      // (h2 preface), "dns_rrname"/"dns_rrtype" (first answer of a response
-                      // without a question, e.g. an mDNS announcement), "tls_record"
-                      // ("app_data", "alert", "ccs", "handshake": the first record when the
-                      // payload holds no hello, i.e. a TLS flow seen midstream)
+  std::string key;    // to_string() of an EvidenceKey
   std::string value;  // raw bytes (may hold NUL, control bytes, invalid UTF-8)
   bool printable = false;  // every byte is printable ASCII (0x20..0x7e)
 };

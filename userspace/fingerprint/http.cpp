@@ -68,7 +68,7 @@ void add_host(ByteReader r, Result& out) {
     l.take_while([](std::uint8_t c) { return c == ' ' || c == '\t'; });
     Bytes v = l.rest();
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v = v.first(v.size() - 1);
-    add_evidence(out, "http_host", v);
+    add_evidence(out, EvidenceKey::http_host, v);
     return;
   }
 }
@@ -140,7 +140,7 @@ bool match_request(Bytes bytes, Result& out) {
   }
   out.app = App::http;
   out.role = Role::client;
-  add_evidence(out, "http_method", method);
+  add_evidence(out, EvidenceKey::http_method, method);
   if (headers_follow) add_host(r, out);
   return true;
 }
@@ -158,7 +158,7 @@ bool match_status(Bytes bytes, Result& out) {
   if (next && *next != ' ' && *next != '\r' && *next != '\n') return false;
   out.app = App::http;
   out.role = Role::server;
-  add_evidence(out, "http_status", *code);
+  add_evidence(out, EvidenceKey::http_status, *code);
   return true;
 }
 
@@ -168,7 +168,7 @@ bool match_h2_preface(Bytes bytes, Result& out) {
   if (!equals(bytes.first(n), kH2Preface.substr(0, n))) return false;
   out.app = App::http;
   out.role = Role::client;
-  add_evidence(out, "http_version", std::string_view("HTTP/2.0"));
+  add_evidence(out, EvidenceKey::http_version, std::string_view("HTTP/2.0"));
   return true;
 }
 

@@ -30,7 +30,7 @@ Greeting220 read_220_greeting(Bytes bytes, Bytes* first_line);
 bool match_others(Bytes bytes, Result& out);
 
 // Appends evidence: `value` copied verbatim, printable computed from it.
-void add_evidence(Result& out, std::string_view key, Bytes value);
-void add_evidence(Result& out, std::string_view key, std::string_view value);
+void add_evidence(Result& out, EvidenceKey key, Bytes value);
+void add_evidence(Result& out, EvidenceKey key, std::string_view value);
 
 }  // namespace protoport::fingerprint::detail

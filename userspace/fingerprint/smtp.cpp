@@ -100,7 +100,7 @@ bool match_hello(Bytes bytes, Result& out) {
   if (domain.empty() || domain.size() > kMaxDomain || !l.empty()) return false;
   out.app = App::smtp;
   out.role = Role::client;
-  add_evidence(out, "smtp_ehlo", domain);
+  add_evidence(out, EvidenceKey::smtp_ehlo, domain);
   return true;
 }
 
@@ -137,7 +137,7 @@ bool match_smtp(Bytes bytes, Result& out) {
     if (read_220_greeting(bytes, &banner) == Greeting220::smtp) {
       out.app = App::smtp;
       out.role = Role::server;
-      add_evidence(out, "smtp_banner", banner);
+      add_evidence(out, EvidenceKey::smtp_banner, banner);
       return true;
     }
     return match_ehlo_reply(bytes, out);

@@ -173,10 +173,10 @@ bool parse_hello(ByteReader& r, std::size_t hello_end, bool client, HelloEvidenc
 }
 
 void emit(const HelloEvidence& ev, bool client, Result& out) {
-  if (ev.sni) add_evidence(out, "sni", *ev.sni);
-  if (ev.alpn.any) add_evidence(out, client ? "alpn" : "alpn_selected", ev.alpn.view());
+  if (ev.sni) add_evidence(out, EvidenceKey::sni, *ev.sni);
+  if (ev.alpn.any) add_evidence(out, client ? EvidenceKey::alpn : EvidenceKey::alpn_selected, ev.alpn.view());
   if (ev.versions_known && ev.versions.any)
-    add_evidence(out, client ? "tls_versions" : "tls_version", ev.versions.view());
+    add_evidence(out, client ? EvidenceKey::tls_versions : EvidenceKey::tls_version, ev.versions.view());
 }
 
 bool following_records_valid(ByteReader r) {
@@ -245,7 +245,7 @@ bool match_handshake(ByteReader& r, std::size_t record_len, Result& out) {
   if ((*type == 14 && *hs_len != 0) || *hs_len > kMaxHello) return false;
   out.app = App::ssl;
   out.role = *role;
-  add_evidence(out, "tls_record", std::string_view("handshake"));
+  add_evidence(out, EvidenceKey::tls_record, std::string_view("handshake"));
   return true;
 }
 
@@ -268,7 +268,7 @@ bool match_records(Bytes bytes, Result& out) {
       if (*len != 1 || (body && *body != 1)) return false;
       out.app = App::ssl;
       out.role = Role::unknown;
-      add_evidence(out, "tls_record", std::string_view("ccs"));
+      add_evidence(out, EvidenceKey::tls_record, std::string_view("ccs"));
       break;
     }
     case kAlert: {
@@ -282,13 +282,13 @@ bool match_records(Bytes bytes, Result& out) {
       }
       out.app = App::ssl;
       out.role = Role::unknown;
-      add_evidence(out, "tls_record", std::string_view("alert"));
+      add_evidence(out, EvidenceKey::tls_record, std::string_view("alert"));
       break;
     }
     case kAppData:
       out.app = App::ssl;
       out.role = Role::unknown;
-      add_evidence(out, "tls_record", std::string_view("app_data"));
+      add_evidence(out, EvidenceKey::tls_record, std::string_view("app_data"));
       break;
   }
   return true;
@@ -314,7 +314,7 @@ bool match_sslv2_hello(Bytes bytes, Result& out) {
   out.role = Role::client;
   ListBuf v;
   v.add_version(*version);
-  add_evidence(out, "tls_versions", v.view());
+  add_evidence(out, EvidenceKey::tls_versions, v.view());
   return true;
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// Counter names, reading the per-CPU counters map, and finding the counters of other running
+// Reading the per-CPU counters map and finding the counters of other running
 // protoport programs (for `protoport stats`) by walking the kernel's map and program ids.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,13 +16,6 @@
 
 namespace protoport::loader {
 namespace {
-
-// Index = enum pp_counter. Stable: scripts parse them.
-constexpr std::array<std::string_view, PP_CNT_MAX> kCounterNames = {
-    "packets",    "bytes",           "flows_created", "non_ip",       "malformed",
-    "fragment",   "other_l4",        "no_payload",    "already_sampled", "sampled",
-    "ringbuf_full", "flow_update_fail",
-};
 
 constexpr std::uint32_t kCountersValueSize = sizeof(std::uint64_t) * PP_CNT_MAX;
 constexpr std::string_view kProgName = "protoport_xdp";
@@ -51,23 +44,6 @@ std::map<std::uint32_t, std::uint32_t> protoport_prog_by_map() {
 }
 
 }  // namespace
-
-std::string_view counter_name(pp_counter counter) {
-  const auto index = static_cast<std::size_t>(counter);
-  return index < kCounterNames.size() ? kCounterNames[index] : std::string_view("unknown");
-}
-
-std::optional<pp_counter> counter_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < kCounterNames.size(); ++i)
-    if (kCounterNames[i] == name) return static_cast<pp_counter>(i);
-  return std::nullopt;
-}
-
-std::uint64_t Counters::outcomes_total() const {
-  std::uint64_t total = 0;
-  for (std::size_t i = PP_OUT_NON_IP; i < PP_CNT_MAX; ++i) total += values[i];
-  return total;
-}
 
 namespace detail {
 

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/kernel_counters.h"
 #include "protoport/sample.h"
 
 struct protoport_bpf;  // generated skeleton (bpf-gen/protoport_bpf.skel.h), private to the loader
@@ -65,21 +66,20 @@ struct Settings {
 // Throws Error(bad_settings) naming the field, the value and the allowed range.
 void validate(const Settings& settings);
 
-// Counter names, stable strings for output and scripts: "packets", "bytes", "flows_created",
-// "non_ip", "malformed", "fragment", "other_l4", "no_payload", "already_sampled", "sampled",
-// "ringbuf_full", "flow_update_fail". Index = enum pp_counter.
-std::string_view counter_name(pp_counter counter);
-std::optional<pp_counter> counter_from_name(std::string_view name);
+// Ring-buffer bytes one sample of snap_len takes: the ring's 8-byte record header, the sample
+// header and the payload, rounded up to 8.
+std::uint64_t ring_record_bytes(std::uint32_t snap_len);
+// validate() wants a ring buffer with room for this many samples of the snap length.
+inline constexpr std::uint64_t kRingMinSamples = 16;
+// The smallest ring buffer validate() accepts for snap_len (a power of two, at least a page).
+std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len);
 
-// One reading of the counters, summed over CPUs.
-struct Counters {
-  std::array<std::uint64_t, PP_CNT_MAX> values{};
-  std::uint64_t operator[](pp_counter c) const { return values[static_cast<std::size_t>(c)]; }
-  // Sum of the PP_OUT_* slots; equals packets when every packet got exactly one outcome.
-  std::uint64_t outcomes_total() const;
-};
+// The counters as userspace holds them (common/kernel_counters.h); the loader reads them.
+using protoport::Counters;
+using protoport::counter_from_name;
+using protoport::counter_name;
 
-// The counters of one running protoport program, found by map name (PP_COUNTERS_MAP_NAME) and
+// The counters of one running protoport program, found by map name (kCountersMapName) and
 // value size, for `protoport stats` in another process.
 struct InstanceCounters {
   std::uint32_t map_id = 0;
@@ -119,8 +119,6 @@ class Program {
   // The flow tables: IPv4 flows (key pp_flow_key4) and IPv6 flows (key pp_flow_key).
   int flows4_fd() const;
   int flows6_fd() const;
-  // There are two flow tables now: use clear_flows() / flow_count(), or flows4_fd/flows6_fd.
-  int flows_fd() const = delete;
   int counters_fd() const;
   std::uint32_t counters_map_id() const;
 
@@ -213,8 +211,6 @@ class RingReader {
   int poll(int timeout_ms);
   // Handles everything already in the ring buffer without waiting; returns records handled.
   int consume();
-  // epoll fd to wait on together with other fds.
-  int epoll_fd() const;
   std::uint64_t bad_records() const noexcept { return bad_records_; }
 
  private:

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "loader/internal.h"
 #include "loader/loader.h"
 #include "protoport_bpf.skel.h"
@@ -59,11 +60,6 @@ class ObjectBtfFile {
   std::string path_;
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 // The verifier's reason: the last two lines of the load log that are not instructions, source
@@ -79,7 +75,7 @@ std::string verifier_reason(const std::vector<std::string>& lines) {
   while (pos < log.size()) {
     std::size_t eol = log.find('\n', pos);
     if (eol == std::string::npos) eol = log.size();
-    std::string line = trim(log.substr(pos, eol - pos));
+    const std::string line(trim(std::string_view(log).substr(pos, eol - pos)));
     pos = eol + 1;
     if (starts_with(line, "-- BEGIN")) {
       in_log = true;
@@ -139,14 +135,24 @@ void validate(const Settings& s) {
                 range_error("ring buffer size", rb,
                             "must be a power of two from " + std::to_string(min_rb) +
                                 " to 1073741824 bytes"));
-  // Each record: 8-byte ring-buffer header + sample header + snap_len, rounded up to 8.
-  const std::uint64_t record = (8 + sizeof(pp_sample) + s.snap_len + 7) / 8 * 8;
-  if (rb < 16 * record)
+  const std::uint64_t room = kRingMinSamples * ring_record_bytes(s.snap_len);
+  if (rb < room)
     throw Error(ErrorKind::bad_settings,
                 range_error("ring buffer size", rb,
-                            "must hold at least 16 samples of snap length " +
-                                std::to_string(s.snap_len) + " (" + std::to_string(16 * record) +
-                                " bytes)"));
+                            "must hold at least " + std::to_string(kRingMinSamples) +
+                                " samples of snap length " + std::to_string(s.snap_len) + " (" +
+                                std::to_string(room) + " bytes)"));
+}
+
+std::uint64_t ring_record_bytes(std::uint32_t snap_len) {
+  return (8 + sizeof(pp_sample) + snap_len + 7) / 8 * 8;  // 8: the ring's own record header
+}
+
+std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len) {
+  const long page = sysconf(_SC_PAGESIZE);
+  std::uint64_t bytes = static_cast<std::uint64_t>(page > 0 ? page : 4096);
+  while (bytes < kRingMinSamples * ring_record_bytes(snap_len)) bytes *= 2;
+  return static_cast<std::uint32_t>(bytes);
 }
 
 void Program::SkelDeleter::operator()(protoport_bpf* skel) const noexcept {

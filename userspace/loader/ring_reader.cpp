@@ -58,6 +58,5 @@ int RingReader::poll(int timeout_ms) { return finish(ring_buffer__poll(rb_.get()
 
 int RingReader::consume() { return finish(ring_buffer__consume(rb_.get())); }
 
-int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(rb_.get()); }
 
 }  // namespace protoport::loader

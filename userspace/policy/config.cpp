@@ -1,22 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "policy/config.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
-
+#include "common/text.h"
 #include "policy/names.h"
-#include "report/escape.h"
 
 namespace protoport::policy {
 
 namespace {
 
-constexpr std::size_t kMaxFileBytes = 1 << 20;
+using config::ConfigContext;
+using config::Entry;
+using config::read_map;
+using config::read_port;
+using config::read_scalar;
+using config::port_from_text;
+using config::node_kind;
+using config::closest;
 
 // Text from the file, safe to print in a message (a config may hold anything).
-std::string quoted(std::string_view text) { return "'" + report::for_terminal(text, 64) + "'"; }
 
 std::vector<std::string_view> app_keys(bool include_unknown) {
   std::vector<std::string_view> keys;
@@ -51,7 +52,7 @@ PortSpec read_spec(const YAML::Node& node, const YAML::Mark& fallback, const std
     spec.transport = parse_transport(name);
     if (!spec.transport)
       ctx.fail(node, fallback,
-               where + ": unknown transport " + quoted(name) + " in " + quoted(text) +
+               where + ": unknown transport " + quote(name) + " in " + quote(text) +
                    " (write PORT, PORT/tcp or PORT/udp)");
   }
   return spec;
@@ -141,14 +142,14 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
       const auto cidr = Cidr::parse(text);
       if (!cidr)
         ctx.fail(e.value, e.key_mark,
-                 field + ": " + quoted(text) +
+                 field + ": " + quote(text) +
                      " is not an address or CIDR (e.g. 10.0.0.0/8, 192.0.2.1, \"2001:db8::/32\")");
       (e.key == "src" ? filter.src : filter.dest) = cidr;
     } else if (e.key == "app") {
       const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
       filter.app = parse_app(text);
       if (!filter.app) {
-        std::string message = field + ": unknown app " + quoted(text);
+        std::string message = field + ": unknown app " + quote(text);
         if (const auto guess = closest(text, app_keys(true)); !guess.empty())
           message += " (did you mean '" + std::string(guess) + "'?)";
         ctx.fail(e.value, e.key_mark, message + "; known apps: " + app_names(true));
@@ -160,7 +161,7 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
       filter.transport = parse_transport(text);
       if (!filter.transport)
         ctx.fail(e.value, e.key_mark,
-                 field + ": unknown transport " + quoted(text) + " (tcp or udp)");
+                 field + ": unknown transport " + quote(text) + " (tcp or udp)");
     } else {
       filter.comment = read_scalar(e.value, e.key_mark, field, ctx);
     }
@@ -189,78 +190,45 @@ void read_filters(const Entry& section, Policy& policy, const ConfigContext& ctx
   }
 }
 
-Policy parse_document(const YAML::Node& root, const std::string& file,
-                      std::span<const ConfigSection> extra, const ConfigContext& ctx) {
+}  // namespace
+
+std::vector<config::Section> config_sections(Policy& out) {
+  return {
+      // The preset first, wherever it is written: expected_ports and filters refine it.
+      {"preset",
+       [&out](const Entry& e, const ConfigContext& ctx) {
+         const std::string name = read_scalar(e.value, e.key_mark, "preset", ctx);
+         const auto preset = parse_preset(name);
+         if (!preset)
+           ctx.fail(e.value, e.key_mark,
+                    "preset: unknown preset " + quote(name) + "; known presets: default, escu-v10");
+         std::string source = out.source();
+         out = Policy::from_preset(*preset);
+         out.set_source(std::move(source));
+       }},
+      {"expected_ports",
+       [&out](const Entry& e, const ConfigContext& ctx) { read_expected_ports(e, out, ctx); }},
+      {"filters", [&out](const Entry& e, const ConfigContext& ctx) { read_filters(e, out, ctx); }},
+  };
+}
+
+Policy parse_policy_text(std::string_view text, const std::string& file,
+                         std::span<const config::Section> extra) {
   Policy policy;
   policy.set_source(file);
-  if (!root.IsDefined() || root.IsNull()) return policy;  // an empty file: the default policy
-
-  std::vector<std::string_view> known(std::begin(kPolicyKeys), std::end(kPolicyKeys));
-  for (const ConfigSection& section : extra) known.push_back(section.name);
-  const YAML::Mark top{};  // line 0 -> reported as line 1
-  const std::vector<Entry> entries = read_map(root, top, "top level", known, ctx);
-
-  // The preset first, wherever it is written: expected_ports and filters refine it.
-  for (const Entry& e : entries) {
-    if (e.key != "preset") continue;
-    const std::string name = read_scalar(e.value, e.key_mark, "preset", ctx);
-    const auto preset = parse_preset(name);
-    if (!preset)
-      ctx.fail(e.value, e.key_mark,
-               "preset: unknown preset " + quoted(name) + "; known presets: default, escu-v10");
-    policy = Policy::from_preset(*preset);
-    policy.set_source(file);
-  }
-  for (const Entry& e : entries)
-    if (e.key == "expected_ports") read_expected_ports(e, policy, ctx);
-  for (const Entry& e : entries)
-    if (e.key == "filters") read_filters(e, policy, ctx);
-  for (const Entry& e : entries)
-    for (const ConfigSection& section : extra)
-      if (e.key == section.name) section.parse(e, ctx);
+  std::vector<config::Section> sections = config_sections(policy);
+  sections.insert(sections.end(), extra.begin(), extra.end());
+  config::parse_text(text, file, sections);
   return policy;
 }
 
-}  // namespace
-
-Policy parse_policy_text(std::string_view text, const std::string& file,
-                         std::span<const ConfigSection> extra) {
-  const ConfigContext ctx(file);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    ctx.fail(e.mark, "YAML syntax error: " + e.msg);
-  }
-  if (documents.size() > 1)
-    ctx.fail(documents[1], YAML::Mark{},
-             "the file holds " + std::to_string(documents.size()) +
-                 " YAML documents (separated by ---); protoport reads exactly one");
-  try {
-    return parse_document(documents.empty() ? YAML::Node() : documents[0], file, extra, ctx);
-  } catch (const YAML::Exception& e) {  // a conversion we did not foresee: still file:line
-    ctx.fail(e.mark, e.msg);
-  }
-}
-
-Policy load_policy_file(const std::string& path, std::span<const ConfigSection> extra) {
-  const auto cannot = [&path](const std::string& why) { return ConfigError(path, 0, why); };
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"),
-                                                       std::fclose);
-  if (!file)
-    throw cannot(std::string("cannot open the configuration file: ") + std::strerror(errno));
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    const std::size_t n = std::fread(buf, 1, sizeof buf, file.get());
-    text.append(buf, n);
-    if (text.size() > kMaxFileBytes)
-      throw cannot("the configuration file is larger than 1 MiB; is this the right file?");
-    if (n < sizeof buf) break;
-  }
-  if (std::ferror(file.get()))
-    throw cannot(std::string("cannot read the configuration file: ") + std::strerror(errno));
-  return parse_policy_text(text, path, extra);
+Policy load_policy_file(const std::string& path, std::span<const config::Section> extra) {
+  Policy policy;
+  policy.set_source(path);
+  std::vector<config::Section> sections = config_sections(policy);
+  sections.insert(sections.end(), extra.begin(), extra.end());
+  config::load_file(path, sections);
+  return policy;
 }
 
 }  // namespace protoport::policy

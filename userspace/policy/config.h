@@ -14,27 +14,29 @@
 //       transport: udp
 //       comment: "lab resolvers"
 //
-// Any problem throws ConfigError ("file:line: message"), before anything is attached.
+// These are the policy's sections of the configuration file (config/config_file.h); any problem
+// throws config::ConfigError ("file:line: message"), before anything is attached.
 #pragma once
 
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "policy/config_error.h"
-#include "policy/config_yaml.h"
+#include "config/config_file.h"
 #include "policy/policy.h"
 
 namespace protoport::policy {
 
-// Top-level keys this module reads; `extra` sections (output, exporters, ...) may add more.
-inline constexpr std::string_view kPolicyKeys[] = {"preset", "expected_ports", "filters"};
+// The sections preset, expected_ports and filters, filling `out` (whose source() is kept).
+std::vector<config::Section> config_sections(Policy& out);
 
-// Reads and validates `path` (at most 1 MiB). The returned policy's source() is `path`.
-Policy load_policy_file(const std::string& path, std::span<const ConfigSection> extra = {});
+// A policy read from `path` (at most 1 MiB) with only the policy's sections, or with `extra`
+// sections of other owners too. The returned policy's source() is `path`.
+Policy load_policy_file(const std::string& path, std::span<const config::Section> extra = {});
 
 // The same from text already in memory; `file` names it in error messages.
 Policy parse_policy_text(std::string_view text, const std::string& file,
-                         std::span<const ConfigSection> extra = {});
+                         std::span<const config::Section> extra = {});
 
 }  // namespace protoport::policy

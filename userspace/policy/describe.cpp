@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "policy/names.h"
-#include "report/escape.h"
+#include "common/escape.h"
 
 namespace protoport::policy {
 
@@ -70,7 +70,7 @@ std::string ports_text(const Rule& rule) {
 
 std::string describe(const Policy& policy, std::size_t width) {
   std::string out;
-  out += wrap("Policy: ", report::for_terminal(policy.source()), 2, width);
+  out += wrap("Policy: ", protoport::for_terminal(policy.source()), 2, width);
   out += wrap("Preset: ",
               std::string(to_string(policy.preset())) + " (" +
                   std::string(preset_description(policy.preset())) + ")",
@@ -115,7 +115,7 @@ std::string describe(const Policy& policy, std::size_t width) {
     lead += ": ";
     out += wrap(lead, filter.summary(), 6, width);
     if (!filter.comment.empty())
-      out += wrap("      # ", report::for_terminal(filter.comment), 8, width);
+      out += wrap("      # ", protoport::for_terminal(filter.comment), 8, width);
   }
   return out;
 }

@@ -9,9 +9,11 @@ using fingerprint::App;
 using fingerprint::Transport;
 
 std::span<const App> all_apps() {
-  static constexpr std::array kApps{App::unknown, App::dns,  App::http,  App::ssl,
-                                    App::smtp,    App::mdns, App::llmnr, App::nbns,
-                                    App::ssh,     App::ftp,  App::pop3,  App::imap};
+  static constexpr auto kApps = [] {
+    std::array<App, fingerprint::kAppCount> apps{};
+    for (std::size_t i = 0; i < apps.size(); ++i) apps[i] = static_cast<App>(i);
+    return apps;
+  }();
   return kApps;
 }
 

@@ -12,7 +12,7 @@
 
 namespace protoport::policy {
 
-// Every App value, in enum order. Keep in step with fingerprint::App when an app is added there.
+// Every App value, in enum order (derived from fingerprint::kAppCount).
 std::span<const fingerprint::App> all_apps();
 
 std::optional<fingerprint::App> parse_app(std::string_view name);

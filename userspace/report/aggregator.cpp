@@ -24,36 +24,35 @@ std::size_t RowKeyHash::operator()(const RowKey& key) const {
   return static_cast<std::size_t>(h ^ (std::hash<std::string>{}(key.rule) * 0x9e3779b97f4a7c15ull));
 }
 
-Aggregator::Aggregator(std::size_t max_rows) : max_rows_(std::max<std::size_t>(max_rows, 1)) {}
+Aggregator::Aggregator(std::size_t max_rows) : rows_(max_rows) {}
 
 Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
   RowKey key = row_key(m);
-  if (const auto it = index_.find(key); it != index_.end()) {
-    Row& row = *it->second;
+  if (auto* slot = rows_.find(key)) {
+    Row& row = slot->value;
     ++row.count;
     // Verdicts can arrive out of time order (a flow is judged when its samples allow).
     row.first_ns = std::min(row.first_ns, m.time_ns);
     row.last_ns = std::max(row.last_ns, m.time_ns);
-    lru_.splice(lru_.begin(), lru_, it->second);
+    rows_.touch(*slot);
     return {false, false};
   }
   AddResult result{true, false};
-  if (index_.size() >= max_rows_) {
-    const Row& victim = lru_.back();
+  if (rows_.full()) {
+    auto& victim = *rows_.oldest();
     ++evicted_rows_;
-    evicted_flows_ += victim.count;
-    index_.erase(victim.key);
-    lru_.pop_back();
+    evicted_flows_ += victim.value.count;
+    rows_.erase(victim);
     result.evicted = true;
   }
-  lru_.push_front(Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence});
-  index_.emplace(std::move(key), lru_.begin());
+  rows_.insert(key).value = Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence};
   return result;
 }
 
 ReportSnapshot Aggregator::snapshot() const {
   ReportSnapshot snap;
-  snap.rows.assign(lru_.begin(), lru_.end());
+  snap.rows.reserve(rows_.size());
+  for (const auto* slot = rows_.oldest(); slot; slot = slot->newer()) snap.rows.push_back(slot->value);
   std::sort(snap.rows.begin(), snap.rows.end(),
             [](const Row& a, const Row& b) { return a.key < b.key; });
   for (const Row& row : snap.rows) snap.flows += row.count;

@@ -8,13 +8,12 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/ip_addr.h"
+#include "common/lru_map.h"
 #include "fingerprint/fingerprint.h"
 #include "policy/policy.h"
 
@@ -73,18 +72,15 @@ class Aggregator {
   };
   AddResult add(const policy::Mismatch& mismatch);
 
-  std::size_t size() const { return index_.size(); }
-  std::size_t max_rows() const { return max_rows_; }
+  std::size_t size() const { return rows_.size(); }
+  std::size_t max_rows() const { return rows_.capacity(); }
   std::uint64_t evicted_rows() const { return evicted_rows_; }
   std::uint64_t evicted_flows() const { return evicted_flows_; }
 
   ReportSnapshot snapshot() const;
 
  private:
-  using Lru = std::list<Row>;  // most recently updated first
-  std::size_t max_rows_;
-  Lru lru_;
-  std::unordered_map<RowKey, Lru::iterator, RowKeyHash> index_;
+  LruMap<RowKey, Row, RowKeyHash> rows_;  // oldest(): least recently updated, evicted first
   std::uint64_t evicted_rows_ = 0;
   std::uint64_t evicted_flows_ = 0;
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Output formats for `watch` (--format table|json|csv). Every function returns complete lines,
 // each ending in '\n', ready for stdout or AppendFile::write. Payload text goes through
-// report/escape.h, so no format can carry a terminal escape, a stray line break, an extra CSV
+// common/escape.h, so no format can carry a terminal escape, a stray line break, an extra CSV
 // cell or invalid JSON.
 //
 // Order a caller follows: header() once, then new_mismatch() per mismatch as found, risk() per
@@ -45,9 +45,9 @@ std::unique_ptr<Formatter> make_formatter(Format format, const FormatOptions& op
 
 // One JSON line (with '\n') for a record: used by the JSON formatter and by --output files.
 std::string json_line(const Record& record);
-// One CSV line (with '\n') for a record, cells in csv_columns() order. Evidence keys without a
-// column of their own (none today: kEvidenceFields lists every key the fingerprints emit) appear
-// only in JSON and the table.
+// One CSV line (with '\n') for a record, cells in csv_columns() order: every evidence key of the
+// fingerprints has a column (kEvidenceFields is their registry); a field of any other name
+// would appear only in JSON and the table.
 std::string csv_line(const Record& record);
 std::string csv_header();
 

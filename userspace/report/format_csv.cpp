@@ -3,7 +3,7 @@
 // csv_columns()); a field an event lacks is an empty cell. Lines end in "\n" (RFC 4180 readers
 // accept it; a raw CR or LF never appears inside a cell, as payload text is
 // for_terminal()-escaped).
-#include "report/escape.h"
+#include "common/escape.h"
 #include "report/format.h"
 #include "report/record.h"
 

@@ -4,7 +4,7 @@
 // replace error handler as a second guard, so a payload can never make dump() throw.
 #include <nlohmann/json.hpp>
 
-#include "report/escape.h"
+#include "common/escape.h"
 #include "report/format.h"
 #include "report/record.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "report/escape.h"
+#include "common/escape.h"
 #include "report/format.h"
 #include "report/time_format.h"
 

@@ -7,6 +7,7 @@
 //   report_summary  after the rows: rows, flows (count), evicted rows/flows, filtered flows
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,12 +21,14 @@
 
 namespace protoport::report {
 
-// Evidence keys (fingerprint::Evidence::key) with a field of their own, in output order: the
-// seven CIM-style fields first, then the other keys the fingerprints emit.
-inline constexpr std::string_view kEvidenceFields[] = {
-    "sni",         "http_host",    "http_method",   "dns_qname",    "dns_qtype",
-    "smtp_ehlo",   "alpn",         "alpn_selected", "tls_versions", "tls_version",
-    "http_status", "http_version", "dns_rrname",    "dns_rrtype",   "smtp_banner"};
+// The evidence fields, in output order: every key of the fingerprints' registry
+// (fingerprint::EvidenceKey), so that no format can miss one.
+inline constexpr auto kEvidenceFields = [] {
+  std::array<std::string_view, fingerprint::kEvidenceKeyCount> names{};
+  for (std::size_t i = 0; i < names.size(); ++i)
+    names[i] = fingerprint::to_string(static_cast<fingerprint::EvidenceKey>(i));
+  return names;
+}();
 
 // Every field any event carries, in CSV column order (the CSV header).
 const std::vector<std::string_view>& csv_columns();
@@ -39,7 +42,7 @@ struct Field {
 using Record = std::vector<Field>;
 
 // Evidence values joined per key with "," (a key may repeat), in kEvidenceFields order, then any
-// other key in order of appearance. Values stay raw.
+// other key (none from the fingerprints) in order of appearance. Values stay raw.
 std::vector<std::pair<std::string, std::string>> evidence_fields(
     const std::vector<fingerprint::Evidence>& evidence);
 

@@ -42,21 +42,19 @@ std::size_t RiskTracker::PairHash::operator()(const Pair& p) const {
   return static_cast<std::size_t>(h);
 }
 
-RiskTracker::RiskTracker(std::size_t max_pairs) : max_pairs_(std::max<std::size_t>(max_pairs, 1)) {}
+RiskTracker::RiskTracker(std::size_t max_pairs) : pairs_(max_pairs) {}
 
 std::optional<RiskEvent> RiskTracker::observe(const policy::Mismatch& m) {
   const Pair pair{m.src_ip, m.dest_ip};
-  if (const auto it = index_.find(pair); it != index_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);
+  if (auto* slot = pairs_.find(pair)) {
+    pairs_.touch(*slot);
     return std::nullopt;
   }
-  if (index_.size() >= max_pairs_) {
-    index_.erase(lru_.back());
-    lru_.pop_back();
+  if (pairs_.full()) {
+    pairs_.erase(*pairs_.oldest());
     ++evicted_;
   }
-  lru_.push_front(pair);
-  index_.emplace(pair, lru_.begin());
+  pairs_.insert(pair);
   return RiskEvent{m.src_ip, m.dest_ip, m.app, m.dest_port, m.transport, m.rule, 1, m.time_ns};
 }
 

@@ -7,13 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "common/lru_map.h"
 #include "report/aggregator.h"
 
 namespace protoport::report {
@@ -47,7 +46,7 @@ class RiskTracker {
 
   // The event for this mismatch's pair if the pair is new, else nothing.
   std::optional<RiskEvent> observe(const policy::Mismatch& mismatch);
-  std::size_t size() const { return index_.size(); }
+  std::size_t size() const { return pairs_.size(); }
   std::uint64_t evicted() const { return evicted_; }
 
  private:
@@ -58,9 +57,8 @@ class RiskTracker {
   struct PairHash {
     std::size_t operator()(const Pair& p) const;
   };
-  std::size_t max_pairs_;
-  std::list<Pair> lru_;  // most recently seen first
-  std::unordered_map<Pair, std::list<Pair>::iterator, PairHash> index_;
+  struct Seen {};
+  LruMap<Pair, Seen, PairHash> pairs_;  // oldest(): least recently seen, forgotten first
   std::uint64_t evicted_ = 0;
 };
 

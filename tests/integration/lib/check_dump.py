@@ -24,7 +24,7 @@ def problem(text):
 
 
 def unescape(text):
-    """Inverse of report::for_terminal: printable ASCII as is, "\\\\" and "\\xNN"."""
+    """Inverse of protoport::for_terminal: printable ASCII as is, "\\\\" and "\\xNN"."""
     out = bytearray()
     i = 0
     while i < len(text):

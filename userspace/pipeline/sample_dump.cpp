@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "cli/sample_dump.h"
+#include "pipeline/sample_dump.h"
 
 #include <algorithm>
 #include <string_view>
 
 #include "common/ip_addr.h"
 #include "report/time_format.h"
-#include "report/escape.h"
+#include "common/escape.h"
 
-namespace protoport::cli {
+namespace protoport::pipeline {
 
 namespace {
 
@@ -43,21 +43,21 @@ std::string SampleDump::format(const pp_sample& s, std::span<const std::uint8_t>
   const std::size_t shown = std::min(payload.size(), kDumpBytes);
   const std::string_view head(reinterpret_cast<const char*>(payload.data()), shown);
   std::string line = report::format_utc(wall_ns);
-  line += s.proto == 6 ? " tcp " : " udp ";
+  line += s.proto == PP_IPPROTO_TCP ? " tcp " : " udp ";
   line += endpoint(s.saddr, s.family, s.sport) + " -> " + endpoint(s.daddr, s.family, s.dport);
   line += " dir=" + std::string(dir_name(s.dir));
   line += " seq=" + std::to_string(s.seq);
-  if (s.proto == 6) line += " flags=" + tcp_flags(s.tcp_flags);
+  if (s.proto == PP_IPPROTO_TCP) line += " flags=" + tcp_flags(s.tcp_flags);
   line += " len=" + std::to_string(s.payload_len) + " cap=" + std::to_string(s.cap_len);
-  line += " \"" + report::for_terminal(head) + (payload.size() > shown ? "\"..." : "\"");
+  line += " \"" + protoport::for_terminal(head) + (payload.size() > shown ? "\"..." : "\"");
   return line;
 }
 
-void SampleDump::print(const pp_sample& s, std::span<const std::uint8_t> payload,
+void SampleDump::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                        std::int64_t wall_ns) {
   const std::string line = format(s, payload, wall_ns);
   std::fprintf(out_, "%s\n", line.c_str());
   std::fflush(out_);
 }
 
-}  // namespace protoport::cli
+}  // namespace protoport::pipeline

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Strict reading of YAML nodes with `file:line: message` errors, shared by every section of the
-// configuration file (policy today; output and exporter sections later), so that each section
-// reports unknown keys, duplicate keys, wrong types and bad ports the same way.
+// configuration file (policy, exporters), so that each section reports unknown keys, duplicate
+// keys, wrong types and bad ports the same way.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "policy/config_error.h"
+#include "config/config_error.h"
 
-namespace protoport::policy {
+namespace protoport::config {
 
 class ConfigContext {
  public:
@@ -61,13 +62,37 @@ std::uint16_t port_from_text(std::string_view text, const YAML::Node& node,
 // "a sequence", "a mapping", "a single value", "an empty value": for "must be X, not Y".
 std::string_view node_kind(const YAML::Node& node);
 
+// The keys of one section, each with what it sets: the one list of the section's keys, from
+// which read_map() learns what is known and the reader what to do with each.
+template <typename Config>
+struct Key {
+  std::string_view name;
+  void (*read)(Config& c, const Entry& e, const std::string& where, const ConfigContext& ctx);
+};
+
+// Reads `section` into `c` with `keys`; returns the names of the keys present.
+template <typename Config, std::size_t N>
+std::vector<std::string_view> read_keys(const Entry& section, const std::string& base,
+                                        const Key<Config> (&keys)[N], Config& c,
+                                        const ConfigContext& ctx, std::string_view noun = "key") {
+  std::vector<std::string_view> names;
+  for (const Key<Config>& k : keys) names.push_back(k.name);
+  std::vector<std::string_view> present;
+  for (const Entry& e : read_map(section.value, section.key_mark, base, names, ctx, noun)) {
+    for (const Key<Config>& k : keys) {
+      if (e.key != k.name) continue;
+      k.read(c, e, base + "." + e.key, ctx);
+      present.push_back(k.name);
+    }
+  }
+  return present;
+}
+
+inline bool has(const std::vector<std::string_view>& present, std::string_view key) {
+  return std::find(present.begin(), present.end(), key) != present.end();
+}
+
 // The known word closest to `word` (edit distance <= 2), or empty.
 std::string_view closest(std::string_view word, const std::vector<std::string_view>& known);
 
-// An extra top-level section (output, exporters, ...) parsed by another module.
-struct ConfigSection {
-  std::string name;
-  std::function<void(const Entry& entry, const ConfigContext& ctx)> parse;
-};
-
-}  // namespace protoport::policy
+}  // namespace protoport::config

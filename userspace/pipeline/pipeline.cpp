@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "cli/pipeline.h"
+#include "pipeline/pipeline.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "cli/exit_codes.h"
-#include "cli/policy_load.h"
-#include "policy/config_error.h"
+#include "report/time_format.h"
+#include "common/usage_error.h"
+#include "pipeline/config_load.h"
+#include "pipeline/sample_dump.h"
 #include "policy/names.h"
 #include "report/record.h"
-#include "report/time_format.h"
 
-namespace protoport::cli {
+namespace protoport::pipeline {
 
 namespace {
 
@@ -66,16 +66,19 @@ std::unique_ptr<exporters::Hub> make_hub(const exporters::ExportConfig& from_fil
 
 }  // namespace
 
-Pipeline::Pipeline(const DetectOptions& opts, std::FILE* out)
+Pipeline::Pipeline(const Options& opts, std::FILE* out) : Pipeline(opts, out, load_config(opts)) {}
+
+Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
     : opts_(opts),
       out_(out),
-      policy_(load_policy(opts, &export_config_)),
+      export_config_(std::move(config.exporters)),
+      policy_(std::move(config.policy)),
       format_(report::parse_format(opts.format).value_or(report::Format::table)),
       formatter_(report::make_formatter(format_, {terminal_width(out)})),
       aggregator_(opts.max_report_rows),
       risk_(opts.max_report_rows),
       tracker_({.max_flows = opts.max_tracked_flows,
-                .samples_per_dir = opts.kernel.samples_per_dir},
+                .samples_per_dir = opts.samples_per_dir},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
   if (!opts.flows_file.empty()) flows_file_.emplace(open_output(opts.flows_file));
@@ -144,24 +147,23 @@ void Pipeline::finish() {
   }
 }
 
-bool Pipeline::reload_policy() {
+bool Pipeline::reload() {
   if (opts_.config_file.empty()) {
     std::fprintf(stderr, "protoport: SIGHUP: no --config file to reload; policy unchanged\n");
     return false;
   }
   try {
-    exporters::ExportConfig exports;
-    policy::Policy fresh = load_policy(opts_, &exports);
+    LoadedConfig fresh = load_config(opts_);
     filtered_before_reload_ += policy_.filtered_total();
-    policy_ = std::move(fresh);
+    policy_ = std::move(fresh.policy);
     ++reloads_ok_;
     std::fprintf(stderr, "protoport: reloaded %s: %zu rules, %zu filters; aggregates kept\n",
                  opts_.config_file.c_str(), policy_.rules().size(), policy_.filters().size());
-    if (!(exports == export_config_))
+    if (!(fresh.exporters == export_config_))
       std::fprintf(stderr, "protoport: note: exporter settings in %s changed; they take effect at "
                            "the next start\n", opts_.config_file.c_str());
     return true;
-  } catch (const std::exception& e) {  // policy::ConfigError: "file:line: message"
+  } catch (const std::exception& e) {  // config::ConfigError: "file:line: message"
     ++reloads_failed_;
     std::fprintf(stderr, "protoport: reload failed, policy unchanged: %s\n", e.what());
     return false;
@@ -224,4 +226,9 @@ void Pipeline::print_stats(std::FILE* err) const {
   if (hub_) hub_->print_stats(err);
 }
 
-}  // namespace protoport::cli
+std::unique_ptr<SampleSink> make_sink(const Options& options, bool dump, std::FILE* out) {
+  if (dump) return std::make_unique<SampleDump>(out);
+  return std::make_unique<Pipeline>(options, out);
+}
+
+}  // namespace protoport::pipeline

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // The detection pipeline shared by `watch` and `replay`: samples -> flow tracker (one verdict
 // per flow) -> port policy and filters -> aggregation -> the chosen format on `out`, plus the
-// --output file and --risk events. Every bound it has is counted and shown in print_stats().
+// --output and --flows files, --risk events and the exporters. Every bound it has is counted
+// and shown in print_stats().
 #pragma once
 
 #include <array>
@@ -12,9 +13,11 @@
 #include <optional>
 #include <span>
 
-#include "cli/detect_options.h"
 #include "detect/flow_tracker.h"
 #include "export/hub.h"
+#include "pipeline/config_load.h"
+#include "pipeline/options.h"
+#include "pipeline/sample_sink.h"
 #include "policy/policy.h"
 #include "protoport/sample.h"
 #include "report/aggregator.h"
@@ -22,52 +25,53 @@
 #include "report/output_file.h"
 #include "report/risk.h"
 
-namespace protoport::cli {
+namespace protoport::pipeline {
 
-class Pipeline {
+class Pipeline final : public SampleSink {
  public:
-  // Loads the policy (a bad config throws policy::ConfigError) and opens --output (a file that
+  // Loads the policy (a bad config throws config::ConfigError) and opens --output (a file that
   // cannot be opened throws UsageError) before anything is attached.
-  Pipeline(const DetectOptions& opts, std::FILE* out);
+  Pipeline(const Options& opts, std::FILE* out);
 
-  void on_sample(const pp_sample& s, std::span<const std::uint8_t> payload, std::int64_t wall_ns) {
+  void on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
+                 std::int64_t wall_ns) override {
     tracker_.on_sample(s, payload, wall_ns);
   }
   // Decides flows idle past the timeout, at wall-clock time now_ns.
-  void tick(std::int64_t now_ns) {
+  void tick(std::int64_t now_ns) override {
     last_now_ns_ = now_ns;
     tracker_.expire(now_ns);
     if (hub_ && hub_->metrics_due()) publish_metrics();
   }
   // SIGHUP: reads policy and filters again from --config. Aggregates, flows in progress, and the
   // exporters stay as they are. A bad file keeps the current policy (false, reason on stderr).
-  bool reload_policy();
-  // The kernel side of the Prometheus metrics (watch and replay set it; called on this thread).
-  struct KernelView {
-    loader::Counters counters;
-    std::uint64_t ringbuf_malformed = 0;
-  };
-  void set_kernel_source(std::function<KernelView()> source) { kernel_source_ = std::move(source); }
+  bool reload() override;
+  void set_kernel_source(std::function<KernelView()> source) override {
+    kernel_source_ = std::move(source);
+  }
   // Prints the aggregated report as of the last tick/sample time.
-  void report();
+  void report() override;
   // Decides every remaining flow (replay: at the end of each capture file).
-  void finish_flows() { tracker_.flush(); }
+  void end_of_input() override { tracker_.flush(); }
   // Decides every remaining flow and prints the final report.
-  void finish();
-  void print_stats(std::FILE* err) const;
+  void finish() override;
+  void print_stats(std::FILE* err) const override;
 
   const FlowTrackerStats& tracker_stats() const { return tracker_.stats(); }
+  std::uint64_t mismatching_flows() const { return mismatches_; }  // not suppressed by a filter
+  std::size_t report_rows() const { return aggregator_.size(); }
   report::ReportSnapshot snapshot() const;
 
  private:
+  Pipeline(const Options& opts, std::FILE* out, LoadedConfig config);
   void on_verdict(const FlowVerdict& v);
   void emit(const std::string& text, const std::string& json_line);
   void publish_metrics();
   std::uint64_t filtered_total() const { return filtered_before_reload_ + policy_.filtered_total(); }
 
-  DetectOptions opts_;
+  Options opts_;
   std::FILE* out_;
-  exporters::ExportConfig export_config_;  // filled by the policy load: declared before policy_
+  exporters::ExportConfig export_config_;  // the file's, to tell a reload that changed it
   policy::Policy policy_;
   report::Format format_;
   std::unique_ptr<report::Formatter> formatter_;
@@ -77,7 +81,7 @@ class Pipeline {
   report::RiskTracker risk_;
   FlowTracker tracker_;
   std::int64_t last_now_ns_ = 0;
-  std::array<std::uint64_t, 16> verdicts_by_app_{};
+  std::array<std::uint64_t, fingerprint::kAppCount> verdicts_by_app_{};
   std::uint64_t mismatches_ = 0;
   std::unique_ptr<exporters::Hub> hub_;  // null when nothing is exported
   std::function<KernelView()> kernel_source_;
@@ -85,4 +89,4 @@ class Pipeline {
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
 };
 
-}  // namespace protoport::cli
+}  // namespace protoport::pipeline

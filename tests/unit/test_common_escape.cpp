@@ -2,10 +2,10 @@
 // The escaping module: one function per sink, total over any bytes.
 #include <doctest/doctest.h>
 
-#include "report/escape.h"
+#include "common/escape.h"
 #include "report_test_util.h"
 
-using namespace protoport::report;
+using namespace protoport;
 using protoport::test::decode_terminal;
 using protoport::test::hostile_strings;
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "report/escape.h"
+#include "common/escape.h"
 
 #include <cstdint>
 
-namespace protoport::report {
+namespace protoport {
 
 namespace {
 
@@ -156,4 +156,4 @@ std::string for_syslog_param(std::string_view raw) {
   return out;
 }
 
-}  // namespace protoport::report
+}  // namespace protoport

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace protoport::report {
+namespace protoport {
 
 // Terminal and table: printable ASCII (0x20..0x7e) is kept, a backslash is doubled, every other
 // byte (controls, ESC, CR, LF, DEL, NUL, anything >= 0x80 including UTF-8) becomes \xNN. The
@@ -45,4 +45,4 @@ std::string for_syslog_param(std::string_view raw);
 // begin one (overlong forms, surrogates and code points above U+10FFFF are invalid).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
 
-}  // namespace protoport::report
+}  // namespace protoport

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-#include "policy/config_yaml.h"
+#include "config/yaml_reader.h"
 
 #include <algorithm>
 #include <charconv>
 #include <set>
 
-#include "report/escape.h"
+#include "common/escape.h"
+#include "common/text.h"
 
-namespace protoport::policy {
+namespace protoport::config {
 
 namespace {
 
@@ -90,8 +91,8 @@ std::vector<Entry> read_map(const YAML::Node& node, const YAML::Mark& fallback,
           std::string(where) + ": a key must be a plain word, not " + std::string(node_kind(key)));
     const std::string& name = key.Scalar();
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string message = "unknown " + std::string(noun) + " '" + report::for_terminal(name, 64) +
-                            "' in " + std::string(where);
+      std::string message =
+          "unknown " + std::string(noun) + " " + quote(name) + " in " + std::string(where);
       if (const auto guess = closest(name, known); !guess.empty())
         message += " (did you mean '" + std::string(guess) + "'?)";
       message += "; known " + std::string(noun) + "s: " + known_list(known);
@@ -100,8 +101,8 @@ std::vector<Entry> read_map(const YAML::Node& node, const YAML::Mark& fallback,
     if (!seen.insert(name).second) {
       const auto first = std::find_if(entries.begin(), entries.end(),
                                       [&](const Entry& e) { return e.key == name; });
-      ctx.fail(key.Mark(), "duplicate " + std::string(noun) + " '" +
-                               report::for_terminal(name, 64) + "' in " + std::string(where) +
+      ctx.fail(key.Mark(), "duplicate " + std::string(noun) + " " + quote(name) + " in " +
+                               std::string(where) +
                                " (first at line " + std::to_string(line_of(first->key_mark)) + ")");
     }
     entries.push_back(Entry{name, key.Mark(), value});
@@ -130,15 +131,14 @@ std::uint16_t port_from_text(std::string_view text, const YAML::Node& node,
   });
   if (!digits_only)
     ctx.fail(node, fallback,
-             std::string(where) + ": '" + report::for_terminal(text, 64) +
-                 "' is not a port number (1..65535)");
+             std::string(where) + ": " + quote(text) + " is not a port number (1..65535)");
   unsigned long value = 0;
   const auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || stop != text.data() + text.size() || value < 1 || value > 65535)
     ctx.fail(node, fallback,
-             std::string(where) + ": port " + report::for_terminal(text, 64) +
+             std::string(where) + ": port " + for_terminal(text, 64) +
                  " is out of range 1..65535");
   return static_cast<std::uint16_t>(value);
 }
 
-}  // namespace protoport::policy
+}  // namespace protoport::config

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// `--dump`: one line per kernel sample, payload escaped (it is attacker-controlled).
+// `--dump`: one line per kernel sample, payload escaped (it is attacker-controlled), instead of
+// detecting.
 #pragma once
 
 #include <cstdint>
@@ -7,14 +8,16 @@
 #include <span>
 #include <string>
 
+#include "pipeline/sample_sink.h"
 #include "protoport/sample.h"
 
-namespace protoport::cli {
+namespace protoport::pipeline {
 
-class SampleDump {
+class SampleDump final : public SampleSink {
  public:
   explicit SampleDump(std::FILE* out) : out_(out) {}
-  void print(const pp_sample& s, std::span<const std::uint8_t> payload, std::int64_t wall_ns);
+  void on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
+                 std::int64_t wall_ns) override;
   static std::string format(const pp_sample& s, std::span<const std::uint8_t> payload,
                             std::int64_t wall_ns);
 
@@ -22,4 +25,4 @@ class SampleDump {
   std::FILE* out_;
 };
 
-}  // namespace protoport::cli
+}  // namespace protoport::pipeline

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace protoport::policy {
+namespace protoport::config {
 
 class ConfigError : public std::runtime_error {
  public:
@@ -26,4 +26,4 @@ class ConfigError : public std::runtime_error {
   std::string message_;
 };
 
-}  // namespace protoport::policy
+}  // namespace protoport::config
