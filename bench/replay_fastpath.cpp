@@ -10,7 +10,10 @@
 //     skip      naive, minus the frames the program provably leaves untouched (see SkipFilter)
 //     pipeline  skip, with reading/parsing on one thread and test runs on another
 //     check     naive, and for each frame skip would leave out, checks that the kernel counters
-//               moved exactly as predicted (a counter read per frame: slow, for verification)
+//               moved exactly as predicted (a counter read per frame: slow, for verification);
+//               exits 3 if any frame was mispredicted (ctest: bpf.replay_fastpath_check)
+//     limit     the kernel limits the skip filter is given (loader::probe_kernel_limits), and
+//               what measuring them costs (FILE... is not read)
 // Prints frames/s, calls made, frames skipped by reason, kernel counters, peak RSS and a digest
 // of every sample (all fields but the kernel clock values and ifindex, in order, plus payload):
 // equal digests across modes = identical samples.
@@ -26,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -124,6 +128,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1];
+  bool check_failed = false;  // check: a frame was mispredicted
   std::vector<std::string> files(argv + 2, argv + argc);
   try {
     CaptureSequence seq(files);
@@ -141,7 +146,10 @@ int main(int argc, char** argv) {
       // all of a ring buffer ends up resident once samples have gone round it).
       if (const char* rb = std::getenv("PP_RINGBUF_BYTES")) settings.ringbuf_bytes = static_cast<std::uint32_t>(std::strtoul(rb, nullptr, 10));
       program = std::make_unique<Program>(settings);
-      filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir, program->settings().max_flows);
+      // As `protoport replay` does: the limits of the running kernel, measured once.
+      const auto& limits = protoport::loader::kernel_limits();
+      filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir, program->settings().max_flows,
+                                            limits.test_run_linear_max, limits.lru_free_reserve());
       ring = std::make_unique<RingReader>(*program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
         digest.add(s, payload);
         filter->on_sample(s);
@@ -184,28 +192,23 @@ int main(int argc, char** argv) {
         run(frame.bytes);
       }
     } else if (mode == "limit") {
-      // Largest frame the program sees whole: IPv4/TCP frames of growing size, each a new flow,
-      // until one is counted malformed (the program sees only the linear part of a test-run frame).
-      std::vector<std::uint8_t> f(14 + 20 + 20, 0);
-      for (std::size_t len = 1000; len <= 70000; ++len) {
-        f.assign(len, 0);
-        f[12] = 0x08;
-        f[14] = 0x45;
-        f[16] = static_cast<std::uint8_t>((len - 14) >> 8);
-        f[17] = static_cast<std::uint8_t>(len - 14);
-        f[23] = 6;
-        f[26] = 10, f[29] = 1, f[30] = 10, f[33] = 2;
-        f[34] = static_cast<std::uint8_t>(len >> 8), f[35] = static_cast<std::uint8_t>(len);  // new port each time
-        f[37] = 80;
-        f[46] = 0x50;
-        f[47] = 0x18;
-        const auto before = program->read_counters()[PP_OUT_MALFORMED];
-        run(f);
-        if (program->read_counters()[PP_OUT_MALFORMED] != before) {
-          std::printf("  largest frame seen whole by the program: %zu bytes\n", len - 1);
-          break;
-        }
+      // The limits SkipFilter gets, and the cost of measuring them (replay does it once at
+      // start): the probe again and again, fresh each time (probe_kernel_limits, not cached).
+      const auto& k = protoport::loader::kernel_limits();
+      std::printf("  test_run linear data: %u bytes (%s)\n", k.test_run_linear_max,
+                  k.test_run_linear_max ? "measured" : "probe failed: the filter assumes the floor");
+      std::printf("  possible CPUs %u, LRU free entries per CPU <= %u: reserve %llu flow-table entries\n",
+                  k.possible_cpus, k.lru_free_per_cpu, static_cast<unsigned long long>(k.lru_free_reserve()));
+      std::vector<std::uint64_t> ns;
+      for (int i = 0; i < 200; ++i) {
+        const auto again = protoport::loader::probe_kernel_limits();
+        if (again.test_run_linear_max != k.test_run_linear_max) throw std::runtime_error("probe: unstable result");
+        ns.push_back(again.probe_ns);
       }
+      std::sort(ns.begin(), ns.end());
+      std::printf("  probe cost: first %.1f us; of 200 more: min %.1f us, median %.1f us, p90 %.1f us, max %.1f us\n",
+                  k.probe_ns / 1e3, ns.front() / 1e3, ns[ns.size() / 2] / 1e3, ns[ns.size() * 9 / 10] / 1e3,
+                  ns.back() / 1e3);
     } else if (mode == "check") {
       // Runs every frame, and for each frame the filter would skip, checks that the program's
       // counters moved exactly as predicted: one packet, the predicted outcome, no flow created.
@@ -237,9 +240,11 @@ int main(int argc, char** argv) {
       }
       std::printf("  check: %llu frames predicted skippable, %llu mispredicted\n",
                   static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(wrong));
+      check_failed = wrong != 0;
     } else if (mode == "pipeline") {
       FrameQueue queue(256);
       reader_skipped.fill(0);
+      const std::size_t linear_max = protoport::loader::kernel_limits().test_run_linear_max;
       std::exception_ptr reader_error;
       std::thread reader([&] {
         try {
@@ -247,7 +252,8 @@ int main(int argc, char** argv) {
           while (seq.next(f)) {
             ++frames;
             const FramePreview p = preview_frame(f.bytes);
-            if (const auto outcome = protoport::replay::stateless_outcome(p.kind)) {
+            const auto outcome = protoport::replay::stateless_outcome(p.kind);
+            if (outcome && f.bytes.size() <= linear_max) {  // else the filter decides (may run it)
               ++reader_skipped[PP_CNT_PACKETS];  // counted here: the filter belongs to the other thread
               reader_skipped[PP_CNT_BYTES] += f.bytes.size();
               ++reader_skipped[*outcome];
@@ -307,5 +313,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "replay_fastpath: %s\n", e.what());
     return 1;
   }
-  return 0;
+  return check_failed ? 3 : 0;
 }

@@ -12,29 +12,15 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define PP_ETH_P_IP 0x0800
-#define PP_ETH_P_IPV6 0x86DD
-#define PP_ETH_P_8021Q 0x8100
-#define PP_ETH_P_8021AD 0x88A8
+#include "protoport/parse_limits.h" /* limits and offsets shared with replay's skip filter */
 
-/* IPv6 next-header values of the extension headers we walk (uapi in6.h, not in vmlinux.h). */
-#define PP_NEXTHDR_HOP 0
-#define PP_NEXTHDR_ROUTING 43
-#define PP_NEXTHDR_FRAGMENT 44
-#define PP_NEXTHDR_AUTH 51
-#define PP_NEXTHDR_DEST 60
-
-#define PP_VLAN_MAX 2    /* 802.1Q and 802.1ad (QinQ); a third tag is not parsed */
-#define PP_IPV6_EXT_MAX 8 /* extension headers walked before giving up (real stacks use <= 3) */
-
-#define PP_IP_OFFSET_MASK 0x1fff  /* IPv4 frag_off: fragment offset bits (host order) */
-#define PP_IP6_OFFSET_MASK 0xfff8 /* IPv6 fragment header: offset bits (host order) */
-
-#define PP_TCP_FIN 0x01
-#define PP_TCP_SYN 0x02
-#define PP_TCP_RST 0x04
-#define PP_TCP_ACK 0x10
-#define PP_TCP_FLAGS_OFFSET 13 /* byte of struct tcphdr holding FIN..CWR */
+/* The Ethernet and VLAN layouts parse_limits.h spells out for userspace are these structs. */
+_Static_assert(sizeof(struct ethhdr) == PP_ETH_HLEN, "ethhdr != parse_limits.h");
+_Static_assert(__builtin_offsetof(struct ethhdr, h_proto) == PP_ETH_PROTO_OFFSET,
+	       "ethhdr != parse_limits.h");
+_Static_assert(sizeof(struct vlan_hdr) == PP_VLAN_HLEN, "vlan_hdr != parse_limits.h");
+_Static_assert(__builtin_offsetof(struct vlan_hdr, h_vlan_encapsulated_proto) == PP_VLAN_PROTO_OFFSET,
+	       "vlan_hdr != parse_limits.h");
 
 struct hdr_cursor {
 	void *pos;

@@ -37,6 +37,10 @@
  * fetch-add, so two CPUs never emit more. A failed ring-buffer reserve loses that sample
  * (ringbuf_full) and is not retried with a later packet.
  *
+ * Parser limits (VLAN tags, extension headers) and header offsets: include/protoport/
+ * parse_limits.h, shared with replay's skip filter (userspace/replay/skip_filter.cpp), which
+ * predicts this program's outcome for a frame and must stop parsing where it stops.
+ *
  * Per-packet cost (bench/bpf): Ethernet + IPv4 without options + TCP/UDP takes a fixed-offset
  * fast path; everything else the general cursor parser. A packet of a flow whose direction
  * already has its samples costs the parse, one counters lookup (inlined per-CPU array) and
@@ -64,6 +68,40 @@ _Static_assert(sizeof(struct pp_flow_key4) == 16, "pp_flow_key4 layout changed")
 _Static_assert(sizeof(struct pp_flow_key) == 40, "pp_flow_key layout changed");
 _Static_assert(sizeof(struct pp_flow_val) == 24, "pp_flow_val layout changed");
 _Static_assert(__builtin_offsetof(struct pp_sample, data) == 68, "pp_sample layout changed");
+
+/*
+ * The header layouts and protocol numbers of include/protoport/parse_limits.h, which replay's
+ * skip filter reads at raw offsets, are those of the structs this program reads.
+ */
+#define PP_LAYOUT(cond) _Static_assert(cond, #cond ": parse_limits.h differs from vmlinux.h")
+PP_LAYOUT(sizeof(struct iphdr) == PP_IPV4_HLEN_MIN);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, tot_len) == PP_IPV4_TOT_LEN_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, frag_off) == PP_IPV4_FRAG_OFF_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, protocol) == PP_IPV4_PROTO_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, saddr) == PP_IPV4_SADDR_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, daddr) == PP_IPV4_DADDR_OFFSET);
+PP_LAYOUT(sizeof(struct ipv6hdr) == PP_IPV6_HLEN);
+PP_LAYOUT(__builtin_offsetof(struct ipv6hdr, payload_len) == PP_IPV6_PAYLOAD_LEN_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct ipv6hdr, nexthdr) == PP_IPV6_NEXTHDR_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct ipv6hdr, saddr) == PP_IPV6_SADDR_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct ipv6hdr, daddr) == PP_IPV6_DADDR_OFFSET);
+PP_LAYOUT(sizeof(struct ipv6_opt_hdr) == PP_IPV6_OPT_HLEN);
+PP_LAYOUT(__builtin_offsetof(struct ipv6_opt_hdr, nexthdr) == PP_IPV6_OPT_NEXTHDR_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct ipv6_opt_hdr, hdrlen) == PP_IPV6_OPT_LEN_OFFSET);
+PP_LAYOUT(sizeof(struct frag_hdr) == PP_IPV6_FRAG_HLEN);
+PP_LAYOUT(__builtin_offsetof(struct frag_hdr, nexthdr) == PP_IPV6_OPT_NEXTHDR_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct frag_hdr, frag_off) == PP_IPV6_FRAG_OFF_OFFSET);
+PP_LAYOUT(sizeof(struct tcphdr) == PP_TCP_HLEN_MIN);
+PP_LAYOUT(__builtin_offsetof(struct tcphdr, source) == PP_L4_SPORT_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct tcphdr, dest) == PP_L4_DPORT_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct tcphdr, window) == PP_TCP_FLAGS_OFFSET + 1);
+PP_LAYOUT(sizeof(struct udphdr) == PP_UDP_HLEN);
+PP_LAYOUT(__builtin_offsetof(struct udphdr, source) == PP_L4_SPORT_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct udphdr, dest) == PP_L4_DPORT_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct udphdr, len) == PP_UDP_LEN_OFFSET);
+PP_LAYOUT(PP_IPPROTO_TCP == IPPROTO_TCP);
+PP_LAYOUT(PP_IPPROTO_UDP == IPPROTO_UDP);
+#undef PP_LAYOUT
 
 /* All counters in one per-CPU slot: one lookup per packet, plain increments (no atomics). */
 struct pp_counter_slots {
@@ -161,7 +199,7 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slot
 
 	if (!ip)
 		return PP_OUT_MALFORMED;
-	if (ip->version != 4 || ip->ihl < 5)
+	if (ip->version != 4 || ip->ihl < PP_IPV4_IHL_MIN)
 		return PP_OUT_MALFORMED;
 	hlen = ip->ihl * 4; /* <= 60 by construction (4-bit field) */
 	tot_len = bpf_ntohs(ip->tot_len);
@@ -171,7 +209,7 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slot
 	*ip_end = l3_off + tot_len;
 	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK))
 		return PP_OUT_FRAGMENT;
-	pkt->first_fragment = (ip->frag_off & bpf_htons(0x2000)) != 0; /* IP_MF */
+	pkt->first_fragment = (ip->frag_off & bpf_htons(PP_IP_MF)) != 0;
 	*l4proto = ip->protocol;
 	pkt->family = PP_FAMILY_V4;
 	pkt->saddr4 = ip->saddr;
@@ -192,6 +230,9 @@ struct pp_ipv6_ext {
 #define PP_EXT_OFF_MAX 0xff00
 /* Extension headers parsed inline before handing the chain to pp_ipv6_ext_walk (see parse_ipv6). */
 #define PP_IPV6_EXT_INLINE 2
+/* The inline path must accept no chain the walk refuses: the walk (and replay's skip filter,
+ * which mirrors it) takes at most PP_IPV6_EXT_MAX - 1 extension headers before TCP/UDP. */
+_Static_assert(PP_IPV6_EXT_INLINE < PP_IPV6_EXT_MAX, "inline IPv6 path longer than the walk");
 
 /*
  * The bounded chain of IPv6 extension headers from byte `off` (first next-header value
@@ -228,14 +269,14 @@ __noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
 			if ((void *)(opt + 1) > data_end)
 				return PP_OUT_MALFORMED;
 			nexthdr = opt->nexthdr;
-			off += (opt->hdrlen + 1) * 8;
+			off += PP_IPV6_OPT_BYTES(opt->hdrlen);
 			break;
 		case PP_NEXTHDR_AUTH:
 			opt = data + off;
 			if ((void *)(opt + 1) > data_end)
 				return PP_OUT_MALFORMED;
 			nexthdr = opt->nexthdr;
-			off += (opt->hdrlen + 2) * 4; /* AH counts 4-byte words */
+			off += PP_IPV6_AH_BYTES(opt->hdrlen); /* AH counts 4-byte words */
 			break;
 		case PP_NEXTHDR_FRAGMENT:
 			frag = data + off;
@@ -243,7 +284,7 @@ __noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
 				return PP_OUT_MALFORMED;
 			if (frag->frag_off & bpf_htons(PP_IP6_OFFSET_MASK))
 				return PP_OUT_FRAGMENT;
-			first_fragment = (frag->frag_off & bpf_htons(1)) != 0; /* M flag */
+			first_fragment = (frag->frag_off & bpf_htons(PP_IP6_MF)) != 0;
 			nexthdr = frag->nexthdr;
 			off += sizeof(*frag);
 			break;
@@ -300,9 +341,9 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slot
 			if (!opt)
 				return PP_OUT_MALFORMED;
 			next = opt->nexthdr;
-			cursor_skip_from(c, opt, (opt->hdrlen + 1) * 8);
+			cursor_skip_from(c, opt, PP_IPV6_OPT_BYTES(opt->hdrlen));
 		}
-		if (next == IPPROTO_TCP || next == IPPROTO_UDP) {
+		if (next == PP_IPPROTO_TCP || next == PP_IPPROTO_UDP) {
 			pkt->first_fragment = 0;
 			*l4proto = next;
 			return PP_PARSED;
@@ -330,7 +371,7 @@ static __always_inline int parse_tcp(struct hdr_cursor *c, __u32 l4_off, __u32 i
 
 	if (!tcp)
 		return PP_OUT_MALFORMED;
-	if (tcp->doff < 5)
+	if (tcp->doff < PP_TCP_DOFF_MIN)
 		return PP_OUT_MALFORMED;
 	payload_off = l4_off + tcp->doff * 4;
 	if (payload_off > ip_end)
@@ -455,9 +496,9 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 		return PP_SLOW_PATH;
 	if (eth->h_proto != bpf_htons(PP_ETH_P_IP) || *(__u8 *)ip != 0x45) /* version 4, ihl 5 */
 		return PP_SLOW_PATH;
-	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK | 0x2000)) /* any fragment */
+	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK | PP_IP_MF)) /* any fragment */
 		return PP_SLOW_PATH;
-	if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP)
+	if (ip->protocol != PP_IPPROTO_TCP && ip->protocol != PP_IPPROTO_UDP)
 		return PP_SLOW_PATH;
 	tot_len = bpf_ntohs(ip->tot_len);
 	if (tot_len < sizeof(*ip))
@@ -471,7 +512,7 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 	pkt->proto = ip->protocol;
 	pkt->saddr4 = ip->saddr;
 	pkt->daddr4 = ip->daddr;
-	if (ip->protocol == IPPROTO_TCP)
+	if (ip->protocol == PP_IPPROTO_TCP)
 		return parse_tcp(&c, l4_off, ip_end, pkt);
 	return parse_udp(&c, l4_off, ip_end, pkt);
 }
@@ -506,9 +547,9 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
 	if (l4_off > ip_end) /* options/extension headers run past the IP length */
 		return PP_OUT_MALFORMED;
 	pkt->proto = l4proto;
-	if (l4proto == IPPROTO_TCP)
+	if (l4proto == PP_IPPROTO_TCP)
 		ret = parse_tcp(&c, l4_off, ip_end, pkt);
-	else if (l4proto == IPPROTO_UDP)
+	else if (l4proto == PP_IPPROTO_UDP)
 		ret = parse_udp(&c, l4_off, ip_end, pkt);
 	else
 		return PP_OUT_OTHER_L4;
@@ -629,7 +670,7 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 				       struct pp_counter_slots *cnt)
 {
-	int is_tcp = pkt->proto == IPPROTO_TCP;
+	int is_tcp = pkt->proto == PP_IPPROTO_TCP;
 	int syn = is_tcp && (pkt->tcp_flags & PP_TCP_SYN);
 	int syn_only = syn && !(pkt->tcp_flags & PP_TCP_ACK);
 	__u8 sender_init = pkt->sender + 1; /* PP_INIT_LO or PP_INIT_HI */

@@ -9,7 +9,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "protoport/parse_limits.h"
+#include "replay/capture_sequence.h"
+#include "replay/frame_feed.h"
 #include "replay/skip_filter.h"
+#include "replay_test_util.h"
 
 using namespace protoport::replay;
 using Bytes = std::vector<std::uint8_t>;
@@ -474,4 +478,113 @@ TEST_CASE("filter: flow skipping stops before the LRU flow table could evict") {
   CHECK_FALSE(tiny.flow_skipping());
   filter.clear();
   CHECK(filter.flow_skipping());
+}
+
+// ---- The limits shared with the program (parse_limits.h) and those measured at start ----------
+
+TEST_CASE("preview: PP_VLAN_MAX tags are parsed, one more is not") {
+  Pkt p;
+  p.payload = 10;
+  p.vlan_types.assign(PP_VLAN_MAX, PP_ETH_P_8021Q);
+  CHECK(kind_of(p) == FrameKind::flow);
+  p.vlan_types.push_back(PP_ETH_P_8021AD);
+  CHECK(kind_of(p) == FrameKind::non_ip);
+}
+
+TEST_CASE("preview: the IPv6 walk takes PP_IPV6_EXT_MAX steps, like the program") {
+  // n destination-options headers of 8 bytes, then TCP.
+  auto chain = [](int n) {
+    Pkt p;
+    p.ip = 6;
+    p.payload = 20;
+    p.v6_first_next = PP_NEXTHDR_DEST;
+    for (int i = 0; i < n; ++i) {
+      const std::uint8_t next = i + 1 < n ? PP_NEXTHDR_DEST : kTcp;
+      p.v6_ext.insert(p.v6_ext.end(), {next, 0, 1, 4, 0, 0, 0, 0});
+    }
+    return p;
+  };
+  CHECK(kind_of(chain(PP_IPV6_EXT_MAX - 1)) == FrameKind::flow);  // the last step finds TCP
+  CHECK(kind_of(chain(PP_IPV6_EXT_MAX)) == FrameKind::run);       // still in the chain: malformed
+}
+
+TEST_CASE("filter: frames longer than the measured test_run linear data are run") {
+  const std::uint64_t reserve = 384;
+  SkipFilter filter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor, reserve);
+  Pkt ack;
+  ack.flags = kAck;
+  Pkt at_limit = ack;  // padded to exactly the limit: the program sees it whole
+  at_limit.padding = kTestRunLinearFloor - ack.build().size();
+  REQUIRE(at_limit.build().size() == kTestRunLinearFloor);
+  CHECK(filter.decide(at_limit.build()) == PP_OUT_NO_PAYLOAD);
+  Pkt past = at_limit;  // one byte more: shorter than kTestRunLinearMax, yet not whole here
+  past.padding += 1;
+  REQUIRE(past.build().size() < kTestRunLinearMax);
+  CHECK(preview_frame(past.build()).kind == FrameKind::tcp_no_payload);
+  CHECK_FALSE(filter.decide(past.build()));
+  Pkt arp = ack;
+  arp.ether_type = 0x0806;
+  arp.padding = kTestRunLinearFloor;
+  CHECK_FALSE(filter.decide(arp.build()));
+
+  Pkt data;  // a complete direction: its frames are left out only while seen whole
+  data.payload = 50;
+  filter.on_sample(sample_of(data, 0));
+  filter.on_sample(sample_of(data, 1));
+  CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
+  Pkt big = data;
+  big.payload = kTestRunLinearFloor;
+  CHECK_FALSE(filter.decide(big.build()));
+  CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);  // learnt nothing, lost nothing
+
+  // Against the same frames, the two-argument constructor assumes kTestRunLinearMax.
+  SkipFilter assumed(2, PP_FLOWS_DEFAULT);
+  CHECK(assumed.decide(past.build()) == PP_OUT_NO_PAYLOAD);
+}
+
+TEST_CASE("filter: an unmeasured linear limit (0) is the floor; less than the floor is refused") {
+  SkipFilter unknown(2, PP_FLOWS_DEFAULT, 0, 384);
+  Pkt ack;
+  ack.flags = kAck;
+  ack.padding = kTestRunLinearFloor + 1 - ack.build().size();
+  CHECK_FALSE(unknown.decide(ack.build()));
+  ack.padding -= 1;
+  CHECK(unknown.decide(ack.build()) == PP_OUT_NO_PAYLOAD);
+  CHECK_THROWS_AS(SkipFilter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor - 1, 384), std::invalid_argument);
+}
+
+TEST_CASE("filter: flow skipping keeps the LRU reserve it is given") {
+  const std::uint64_t reserve = 1000;  // e.g. 128 free entries on each of 7 possible CPUs, plus one list
+  SkipFilter filter(1, static_cast<std::uint32_t>(reserve + 2), kTestRunLinearMax, reserve);
+  Pkt a;
+  a.payload = 10;
+  Pkt b = a;
+  b.sport = 2;
+  Pkt c = a;
+  c.sport = 3;
+  CHECK_FALSE(filter.decide(a.build()));
+  filter.on_sample(sample_of(a, 0));
+  CHECK_FALSE(filter.decide(b.build()));
+  CHECK(filter.decide(a.build()) == PP_OUT_ALREADY_SAMPLED);
+  CHECK_FALSE(filter.decide(c.build()));  // a third entry could be the one the LRU evicts for
+  CHECK_FALSE(filter.flow_skipping());
+  SkipFilter none(1, static_cast<std::uint32_t>(reserve), kTestRunLinearMax, reserve);
+  CHECK_FALSE(none.flow_skipping());
+}
+
+TEST_CASE("feed: a stateless frame longer than the floor keeps its bytes, for the filter to run") {
+  // FrameFeed previews on its own thread before the limit is measured: what the filter may
+  // still run must travel with its bytes.
+  test::TempDir dir;
+  Pkt ack;
+  ack.flags = kAck;
+  Pkt small = ack, big = ack;
+  big.padding = kTestRunLinearFloor + 1 - ack.build().size();
+  REQUIRE(preview_frame(big.build()).kind == FrameKind::tcp_no_payload);
+  test::write_capture(dir.file("a.pcap"), DLT_EN10MB, {{1, small.build()}, {2, big.build()}});
+  FrameFeed feed(CaptureSequence({dir.file("a.pcap")}), {});
+  std::vector<bool> has_bytes;
+  while (const FeedBatch* batch = feed.next())
+    for (const FeedFrame& f : batch->frames) has_bytes.push_back(f.has_bytes);
+  CHECK(has_bytes == std::vector<bool>{false, true});
 }

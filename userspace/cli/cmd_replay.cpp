@@ -70,7 +70,8 @@ int run_replay(const ReplayOptions& o) {
   replay::FrameFeed feed(replay::CaptureSequence(o.files),
                          {.all_bytes = o.exact, .file_offsets = o.progress && isatty(STDERR_FILENO)});
   loader::Program program(settings);
-  replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows);
+  replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows,
+                            loader::kernel_limits().test_run_linear_max, loader::kernel_limits().lru_free_reserve());
   std::int64_t frame_ns = 0;  // the capture time of the frame being run
   loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
     filter.on_sample(s);  // learns which flow directions are complete

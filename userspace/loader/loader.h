@@ -143,6 +143,44 @@ class Program {
   std::unique_ptr<protoport_bpf, SkelDeleter> skel_;
 };
 
+// What replay's skip filter (replay::SkipFilter) assumes about the running kernel and what
+// differs between kernels: measured, or derived from the kernel's own formula, at start.
+struct KernelLimits {
+  // Largest bpf_prog_test_run_opts frame an XDP program sees whole: longer frames get this many
+  // bytes in the linear part [data, data_end) and the rest in fragments. The kernel's formula is
+  // PAGE_SIZE - XDP_PACKET_HEADROOM (256) - SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), which
+  // depends on the page size and CONFIG_MAX_SKB_FRAGS: 3520 on x86_64 with 4 KiB pages and 17
+  // fragments. Measured by one test run of a two-instruction XDP program of our own (not
+  // protoport's, whose counters and flow tables it would change), which reports its linear part
+  // through ctx_out. 0 if that probe failed: unknown (replay::SkipFilter then assumes the
+  // formula's least value over every configuration).
+  std::uint32_t test_run_linear_max = 0;
+  // CPUs the kernel sizes per-CPU data for (num_possible_cpus(); libbpf_num_possible_cpus()).
+  std::uint32_t possible_cpus = 0;
+  // Upper bound of the free entries an LRU hash map (the flow tables) parks on one CPU's local
+  // free list: the kernel moves up to LOCAL_FREE_TARGET (128, kernel/bpf/bpf_lru_list.h, since
+  // 4.10) free entries at a time from the shared list to a CPU's own, and evicts to get them
+  // once the shared list holds fewer; newer kernels (2025, "avoid global starvation of LRU
+  // map") move clamp(max_entries / possible CPUs / 2, 1, 128), never more. Not measurable
+  // without filling a table of the real size (max_flows inserts at start), so the bound is
+  // taken: it can only make replay stop skipping flow frames sooner.
+  std::uint32_t lru_free_per_cpu = 0;
+  std::uint64_t probe_ns = 0;  // what measuring cost (wall clock), for benchmarks
+
+  // Entries of an LRU hash map that may sit on free lists while the shared list runs dry:
+  // one local list per possible CPU plus one list of slack. A table holding at most
+  // max_entries - lru_free_reserve() entries has never had to evict.
+  std::uint64_t lru_free_reserve() const {
+    return static_cast<std::uint64_t>(lru_free_per_cpu) * (static_cast<std::uint64_t>(possible_cpus) + 1);
+  }
+};
+
+// Measures the limits above (needs root, like every test run). Cost, kernel 6.18 on 2 busy
+// vCPUs: ~0.05-0.1 ms typical, ~0.2-0.35 ms the first time in a process (probe_ns).
+KernelLimits probe_kernel_limits();
+// The same, measured once per process on the first call; thread-safe.
+const KernelLimits& kernel_limits();
+
 enum class XdpMode { native, generic, automatic };
 std::string_view xdp_mode_name(XdpMode mode);           // "native", "generic", "auto"
 std::optional<XdpMode> xdp_mode_from_name(std::string_view name);

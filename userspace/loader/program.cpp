@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,68 @@ TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat)
   if (bpf_prog_test_run_opts(prog_fd(), &opts) != 0)
     detail::throw_errno("test run of a " + std::to_string(frame.size()) + "-byte frame", errno);
   return TestRunResult{opts.retval, opts.duration};
+}
+
+namespace {
+
+// The linear part test_run gives an XDP program, measured: a two-instruction program (return
+// XDP_PASS), multi-buffer aware like protoport's, run once on a frame longer than any linear
+// part (one page: the linear part is a page minus headroom and tailroom), and ctx_out says
+// where the linear part ended. ctx_in must be given for ctx_out to be, with data_end = the
+// frame's length: older kernels require exactly that, newer ones (which let a test run ask for
+// a linear size) read it as the size asked for and cap it at the same limit as a test run
+// without ctx_in, which is how replay runs frames. Returns 0 if the kernel refuses anything.
+// Cost: one program load (a verifier pass over two instructions) and one test run.
+std::uint32_t measure_test_run_linear_max() {
+  const bpf_insn insns[] = {
+      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .src_reg = 0, .off = 0, .imm = XDP_PASS},
+      {.code = BPF_JMP | BPF_EXIT, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},
+  };
+  bpf_prog_load_opts load_opts{};
+  load_opts.sz = sizeof(load_opts);
+  load_opts.expected_attach_type = BPF_XDP;
+  load_opts.prog_flags = BPF_F_XDP_HAS_FRAGS;
+  detail::LibbpfCapture quiet;  // a refusal is an answer here (0), not a message on stderr
+  const detail::UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_XDP, "pp_linear_probe", "Dual BSD/GPL", insns,
+                                            sizeof(insns) / sizeof(insns[0]), &load_opts));
+  if (!prog) return 0;
+  const long page = sysconf(_SC_PAGESIZE);
+  std::vector<std::uint8_t> frame(static_cast<std::size_t>(page > 4096 ? page : 4096), 0);
+  xdp_md ctx_in{}, ctx_out{};
+  ctx_in.data_end = static_cast<std::uint32_t>(frame.size());
+  bpf_test_run_opts run_opts{};
+  run_opts.sz = sizeof(run_opts);
+  run_opts.data_in = frame.data();
+  run_opts.data_size_in = static_cast<std::uint32_t>(frame.size());
+  run_opts.ctx_in = &ctx_in;
+  run_opts.ctx_size_in = sizeof(ctx_in);
+  run_opts.ctx_out = &ctx_out;
+  run_opts.ctx_size_out = sizeof(ctx_out);
+  run_opts.repeat = 1;
+  if (bpf_prog_test_run_opts(prog.get(), &run_opts) != 0 || run_opts.retval != XDP_PASS) return 0;
+  if (ctx_out.data != 0 || ctx_out.data_end > frame.size() || ctx_out.data_end < 14) return 0;
+  return ctx_out.data_end;
+}
+
+}  // namespace
+
+KernelLimits probe_kernel_limits() {
+  const auto t0 = std::chrono::steady_clock::now();
+  KernelLimits k;
+  k.test_run_linear_max = measure_test_run_linear_max();
+  const int cpus = libbpf_num_possible_cpus();  // /sys/devices/system/cpu/possible
+  // If that cannot be read, the configured CPUs (what the filter assumed before it was asked).
+  const long conf = cpus > 0 ? cpus : sysconf(_SC_NPROCESSORS_CONF);
+  k.possible_cpus = static_cast<std::uint32_t>(conf > 0 ? conf : 1);
+  k.lru_free_per_cpu = 128;  // LOCAL_FREE_TARGET: see KernelLimits
+  k.probe_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+  return k;
+}
+
+const KernelLimits& kernel_limits() {
+  static const KernelLimits limits = probe_kernel_limits();
+  return limits;
 }
 
 }  // namespace protoport::loader

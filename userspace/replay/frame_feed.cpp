@@ -73,7 +73,9 @@ void FrameFeed::read_all(std::stop_token stop) {
       f.ts_ns = frame.ts_ns;
       f.len = static_cast<std::uint32_t>(frame.bytes.size());
       if (!options_.all_bytes) f.preview = preview_frame(frame.bytes);
-      f.has_bytes = options_.all_bytes || !stateless_outcome(f.preview.kind);
+      // A stateless frame longer than the least linear data any kernel gives keeps its bytes:
+      // SkipFilter runs it if this kernel's test runs do not give it whole.
+      f.has_bytes = options_.all_bytes || !stateless_outcome(f.preview.kind) || f.len > kTestRunLinearFloor;
       if (f.has_bytes) {
         f.offset = static_cast<std::uint32_t>(batch->bytes.size());
         batch->bytes.insert(batch->bytes.end(), frame.bytes.begin(), frame.bytes.end());

@@ -10,6 +10,8 @@
 // batches 97 ms; `perf stat -r 15 protoport replay`). A frame the
 // program handles without looking at flows (stateless_outcome() of its preview) travels without
 // its bytes unless the caller wants every frame's bytes (--exact): it will be counted, not run.
+// (Unless it is longer than kTestRunLinearFloor: SkipFilter, which knows the running kernel's
+// test_run limit, may still have to run it.)
 // Batches never span two files, and arrive in capture order.
 #ifndef PP_REPLAY_FRAME_FEED_H
 #define PP_REPLAY_FRAME_FEED_H
@@ -35,7 +37,8 @@ struct FeedFrame {
   std::uint64_t ts_ns = 0;
   std::uint32_t len = 0;        // frame length, what the program's byte counter adds
   std::uint32_t offset = 0;     // of its bytes in FeedBatch::bytes, when has_bytes
-  bool has_bytes = false;       // false: a stateless frame, counted, never run
+  bool has_bytes = false;       // false: a stateless frame of at most kTestRunLinearFloor bytes,
+                                // counted, never run
   FramePreview preview;         // empty (kind run) when every frame's bytes were asked for
 };
 

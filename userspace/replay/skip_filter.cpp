@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// The parser below follows bpf/protoport.bpf.c and bpf/parse.h check for check: a change there
-// must be mirrored here (`replay_fastpath check FILES` proves the two agree on real captures).
+// The parser below follows bpf/protoport.bpf.c and bpf/parse.h check for check, with the limits
+// and offsets both take from include/protoport/parse_limits.h: a change of a check there must
+// be mirrored here (`bpf.replay_fastpath_check` in ctest runs `replay_fastpath check` on the
+// corpus and fails on any frame the two judge differently).
 #include "replay/skip_filter.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "protoport/parse_limits.h"
 
 namespace protoport::replay {
 namespace {
 
-constexpr std::size_t kEthHeader = 14;
-constexpr int kVlanMax = 2;
-constexpr int kIpv6ExtMax = 8;
-constexpr std::uint8_t kTcp = 6, kUdp = 17;
-constexpr std::uint8_t kTcpSyn = 0x02, kTcpAck = 0x10;
-// LRU hash: each possible CPU parks up to 128 free entries on its own list, and eviction starts
-// when the shared free list runs short; stay below by that much (plus one list of slack).
-constexpr std::uint64_t kLruPerCpuFree = 128;
+// What the two-argument constructor assumes of the LRU flow tables (loader::KernelLimits has
+// the reasoning): 128 free entries per configured CPU, plus one list of slack.
+constexpr std::uint64_t kAssumedLruPerCpuFree = 128;
+
+std::uint64_t assumed_lru_free_reserve() {
+  const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+  return kAssumedLruPerCpuFree * (static_cast<std::uint64_t>(cpus > 0 ? cpus : 1) + 1);
+}
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 
@@ -44,54 +50,58 @@ struct IpInfo {
 enum class Step { ok, malformed, fragment };
 
 Step parse_ipv4(std::span<const std::uint8_t> f, std::size_t off, FramePreview& p, IpInfo& ip) {
-  if (off + 20 > f.size()) return Step::malformed;
+  if (off + PP_IPV4_HLEN_MIN > f.size()) return Step::malformed;
   const std::uint8_t* h = &f[off];
-  if ((h[0] >> 4) != 4 || (h[0] & 15) < 5) return Step::malformed;
-  const std::size_t hlen = (h[0] & 15) * 4u, tot_len = be16(h + 2);
+  if ((h[0] >> 4) != 4 || (h[0] & 15) < PP_IPV4_IHL_MIN) return Step::malformed;
+  const std::size_t hlen = (h[0] & 15) * 4u, tot_len = be16(h + PP_IPV4_TOT_LEN_OFFSET);
   if (tot_len < hlen || off + tot_len > f.size()) return Step::malformed;
   ip.ip_end = off + tot_len;
-  const std::uint16_t frag = be16(h + 6);
-  if (frag & 0x1FFF) return Step::fragment;
-  ip.first_fragment = (frag & 0x2000) != 0;
-  ip.l4proto = h[9];
+  const std::uint16_t frag = be16(h + PP_IPV4_FRAG_OFF_OFFSET);
+  if (frag & PP_IP_OFFSET_MASK) return Step::fragment;
+  ip.first_fragment = (frag & PP_IP_MF) != 0;
+  ip.l4proto = h[PP_IPV4_PROTO_OFFSET];
   p.key.family = PP_FAMILY_V4;
   for (auto* a : {p.key.addr[0], p.key.addr[1]}) a[10] = a[11] = 0xff;
-  std::memcpy(&p.key.addr[0][12], h + 12, 4);
-  std::memcpy(&p.key.addr[1][12], h + 16, 4);
+  std::memcpy(&p.key.addr[0][12], h + PP_IPV4_SADDR_OFFSET, 4);
+  std::memcpy(&p.key.addr[1][12], h + PP_IPV4_DADDR_OFFSET, 4);
   ip.l4_off = off + hlen;
   return Step::ok;
 }
 
 Step parse_ipv6(std::span<const std::uint8_t> f, std::size_t off, FramePreview& p, IpInfo& ip) {
-  if (off + 40 > f.size()) return Step::malformed;
+  if (off + PP_IPV6_HLEN > f.size()) return Step::malformed;
   const std::uint8_t* h = &f[off];
   if ((h[0] >> 4) != 6) return Step::malformed;
-  ip.ip_end = off + 40 + be16(h + 4);
+  ip.ip_end = off + PP_IPV6_HLEN + be16(h + PP_IPV6_PAYLOAD_LEN_OFFSET);
   if (ip.ip_end > f.size()) return Step::malformed;
   p.key.family = PP_FAMILY_V6;
-  std::memcpy(p.key.addr[0], h + 8, 16);
-  std::memcpy(p.key.addr[1], h + 24, 16);
-  std::uint8_t next = h[6];
-  std::size_t pos = off + 40;
-  for (int i = 0; i < kIpv6ExtMax; ++i) {
+  std::memcpy(p.key.addr[0], h + PP_IPV6_SADDR_OFFSET, 16);
+  std::memcpy(p.key.addr[1], h + PP_IPV6_DADDR_OFFSET, 16);
+  std::uint8_t next = h[PP_IPV6_NEXTHDR_OFFSET];
+  std::size_t pos = off + PP_IPV6_HLEN;
+  for (int i = 0; i < PP_IPV6_EXT_MAX; ++i) {
     switch (next) {
-      case 0:    // hop-by-hop
-      case 43:   // routing
-      case 60:   // destination options
-      case 51:   // authentication header: length in 4-byte words
-        if (pos + 2 > f.size()) return Step::malformed;
+      case PP_NEXTHDR_HOP:
+      case PP_NEXTHDR_ROUTING:
+      case PP_NEXTHDR_DEST:
+      case PP_NEXTHDR_AUTH:  // length in 4-byte words
+        if (pos + PP_IPV6_OPT_HLEN > f.size()) return Step::malformed;
         {
-          const std::size_t len = next == 51 ? (f[pos + 1] + 2u) * 4u : (f[pos + 1] + 1u) * 8u;
-          next = f[pos];
+          const std::size_t hdrlen = f[pos + PP_IPV6_OPT_LEN_OFFSET];
+          const std::size_t len = next == PP_NEXTHDR_AUTH ? PP_IPV6_AH_BYTES(hdrlen) : PP_IPV6_OPT_BYTES(hdrlen);
+          next = f[pos + PP_IPV6_OPT_NEXTHDR_OFFSET];
           pos += len;
         }
         break;
-      case 44:  // fragment
-        if (pos + 8 > f.size()) return Step::malformed;
-        if (be16(&f[pos + 2]) & 0xFFF8) return Step::fragment;
-        ip.first_fragment = (f[pos + 3] & 1) != 0;
-        next = f[pos];
-        pos += 8;
+      case PP_NEXTHDR_FRAGMENT:
+        if (pos + PP_IPV6_FRAG_HLEN > f.size()) return Step::malformed;
+        {
+          const std::uint16_t frag = be16(&f[pos + PP_IPV6_FRAG_OFF_OFFSET]);
+          if (frag & PP_IP6_OFFSET_MASK) return Step::fragment;
+          ip.first_fragment = (frag & PP_IP6_MF) != 0;
+        }
+        next = f[pos + PP_IPV6_OPT_NEXTHDR_OFFSET];
+        pos += PP_IPV6_FRAG_HLEN;
         break;
       default:
         ip.l4proto = next;
@@ -99,7 +109,7 @@ Step parse_ipv6(std::span<const std::uint8_t> f, std::size_t off, FramePreview& 
         return Step::ok;
     }
   }
-  return Step::malformed;  // the program gives up after kIpv6ExtMax headers too
+  return Step::malformed;  // the program gives up after PP_IPV6_EXT_MAX steps too
 }
 
 }  // namespace
@@ -118,22 +128,23 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
 
 FramePreview preview_frame(std::span<const std::uint8_t> f) {
   FramePreview p;
-  if (f.size() < kEthHeader) return p;
-  std::uint16_t proto = be16(&f[12]);
-  std::size_t off = kEthHeader;
-  for (int i = 0; i < kVlanMax && (proto == 0x8100 || proto == 0x88A8); ++i) {
-    if (off + 4 > f.size()) return p;
-    proto = be16(&f[off + 2]);
-    off += 4;
+  if (f.size() < PP_ETH_HLEN) return p;
+  std::uint16_t proto = be16(&f[PP_ETH_PROTO_OFFSET]);
+  std::size_t off = PP_ETH_HLEN;
+  for (int i = 0; i < PP_VLAN_MAX && (proto == PP_ETH_P_8021Q || proto == PP_ETH_P_8021AD); ++i) {
+    if (off + PP_VLAN_HLEN > f.size()) return p;
+    proto = be16(&f[off + PP_VLAN_PROTO_OFFSET]);
+    off += PP_VLAN_HLEN;
   }
-  // Only the first kTestRunLinearMax bytes reach the program: it judges a longer frame on a view
-  // we do not model, so such a frame is run, though its key is still worth knowing.
+  // Only the first kTestRunLinearMax bytes reach the program (at most: SkipFilter::decide()
+  // holds the frame against the kernel's measured limit too): it judges a longer frame on a
+  // view we do not model, so such a frame is run, though its key is still worth knowing.
   const bool whole = f.size() <= kTestRunLinearMax;
   IpInfo ip;
   Step step;
-  if (proto == 0x0800) {
+  if (proto == PP_ETH_P_IP) {
     step = parse_ipv4(f, off, p, ip);
-  } else if (proto == 0x86DD) {
+  } else if (proto == PP_ETH_P_IPV6) {
     step = parse_ipv6(f, off, p, ip);
   } else {
     if (whole) p.kind = FrameKind::non_ip;
@@ -147,33 +158,35 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   bool syn = false;
   std::size_t payload_len = 0;
   const std::size_t l4 = ip.l4_off;
-  if (ip.l4proto == kTcp) {
-    if (l4 + 20 > f.size() || (f[l4 + 12] >> 4) < 5) return p;
-    const std::size_t payload_off = l4 + (f[l4 + 12] >> 4) * 4u;
+  if (ip.l4proto == PP_IPPROTO_TCP) {
+    if (l4 + PP_TCP_HLEN_MIN > f.size()) return p;
+    const std::size_t doff = f[l4 + PP_TCP_DOFF_OFFSET] >> 4;
+    if (doff < PP_TCP_DOFF_MIN) return p;
+    const std::size_t payload_off = l4 + doff * 4u;
     if (payload_off > ip.ip_end) return p;
     payload_len = ip.ip_end - payload_off;
-    const std::uint8_t flags = f[l4 + 13];
-    syn = (flags & kTcpSyn) != 0;
+    const std::uint8_t flags = f[l4 + PP_TCP_FLAGS_OFFSET];
+    syn = (flags & PP_TCP_SYN) != 0;
     p.syn = syn;
-    p.ack = syn && (flags & kTcpAck) != 0;
-  } else if (ip.l4proto == kUdp) {
-    if (l4 + 8 > f.size()) return p;
-    const std::size_t udp_len = be16(&f[l4 + 4]), l4_len = ip.ip_end - l4;
-    if (udp_len < 8 || l4_len < 8) return p;
+    p.ack = syn && (flags & PP_TCP_ACK) != 0;
+  } else if (ip.l4proto == PP_IPPROTO_UDP) {
+    if (l4 + PP_UDP_HLEN > f.size()) return p;
+    const std::size_t udp_len = be16(&f[l4 + PP_UDP_LEN_OFFSET]), l4_len = ip.ip_end - l4;
+    if (udp_len < PP_UDP_HLEN || l4_len < PP_UDP_HLEN) return p;
     if (ip.first_fragment ? udp_len < l4_len : udp_len > l4_len) return p;
-    payload_len = udp_len - 8;
+    payload_len = udp_len - PP_UDP_HLEN;
   } else {
     if (whole) p.kind = FrameKind::other_l4;
     return p;
   }
-  std::memcpy(&p.key.port[0], &f[l4], 2);
-  std::memcpy(&p.key.port[1], &f[l4 + 2], 2);
+  std::memcpy(&p.key.port[0], &f[l4 + PP_L4_SPORT_OFFSET], 2);
+  std::memcpy(&p.key.port[1], &f[l4 + PP_L4_DPORT_OFFSET], 2);
   p.key.proto = ip.l4proto;
   p.has_key = true;
   p.has_payload = payload_len > 0;
   canonicalize(p);
   if (!whole) return p;  // run, key known
-  p.kind = ip.l4proto == kTcp && !syn && payload_len == 0 ? FrameKind::tcp_no_payload : FrameKind::flow;
+  p.kind = ip.l4proto == PP_IPPROTO_TCP && !syn && payload_len == 0 ? FrameKind::tcp_no_payload : FrameKind::flow;
   return p;
 }
 
@@ -189,12 +202,20 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind) {
   return std::nullopt;
 }
 
-SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows) : samples_per_dir_(samples_per_dir) {
-  const long cpus = sysconf(_SC_NPROCESSORS_CONF);
-  const std::uint64_t reserve = kLruPerCpuFree * (static_cast<std::uint64_t>(cpus > 0 ? cpus : 1) + 1);
-  entry_limit_ = max_flows > reserve ? max_flows - reserve : 0;
+SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows, std::size_t test_run_linear_max,
+                       std::uint64_t lru_free_reserve)
+    : samples_per_dir_(samples_per_dir), linear_max_(test_run_linear_max == 0 ? kTestRunLinearFloor : test_run_linear_max) {
+  // Below the floor, FrameFeed may have dropped the bytes of a frame this limit says to run.
+  if (linear_max_ < kTestRunLinearFloor)
+    throw std::invalid_argument("skip filter: test_run linear data of " + std::to_string(linear_max_) +
+                                " bytes is below the least any kernel gives (" +
+                                std::to_string(kTestRunLinearFloor) + ")");
+  entry_limit_ = max_flows > lru_free_reserve ? max_flows - lru_free_reserve : 0;
   flow_skipping_ = entry_limit_ > 0;
 }
+
+SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows)
+    : SkipFilter(samples_per_dir, max_flows, kTestRunLinearMax, assumed_lru_free_reserve()) {}
 
 std::optional<pp_counter> SkipFilter::skip(pp_counter outcome, std::size_t frame_len) {
   ++skipped_[PP_CNT_PACKETS];
@@ -204,7 +225,10 @@ std::optional<pp_counter> SkipFilter::skip(pp_counter outcome, std::size_t frame
 }
 
 std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t frame_len) {
-  if (const auto outcome = stateless_outcome(p.kind)) return skip(*outcome, frame_len);
+  // Longer than this kernel's test runs give whole (the preview knows only kTestRunLinearMax):
+  // what preview_frame() says of a frame it does not see whole, i.e. run, key kept.
+  const FrameKind kind = frame_len > linear_max_ ? FrameKind::run : p.kind;
+  if (const auto outcome = stateless_outcome(kind)) return skip(*outcome, frame_len);
   if (!flow_skipping_) return std::nullopt;
   if (!p.has_key) {
     // Unparsed here: the program may still create an entry for it. Count one, to be safe.
@@ -221,7 +245,7 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     // The initiator the program takes from it: a SYN's sender, a SYN+ACK's receiver.
     const std::uint8_t syn_init = p.ack ? static_cast<std::uint8_t>(PP_INIT_HI - p.sender)
                                         : static_cast<std::uint8_t>(PP_INIT_LO + p.sender);
-    const bool plain = p.kind == FrameKind::flow && !p.has_payload;
+    const bool plain = kind == FrameKind::flow && !p.has_payload;
     // An entry with this initiator and no sample: the program keeps it and counts no payload.
     if (plain && it->second.fresh_initiator == syn_init) return skip(PP_OUT_NO_PAYLOAD, frame_len);
     // Otherwise it may start the flow over (once any direction has samples, or the initiator
@@ -230,7 +254,7 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     if (plain) it->second.fresh_initiator = syn_init;
     return std::nullopt;
   }
-  if (p.kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;
+  if (kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;
   return skip(p.has_payload ? PP_OUT_ALREADY_SAMPLED : PP_OUT_NO_PAYLOAD, frame_len);
 }
 

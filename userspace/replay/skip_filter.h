@@ -17,10 +17,15 @@
 //    a retransmitted SYN): the run one left the program's entry with that initiator and no
 //    samples, and for such an entry the program only looks it up and counts no payload.
 // The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
-// rules); whatever it rejects as malformed, and every frame longer than test_run's linear data,
-// is run.
+// rules), with the limits and header offsets of include/protoport/parse_limits.h, which the
+// program uses too; whatever it rejects as malformed, and every frame longer than test_run's
+// linear data, is run. `bpf.replay_fastpath_check` (ctest, root) runs the program on the
+// corpus and fails on any frame whose outcome the filter mispredicts.
 // The flow part is turned off for good once the flow table could start evicting (LRU): a
 // skipped lookup would change which entry the kernel evicts.
+// What the filter assumes about the kernel (test_run's linear data, the LRU's free lists)
+// differs between kernels: replay measures it at start (loader::kernel_limits()) and passes it
+// to the constructor.
 #ifndef PP_REPLAY_SKIP_FILTER_H
 #define PP_REPLAY_SKIP_FILTER_H
 
@@ -36,10 +41,19 @@
 
 namespace protoport::replay {
 
-// bpf_prog_test_run gives an XDP program at most this many bytes of linear data (a page minus
-// XDP headroom and skb_shared_info, measured on 6.18); the rest of a longer frame goes into
-// fragments the program does not see, so such frames are always run.
+// bpf_prog_test_run gives an XDP program at most a page minus XDP headroom and skb_shared_info
+// of linear data; the rest of a longer frame goes into fragments the program does not parse
+// headers in, so such frames are always run. How much that is depends on the kernel (page size,
+// CONFIG_MAX_SKB_FRAGS): replay measures it at start (loader::kernel_limits()) and gives it to
+// SkipFilter. kTestRunLinearMax is the value on x86_64 with 4 KiB pages and 17 fragments: the
+// most that preview_frame() classifies (a longer frame's preview is `run`, whatever the
+// kernel), and what the two-argument SkipFilter constructor assumes (unit tests).
 inline constexpr std::size_t kTestRunLinearMax = 3520;
+// The least linear data any kernel gives (4 KiB page, 256 bytes of headroom, skb_shared_info
+// with the largest CONFIG_MAX_SKB_FRAGS, 45: 768 bytes). FrameFeed keeps the bytes of every
+// frame longer than this, stateless or not, so that SkipFilter can still run one that the
+// measured limit says the program would not see whole.
+inline constexpr std::size_t kTestRunLinearFloor = 4096 - 256 - 768;
 
 // Canonical flow key as the program builds it: lower (address, port) endpoint first, IPv4
 // addresses v4-mapped, ports in network byte order.
@@ -85,11 +99,22 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind);
 
 class SkipFilter {
  public:
-  // The program's settings: samples per direction and flow-table size.
+  // The program's settings, samples per direction and flow-table size, and what the running
+  // kernel does (loader::KernelLimits, measured at start):
+  //  - test_run_linear_max: the largest frame a test run gives the program whole; longer
+  //    frames are run. 0 (not measured): kTestRunLinearFloor is assumed. Otherwise at least
+  //    kTestRunLinearFloor (std::invalid_argument if less).
+  //  - lru_free_reserve: flow-table entries the LRU may keep on free lists; flow skipping stops
+  //    before the frames run could have created more than max_flows minus that many entries.
+  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows, std::size_t test_run_linear_max,
+             std::uint64_t lru_free_reserve);
+  // The same with kTestRunLinearMax and 128 free entries per configured CPU plus one list
+  // (x86_64, 4 KiB pages, 17 fragments, LRU lists of kernels 4.10-6.15): for unit tests.
   SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows);
 
   // nullopt: run the frame. Otherwise the frame is left out and the value is the outcome
-  // counter the program would have bumped (already added to skipped_counters()).
+  // counter the program would have bumped (already added to skipped_counters()). A frame longer
+  // than test_run_linear_max is run whatever its preview says.
   std::optional<pp_counter> decide(const FramePreview& preview, std::size_t frame_len);
   std::optional<pp_counter> decide(std::span<const std::uint8_t> frame) {
     return decide(preview_frame(frame), frame.size());
@@ -119,6 +144,7 @@ class SkipFilter {
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
 
   std::uint32_t samples_per_dir_;
+  std::size_t linear_max_;      // longer frames are run
   std::uint64_t entry_limit_;
   std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused
   bool flow_skipping_ = true;
