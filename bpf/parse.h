@@ -5,8 +5,7 @@
  * data_end and then moves past it. Variable-length skips (IPv4 options, IPv6 extension headers,
  * TCP options) only move the cursor: the next cursor_take() checks the bounds again.
  */
-#ifndef PROTOPORT_PARSE_H
-#define PROTOPORT_PARSE_H
+#pragma once
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -75,5 +74,3 @@ static __always_inline int parse_ethernet(struct hdr_cursor *c)
 	}
 	return proto;
 }
-
-#endif /* PROTOPORT_PARSE_H */

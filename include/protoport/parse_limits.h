@@ -11,8 +11,7 @@
  * them at compile time against the kernel's own structs (vmlinux.h), so a userspace offset
  * cannot silently differ from what the program reads.
  */
-#ifndef PROTOPORT_PARSE_LIMITS_H
-#define PROTOPORT_PARSE_LIMITS_H
+#pragma once
 
 /* ---- How deep the parsers go ------------------------------------------------------------ */
 
@@ -80,9 +79,8 @@
 
 /* ---- TCP and UDP -------------------------------------------------------------------------- */
 
-#define PP_IPPROTO_TCP 6
-#define PP_IPPROTO_UDP 17
-
+/* The protocol numbers, PP_IPPROTO_TCP and PP_IPPROTO_UDP, are in sample.h (keys and samples
+ * carry them). */
 #define PP_L4_SPORT_OFFSET 0          /* TCP and UDP: source port */
 #define PP_L4_DPORT_OFFSET 2          /* TCP and UDP: destination port */
 
@@ -97,5 +95,3 @@
 
 #define PP_UDP_HLEN 8
 #define PP_UDP_LEN_OFFSET 4
-
-#endif /* PROTOPORT_PARSE_LIMITS_H */

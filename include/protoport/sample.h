@@ -4,8 +4,7 @@
  * records, flow-table entries, counters). Fixed-width types only, no pointers, explicit padding,
  * so that the BPF object (clang -target bpf) and the C++ loader agree on every offset.
  */
-#ifndef PROTOPORT_SAMPLE_H
-#define PROTOPORT_SAMPLE_H
+#pragma once
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
@@ -132,5 +131,3 @@ enum pp_counter {
 	PP_OUT_FLOW_UPDATE_FAIL,   /* flow-table insert failed: packet not sampled */
 	PP_CNT_MAX,
 };
-
-#endif /* PROTOPORT_SAMPLE_H */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Helpers for the replay tests: a temporary directory removed on every path, and tiny captures of
 // any link type written with libpcap itself (pcap_open_dead + pcap_dump), nanosecond precision.
-#ifndef PP_TEST_REPLAY_TEST_UTIL_H
-#define PP_TEST_REPLAY_TEST_UTIL_H
+#pragma once
 
 #include <pcap/pcap.h>
 #include <stdlib.h>
@@ -97,5 +96,3 @@ inline Bytes ether_header(std::uint16_t ether_type, std::uint8_t mac_fill = 0) {
 }
 
 }  // namespace protoport::replay::test
-
-#endif

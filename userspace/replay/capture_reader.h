@@ -2,8 +2,7 @@
 // Reads one pcap or pcapng file (libpcap) and yields its records as Ethernet frames for the XDP
 // program, with the capture's own nanosecond timestamps. Cheap per frame: no allocation, no
 // iostreams; Ethernet records are handed out straight from libpcap's buffer.
-#ifndef PP_REPLAY_CAPTURE_READER_H
-#define PP_REPLAY_CAPTURE_READER_H
+#pragma once
 
 #include <cstdint>
 #include <cstdio>
@@ -93,5 +92,3 @@ class CaptureReader {
 std::string describe_datalink(int dlt);
 
 }  // namespace protoport::replay
-
-#endif

@@ -2,8 +2,7 @@
 // Several captures replayed one after the other, as `protoport replay A B C` does. Every file is
 // checked (readable, a capture, supported link type) before the first frame is read, so a bad
 // argument fails at once rather than after minutes of work; only one file is open at a time.
-#ifndef PP_REPLAY_CAPTURE_SEQUENCE_H
-#define PP_REPLAY_CAPTURE_SEQUENCE_H
+#pragma once
 
 #include <cstddef>
 #include <optional>
@@ -41,5 +40,3 @@ class CaptureSequence {
 };
 
 }  // namespace protoport::replay
-
-#endif

@@ -13,8 +13,7 @@
 // (Unless it is longer than kTestRunLinearFloor: SkipFilter, which knows the running kernel's
 // test_run limit, may still have to run it.)
 // Batches never span two files, and arrive in capture order.
-#ifndef PP_REPLAY_FRAME_FEED_H
-#define PP_REPLAY_FRAME_FEED_H
+#pragma once
 
 #include <condition_variable>
 #include <cstddef>
@@ -100,5 +99,3 @@ class FrameFeed {
 };
 
 }  // namespace protoport::replay
-
-#endif

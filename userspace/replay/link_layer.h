@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Turns one captured record of a supported link type into the Ethernet frame the XDP program
 // expects. Pure functions over byte spans, no libpcap state, so they can be tested alone.
-#ifndef PP_REPLAY_LINK_LAYER_H
-#define PP_REPLAY_LINK_LAYER_H
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -48,5 +47,3 @@ struct Converted {
 Converted to_ethernet(Link link, std::span<const std::uint8_t> record, std::vector<std::uint8_t>& scratch);
 
 }  // namespace protoport::replay
-
-#endif

@@ -2,8 +2,7 @@
 // One-line progress display for long replays: frames, percent of the current file, rate. Drawn on
 // a terminal with \r at most ten times a second; silent when the stream is not a terminal, so
 // logs and pipes never see it.
-#ifndef PP_REPLAY_PROGRESS_H
-#define PP_REPLAY_PROGRESS_H
+#pragma once
 
 #include <cstdint>
 #include <cstdio>
@@ -67,5 +66,3 @@ class Progress {
 };
 
 }  // namespace protoport::replay
-
-#endif

@@ -27,13 +27,11 @@ std::uint64_t assumed_lru_free_reserve() {
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
 
+// The program's key order (pp_source_endpoint): the key starts in packet order, source first.
 void canonicalize(FramePreview& p) {
-  int order = std::memcmp(p.key.addr[0], p.key.addr[1], 16);
-  if (order == 0) order = be16(reinterpret_cast<const std::uint8_t*>(&p.key.port[0])) >
-                                  be16(reinterpret_cast<const std::uint8_t*>(&p.key.port[1]))
-                              ? 1
-                              : -1;
-  p.sender = order > 0 ? 1 : 0;
+  p.sender = static_cast<std::uint8_t>(pp_source_endpoint(
+      p.key.addr[0], be16(reinterpret_cast<const std::uint8_t*>(&p.key.port[0])), p.key.addr[1],
+      be16(reinterpret_cast<const std::uint8_t*>(&p.key.port[1]))));
   if (p.sender == 1) {
     std::swap_ranges(p.key.addr[0], p.key.addr[0] + 16, p.key.addr[1]);
     std::swap(p.key.port[0], p.key.port[1]);

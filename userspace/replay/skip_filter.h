@@ -26,8 +26,7 @@
 // What the filter assumes about the kernel (test_run's linear data, the LRU's free lists)
 // differs between kernels: replay measures it at start (loader::kernel_limits()) and passes it
 // to the constructor.
-#ifndef PP_REPLAY_SKIP_FILTER_H
-#define PP_REPLAY_SKIP_FILTER_H
+#pragma once
 
 #include <array>
 #include <cstddef>
@@ -153,5 +152,3 @@ class SkipFilter {
 };
 
 }  // namespace protoport::replay
-
-#endif
