@@ -11,7 +11,8 @@
 // per flow per direction, flows interleaved in groups, and every --mismatch-every'th flow on a
 // port its app is not expected on, so that the aggregator works too.
 //
-//   bench_pipeline [--flows N] [--rounds R] [--cpu N (1-based)] [--mismatch-every K] [--once] [--csv]
+//   bench_pipeline [--flows N] [--rounds R] [--cpu N (1-based)] [--mismatch-every K] [--once]
+//   [--csv]
 // --once / --once-baseline: a single pipeline / baseline pass (for `valgrind --tool=callgrind
 //   --toggle-collect=pp_bench_pipeline_pass` / `pp_bench_baseline_pass`: instructions per
 //   sample = collected Ir / samples).
@@ -45,8 +46,14 @@ using Bytes = std::vector<std::uint8_t>;
 }
 
 void put(Bytes& b, std::string_view s) { b.insert(b.end(), s.begin(), s.end()); }
-void put16(Bytes& b, std::size_t v) { b.push_back(std::uint8_t(v >> 8)); b.push_back(std::uint8_t(v)); }
-void put24(Bytes& b, std::size_t v) { b.push_back(std::uint8_t(v >> 16)); put16(b, v & 0xffff); }
+void put16(Bytes& b, std::size_t v) {
+  b.push_back(std::uint8_t(v >> 8));
+  b.push_back(std::uint8_t(v));
+}
+void put24(Bytes& b, std::size_t v) {
+  b.push_back(std::uint8_t(v >> 16));
+  put16(b, v & 0xffff);
+}
 void fill(Bytes& b, std::size_t n, std::uint8_t seed) {
   for (std::size_t i = 0; i < n; ++i) b.push_back(std::uint8_t(seed * 31 + i * 7));
 }
@@ -68,8 +75,8 @@ Bytes dns_message(bool response, std::uint16_t id) {
   Bytes b;
   put16(b, id);
   put16(b, response ? 0x8180 : 0x0100);
-  put16(b, 1);                  // questions
-  put16(b, response ? 1 : 0);   // answers
+  put16(b, 1);                 // questions
+  put16(b, response ? 1 : 0);  // answers
   put16(b, 0);
   put16(b, 0);
   const Bytes q = dns_name("www.example.com");
@@ -138,30 +145,51 @@ struct FlowKind {
   std::string_view name;
   fp::App app;
   std::uint8_t proto;
-  std::uint16_t port;       // where the app is expected
-  std::uint16_t odd_port;   // a port where it is a mismatch
+  std::uint16_t port;      // where the app is expected
+  std::uint16_t odd_port;  // a port where it is a mismatch
   Bytes to_resp[2];
   Bytes to_init[2];
 };
 
 std::vector<FlowKind> flow_kinds() {
   std::vector<FlowKind> k;
-  k.push_back({"dns", fp::App::dns, 17, 53, 5353 + 1000, {dns_message(false, 1), dns_message(false, 2)},
+  k.push_back({"dns",
+               fp::App::dns,
+               17,
+               53,
+               5353 + 1000,
+               {dns_message(false, 1), dns_message(false, 2)},
                {dns_message(true, 1), dns_message(true, 2)}});
-  k.push_back({"http", fp::App::http, 6, 80, 8081,
-               {text("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: curl/7.88.1\r\n"
-                     "Accept: */*\r\n\r\n"),
-                text("GET /style.css HTTP/1.1\r\nHost: www.example.com\r\n\r\n")},
-               {text("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5120\r\n"
-                     "Server: nginx\r\n\r\n<!doctype html><html><head><title>x</title></head>"),
-                text("<body><p>more of the page, a second segment of the response body</p>")}});
-  k.push_back({"tls", fp::App::ssl, 6, 443, 4433, {tls_hello(true), text("\x17\x03\x03\x00\x20""0123456789abcdef0123456789abcdef")},
+  k.push_back(
+      {"http",
+       fp::App::http,
+       6,
+       80,
+       8081,
+       {text("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: curl/7.88.1\r\n"
+             "Accept: */*\r\n\r\n"),
+        text("GET /style.css HTTP/1.1\r\nHost: www.example.com\r\n\r\n")},
+       {text("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5120\r\n"
+             "Server: nginx\r\n\r\n<!doctype html><html><head><title>x</title></head>"),
+        text("<body><p>more of the page, a second segment of the response body</p>")}});
+  k.push_back({"tls",
+               fp::App::ssl,
+               6,
+               443,
+               4433,
+               {tls_hello(true), text("\x17\x03\x03\x00\x20"
+                                      "0123456789abcdef0123456789abcdef")},
                {tls_hello(false), text("\x14\x03\x03\x00\x01\x01")}});
-  k.push_back({"smtp", fp::App::smtp, 6, 25, 2525,
-               {text("EHLO client.example.org\r\n"), text("MAIL FROM:<a@example.org>\r\n")},
-               {text("220 mail.example.com ESMTP Postfix\r\n"),
-                text("250-mail.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
-                     "250 8BITMIME\r\n")}});
+  k.push_back(
+      {"smtp",
+       fp::App::smtp,
+       6,
+       25,
+       2525,
+       {text("EHLO client.example.org\r\n"), text("MAIL FROM:<a@example.org>\r\n")},
+       {text("220 mail.example.com ESMTP Postfix\r\n"),
+        text("250-mail.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"
+             "250 8BITMIME\r\n")}});
   Bytes r1, r2, r3, r4;
   fill(r1, 200, 11);
   fill(r2, 120, 12);
@@ -188,8 +216,8 @@ void check_templates(const std::vector<FlowKind>& kinds) {
 }
 
 struct Records {
-  Bytes buf;                          // like the ring buffer: header, payload, header, ...
-  std::vector<std::size_t> offsets;   // start of each record
+  Bytes buf;                         // like the ring buffer: header, payload, header, ...
+  std::vector<std::size_t> offsets;  // start of each record
   std::size_t samples() const { return offsets.size(); }
 };
 
@@ -212,7 +240,8 @@ void v4_mapped(std::uint8_t out[16], std::uint32_t host_order) {
 
 // Flows in groups of 256 opened together; within a group, sample k of every flow, then k + 1:
 // the tracker sees many flows in flight, as it does live.
-Records build_records(const std::vector<FlowKind>& kinds, std::size_t flows, std::size_t mismatch_every) {
+Records build_records(const std::vector<FlowKind>& kinds, std::size_t flows,
+                      std::size_t mismatch_every) {
   Records r;
   constexpr std::size_t kGroup = 256;
   for (std::size_t g = 0; g < flows; g += kGroup) {
@@ -221,8 +250,8 @@ Records build_records(const std::vector<FlowKind>& kinds, std::size_t flows, std
       for (std::size_t i = g; i < g + n; ++i) {
         const FlowKind& k = kinds[i % kinds.size()];
         const bool odd = mismatch_every > 0 && i % mismatch_every == 0;
-        const std::uint32_t client = 0x0a000000u + std::uint32_t(i % 4000) + 1;   // 10.0.x.y
-        const std::uint32_t server = 0xc6120000u + std::uint32_t(i % 250) + 1;    // 198.18.0.z
+        const std::uint32_t client = 0x0a000000u + std::uint32_t(i % 4000) + 1;  // 10.0.x.y
+        const std::uint32_t server = 0xc6120000u + std::uint32_t(i % 250) + 1;   // 198.18.0.z
         const std::uint16_t cport = std::uint16_t(20000 + i % 40000);
         const std::uint16_t sport = odd ? k.odd_port : k.port;
         const bool to_resp = step % 2 == 0;
@@ -273,7 +302,8 @@ std::FILE* null_output() {
 }
 
 // The measured path; extern "C" and noinline so that callgrind can collect exactly this.
-extern "C" __attribute__((noinline)) void pp_bench_pipeline_pass(const Records& r, PassResult& out) {
+extern "C" __attribute__((noinline)) void pp_bench_pipeline_pass(const Records& r,
+                                                                 PassResult& out) {
   protoport::pipeline::Options options;
   options.format = "json";  // a new row is a JSON line, as for a service
   protoport::pipeline::Pipeline pipeline(options, null_output());
@@ -356,14 +386,22 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--flows") flows = parse_count("--flows", value());
-    else if (a == "--rounds") rounds = parse_count("--rounds", value());
-    else if (a == "--mismatch-every") mismatch_every = parse_count("--mismatch-every", value());
-    else if (a == "--cpu") cpu = static_cast<int>(parse_count("--cpu", value()) - 1);  // 1-based
-    else if (a == "--once") once = true;
-    else if (a == "--once-baseline") once_baseline = true;
-    else if (a == "--csv") csv = true;
-    else die("unknown argument '" + a + "' (see the comment at the top of bench/bench_pipeline.cpp)");
+    if (a == "--flows")
+      flows = parse_count("--flows", value());
+    else if (a == "--rounds")
+      rounds = parse_count("--rounds", value());
+    else if (a == "--mismatch-every")
+      mismatch_every = parse_count("--mismatch-every", value());
+    else if (a == "--cpu")
+      cpu = static_cast<int>(parse_count("--cpu", value()) - 1);  // 1-based
+    else if (a == "--once")
+      once = true;
+    else if (a == "--once-baseline")
+      once_baseline = true;
+    else if (a == "--csv")
+      csv = true;
+    else
+      die("unknown argument '" + a + "' (see the comment at the top of bench/bench_pipeline.cpp)");
   }
   if (cpu < 0) cpu = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) - 1;
   cpu_set_t set;
@@ -384,8 +422,8 @@ int main(int argc, char** argv) {
   if (once) {
     PassResult res;
     pp_bench_pipeline_pass(records, res);
-    std::printf("samples %zu flows %zu verdicts %llu mismatches %llu rows %zu\n", records.samples(), flows,
-                static_cast<unsigned long long>(res.verdicts),
+    std::printf("samples %zu flows %zu verdicts %llu mismatches %llu rows %zu\n", records.samples(),
+                flows, static_cast<unsigned long long>(res.verdicts),
                 static_cast<unsigned long long>(res.mismatches), res.rows);
     return 0;
   }
@@ -404,21 +442,26 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < flows; i += mismatch_every)
     if (kinds[i % kinds.size()].app != fp::App::unknown) ++expected_mismatches;
   if (res.verdicts != flows || res.mismatches != expected_mismatches)
-    die("expected " + std::to_string(flows) + " verdicts and " + std::to_string(expected_mismatches) +
-        " mismatches, got " + std::to_string(res.verdicts) + " and " + std::to_string(res.mismatches));
+    die("expected " + std::to_string(flows) + " verdicts and " +
+        std::to_string(expected_mismatches) + " mismatches, got " + std::to_string(res.verdicts) +
+        " and " + std::to_string(res.mismatches));
   const double base_rate = n / fastest(base_s), pipe_rate = n / fastest(pipe_s);
   if (csv) {
     std::printf("pipeline_samples_per_s,%.0f\nbaseline_samples_per_s,%.0f\n", pipe_rate, base_rate);
     return 0;
   }
-  std::printf("bench_pipeline: %zu flows, %zu samples (%.1f MB of records), 1 in %zu flows mismatching, "
-              "CPU %d, fastest of %zu rounds\n", flows, records.samples(), records.buf.size() / 1e6,
-              mismatch_every, cpu, rounds);
-  std::printf("  baseline (memcpy record + unordered_map insert by flow): %12.0f samples/s\n", base_rate);
-  std::printf("  pipeline (pipeline::Pipeline, rows as JSON lines):       %12.0f samples/s  (%.2fx baseline)\n",
-              pipe_rate, pipe_rate / base_rate);
+  std::printf(
+      "bench_pipeline: %zu flows, %zu samples (%.1f MB of records), 1 in %zu flows mismatching, "
+      "CPU %d, fastest of %zu rounds\n",
+      flows, records.samples(), records.buf.size() / 1e6, mismatch_every, cpu, rounds);
+  std::printf("  baseline (memcpy record + unordered_map insert by flow): %12.0f samples/s\n",
+              base_rate);
+  std::printf(
+      "  pipeline (pipeline::Pipeline, rows as JSON lines):       %12.0f samples/s  (%.2fx "
+      "baseline)\n",
+      pipe_rate, pipe_rate / base_rate);
   std::printf("  verdicts %llu, mismatches %llu, report rows %zu\n",
-              static_cast<unsigned long long>(res.verdicts), static_cast<unsigned long long>(res.mismatches),
-              res.rows);
+              static_cast<unsigned long long>(res.verdicts),
+              static_cast<unsigned long long>(res.mismatches), res.rows);
   return 0;
 }

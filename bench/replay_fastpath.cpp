@@ -51,7 +51,8 @@ using protoport::replay::FramePreview;
 using protoport::replay::preview_frame;
 using protoport::replay::SkipFilter;
 
-// ---- Sample digest --------------------------------------------------------------------------------
+// ---- Sample digest
+// --------------------------------------------------------------------------------
 
 struct Digest {
   std::uint64_t h = 1469598103934665603ull;
@@ -70,7 +71,8 @@ struct Digest {
   }
 };
 
-// ---- Single-producer single-consumer queue of frames for the pipeline ------------------------------
+// ---- Single-producer single-consumer queue of frames for the pipeline
+// ------------------------------
 
 struct Slot {
   std::vector<std::uint8_t> bytes;
@@ -95,7 +97,9 @@ class FrameQueue {
   // Consumer side: nullptr when closed and empty.
   Slot* front() {
     const auto t = tail_.load(std::memory_order_relaxed);
-    wait_until([&] { return head_.load(std::memory_order_acquire) != t || closed_.load(std::memory_order_acquire); });
+    wait_until([&] {
+      return head_.load(std::memory_order_acquire) != t || closed_.load(std::memory_order_acquire);
+    });
     if (head_.load(std::memory_order_acquire) == t) return nullptr;
     return &slots_[t % slots_.size()];
   }
@@ -124,7 +128,8 @@ double peak_rss_mib() {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: replay_fastpath read|parse|naive|skip|pipeline|check|limit FILE...\n");
+    std::fprintf(stderr,
+                 "usage: replay_fastpath read|parse|naive|skip|pipeline|check|limit FILE...\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -144,23 +149,27 @@ int main(int argc, char** argv) {
       protoport::loader::Settings settings;
       // PP_RINGBUF_BYTES: replay drains after every call, so a small ring buffer is enough (and
       // all of a ring buffer ends up resident once samples have gone round it).
-      if (const char* rb = std::getenv("PP_RINGBUF_BYTES")) settings.ringbuf_bytes = static_cast<std::uint32_t>(std::strtoul(rb, nullptr, 10));
+      if (const char* rb = std::getenv("PP_RINGBUF_BYTES"))
+        settings.ringbuf_bytes = static_cast<std::uint32_t>(std::strtoul(rb, nullptr, 10));
       program = std::make_unique<Program>(settings);
       // As `protoport replay` does: the limits of the running kernel, measured once.
       const auto& limits = protoport::loader::kernel_limits();
-      filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir, program->settings().max_flows,
+      filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir,
+                                            program->settings().max_flows,
                                             limits.test_run_linear_max, limits.lru_free_reserve());
-      ring = std::make_unique<RingReader>(*program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
-        digest.add(s, payload);
-        filter->on_sample(s);
-      });
+      ring = std::make_unique<RingReader>(
+          *program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+            digest.add(s, payload);
+            filter->on_sample(s);
+          });
     }
     const auto t0 = std::chrono::steady_clock::now();  // after loading: setup is timed apart
     const double setup_s = std::chrono::duration<double>(t0 - t_start).count();
     // PP_DRAIN_EVERY=N drains the ring buffer after every N-th call instead of after each: the
     // kernel raises a wakeup (an IPI) for a sample submitted into an empty ring buffer.
     const char* drain_env = std::getenv("PP_DRAIN_EVERY");
-    const std::uint64_t drain_every = drain_env ? std::max(1ull, std::strtoull(drain_env, nullptr, 10)) : 1;
+    const std::uint64_t drain_every =
+        drain_env ? std::max(1ull, std::strtoull(drain_env, nullptr, 10)) : 1;
     std::size_t file_index = 0;
     auto next_file = [&](std::size_t index) {
       if (index == file_index) return;
@@ -195,20 +204,26 @@ int main(int argc, char** argv) {
       // The limits SkipFilter gets, and the cost of measuring them (replay does it once at
       // start): the probe again and again, fresh each time (probe_kernel_limits, not cached).
       const auto& k = protoport::loader::kernel_limits();
-      std::printf("  test_run linear data: %u bytes (%s)\n", k.test_run_linear_max,
-                  k.test_run_linear_max ? "measured" : "probe failed: the filter assumes the floor");
-      std::printf("  possible CPUs %u, LRU free entries per CPU <= %u: reserve %llu flow-table entries\n",
-                  k.possible_cpus, k.lru_free_per_cpu, static_cast<unsigned long long>(k.lru_free_reserve()));
+      std::printf(
+          "  test_run linear data: %u bytes (%s)\n", k.test_run_linear_max,
+          k.test_run_linear_max ? "measured" : "probe failed: the filter assumes the floor");
+      std::printf(
+          "  possible CPUs %u, LRU free entries per CPU <= %u: reserve %llu flow-table entries\n",
+          k.possible_cpus, k.lru_free_per_cpu,
+          static_cast<unsigned long long>(k.lru_free_reserve()));
       std::vector<std::uint64_t> ns;
       for (int i = 0; i < 200; ++i) {
         const auto again = protoport::loader::probe_kernel_limits();
-        if (again.test_run_linear_max != k.test_run_linear_max) throw std::runtime_error("probe: unstable result");
+        if (again.test_run_linear_max != k.test_run_linear_max)
+          throw std::runtime_error("probe: unstable result");
         ns.push_back(again.probe_ns);
       }
       std::sort(ns.begin(), ns.end());
-      std::printf("  probe cost: first %.1f us; of 200 more: min %.1f us, median %.1f us, p90 %.1f us, max %.1f us\n",
-                  k.probe_ns / 1e3, ns.front() / 1e3, ns[ns.size() / 2] / 1e3, ns[ns.size() * 9 / 10] / 1e3,
-                  ns.back() / 1e3);
+      std::printf(
+          "  probe cost: first %.1f us; of 200 more: min %.1f us, median %.1f us, p90 %.1f us, max "
+          "%.1f us\n",
+          k.probe_ns / 1e3, ns.front() / 1e3, ns[ns.size() / 2] / 1e3, ns[ns.size() * 9 / 10] / 1e3,
+          ns.back() / 1e3);
     } else if (mode == "check") {
       // Runs every frame, and for each frame the filter would skip, checks that the program's
       // counters moved exactly as predicted: one packet, the predicted outcome, no flow created.
@@ -231,7 +246,8 @@ int main(int argc, char** argv) {
           if (!ok) {
             ++wrong;
             if (wrong <= 20)
-              std::printf("  MISPREDICTED %s frame %llu: predicted %s\n", seq.current()->path().c_str(),
+              std::printf("  MISPREDICTED %s frame %llu: predicted %s\n",
+                          seq.current()->path().c_str(),
                           static_cast<unsigned long long>(frame.number),
                           std::string(protoport::loader::counter_name(want)).c_str());
           }
@@ -239,7 +255,8 @@ int main(int argc, char** argv) {
         before = after;
       }
       std::printf("  check: %llu frames predicted skippable, %llu mispredicted\n",
-                  static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(wrong));
+                  static_cast<unsigned long long>(predicted),
+                  static_cast<unsigned long long>(wrong));
       check_failed = wrong != 0;
     } else if (mode == "pipeline") {
       FrameQueue queue(256);
@@ -254,7 +271,8 @@ int main(int argc, char** argv) {
             const FramePreview p = preview_frame(f.bytes);
             const auto outcome = protoport::replay::stateless_outcome(p.kind);
             if (outcome && f.bytes.size() <= linear_max) {  // else the filter decides (may run it)
-              ++reader_skipped[PP_CNT_PACKETS];  // counted here: the filter belongs to the other thread
+              ++reader_skipped[PP_CNT_PACKETS];  // counted here: the filter belongs to the other
+                                                 // thread
               reader_skipped[PP_CNT_BYTES] += f.bytes.size();
               ++reader_skipped[*outcome];
               continue;
@@ -284,28 +302,35 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (ring) ring->consume();
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("mode %-8s frames %9llu  %7.3f s  %10.0f frames/s  calls %9llu  setup %.3f s  peak RSS %6.1f MiB\n",
-                mode.c_str(), static_cast<unsigned long long>(frames), secs, frames / secs,
-                static_cast<unsigned long long>(calls), setup_s, peak_rss_mib());
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf(
+        "mode %-8s frames %9llu  %7.3f s  %10.0f frames/s  calls %9llu  setup %.3f s  peak RSS "
+        "%6.1f MiB\n",
+        mode.c_str(), static_cast<unsigned long long>(frames), secs, frames / secs,
+        static_cast<unsigned long long>(calls), setup_s, peak_rss_mib());
     if (checksum == 1) std::printf(" ");  // keeps the read loop from being optimised away
     std::array<std::uint64_t, PP_CNT_MAX> skipped = reader_skipped;
     if (filter) {
       for (int i = 0; i < PP_CNT_MAX; ++i) skipped[i] += filter->skipped_counters()[i];
       std::printf("  skipped %llu frames (flow skipping %s, %zu flows tracked)\n",
-                  static_cast<unsigned long long>(skipped[PP_CNT_PACKETS]), filter->flow_skipping() ? "on" : "off",
-                  filter->flows_tracked());
+                  static_cast<unsigned long long>(skipped[PP_CNT_PACKETS]),
+                  filter->flow_skipping() ? "on" : "off", filter->flows_tracked());
     }
     if (program) {
       Counters c = program->read_counters();
       if (mode != "check")
-        for (int i = 0; i < PP_CNT_MAX; ++i) c.values[i] += skipped[i];  // as if every frame had run
-      std::printf("  samples %llu digest %016llx | kernel + skipped:", static_cast<unsigned long long>(digest.samples),
+        for (int i = 0; i < PP_CNT_MAX; ++i)
+          c.values[i] += skipped[i];  // as if every frame had run
+      std::printf("  samples %llu digest %016llx | kernel + skipped:",
+                  static_cast<unsigned long long>(digest.samples),
                   static_cast<unsigned long long>(digest.h));
       for (int i = 0; i < PP_CNT_MAX; ++i) {
         if (c.values[i] != 0)
-          std::printf(" %s=%llu", std::string(protoport::loader::counter_name(static_cast<pp_counter>(i))).c_str(),
-                      static_cast<unsigned long long>(c.values[i]));
+          std::printf(
+              " %s=%llu",
+              std::string(protoport::loader::counter_name(static_cast<pp_counter>(i))).c_str(),
+              static_cast<unsigned long long>(c.values[i]));
       }
       std::printf("\n");
     }

@@ -24,7 +24,8 @@ int load_return(int action) {
   };
   const int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "pp_ret", "GPL", insns, 2, nullptr);
   if (fd < 0) {
-    std::fprintf(stderr, "replay_test_run_cost: loading a BPF program failed: %s\n", std::strerror(errno));
+    std::fprintf(stderr, "replay_test_run_cost: loading a BPF program failed: %s\n",
+                 std::strerror(errno));
     std::exit(1);
   }
   return fd;
@@ -38,7 +39,8 @@ double thread_cpu_ns() {
 
 // Wall-clock and CPU ns per call for `calls` calls of `repeat` runs each; prints the kernel's own
 // per-run duration beside it.
-void measure(const char* label, int prog_fd, std::size_t frame_len, int calls, int repeat, unsigned flags) {
+void measure(const char* label, int prog_fd, std::size_t frame_len, int calls, int repeat,
+             unsigned flags) {
   std::vector<unsigned char> frame(frame_len, 0);
   frame[12] = 0x08;  // EtherType IPv4; contents do not matter to a program that only returns
   bpf_test_run_opts opts{};
@@ -52,16 +54,20 @@ void measure(const char* label, int prog_fd, std::size_t frame_len, int calls, i
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < calls; ++i) {
     if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
-      std::fprintf(stderr, "replay_test_run_cost: %s: test run failed: %s\n", label, std::strerror(errno));
+      std::fprintf(stderr, "replay_test_run_cost: %s: test run failed: %s\n", label,
+                   std::strerror(errno));
       std::exit(1);
     }
     kernel_ns += opts.duration;
   }
-  const double wall = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  const double wall =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = thread_cpu_ns() - cpu0;  // CPU time: robust when the machine is shared
-  std::printf("%-40s %5zu B  calls %7d  repeat %7d  wall %8.1f ns/call  cpu %8.1f ns/call %7.1f ns/frame  kernel %5.1f ns/run\n",
-              label, frame_len, calls, repeat, wall / calls, cpu / calls, cpu / calls / repeat,
-              static_cast<double>(kernel_ns) / calls);
+  std::printf(
+      "%-40s %5zu B  calls %7d  repeat %7d  wall %8.1f ns/call  cpu %8.1f ns/call %7.1f ns/frame  "
+      "kernel %5.1f ns/run\n",
+      label, frame_len, calls, repeat, wall / calls, cpu / calls, cpu / calls / repeat,
+      static_cast<double>(kernel_ns) / calls);
 }
 
 }  // namespace

@@ -19,13 +19,13 @@
 //   bench_udp_flood --ifname IF --dst-mac MAC --src IP --dst IP [--dport P] [--seconds S]
 //                   [--payload BYTES] [--batch N] [--storm] [--method packet|xdp]
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <linux/bpf.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,8 +34,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "pp_bench_xdp_sender.skel.h"
@@ -51,7 +51,9 @@ namespace {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) ::close(fd_); }
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
@@ -94,28 +96,38 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--ifname") o.ifname = value();
-    else if (a == "--dst-mac") o.dst_mac = value();
-    else if (a == "--src") o.src = value();
-    else if (a == "--dst") o.dst = value();
-    else if (a == "--dport") o.dport = static_cast<std::uint16_t>(parse_ulong(a, value(), 65535));
+    if (a == "--ifname")
+      o.ifname = value();
+    else if (a == "--dst-mac")
+      o.dst_mac = value();
+    else if (a == "--src")
+      o.src = value();
+    else if (a == "--dst")
+      o.dst = value();
+    else if (a == "--dport")
+      o.dport = static_cast<std::uint16_t>(parse_ulong(a, value(), 65535));
     else if (a == "--seconds") {
       const char* v = value();
       o.seconds = std::strtod(v, nullptr);
-      if (!(o.seconds > 0 && o.seconds <= 3600)) die("--seconds needs a number in (0, 3600], not '" + std::string(v) + "'");
-    } else if (a == "--payload") o.payload = parse_ulong(a, value(), 1400);
-    else if (a == "--batch") o.batch = parse_ulong(a, value(), 1024);
-    else if (a == "--storm") o.storm = true;
+      if (!(o.seconds > 0 && o.seconds <= 3600))
+        die("--seconds needs a number in (0, 3600], not '" + std::string(v) + "'");
+    } else if (a == "--payload")
+      o.payload = parse_ulong(a, value(), 1400);
+    else if (a == "--batch")
+      o.batch = parse_ulong(a, value(), 1024);
+    else if (a == "--storm")
+      o.storm = true;
     else if (a == "--method") {
       const std::string m = value();
       if (m != "packet" && m != "xdp") die("--method is packet or xdp, not '" + m + "'");
       o.xdp = m == "xdp";
-    }
-    else die("unknown argument '" + a + "'");
+    } else
+      die("unknown argument '" + a + "'");
   }
   if (o.ifname.empty() || o.dst_mac.empty() || o.src.empty() || o.dst.empty())
     die("--ifname, --dst-mac, --src and --dst are required");
-  // The kernel's bound on a live-frames batch (TEST_XDP_MAX_BATCH): more is E2BIG at the first call.
+  // The kernel's bound on a live-frames batch (TEST_XDP_MAX_BATCH): more is E2BIG at the first
+  // call.
   if (o.xdp && o.batch > 256) die("--batch is at most 256 with --method xdp");
   return o;
 }
@@ -131,9 +143,10 @@ std::uint64_t send_xdp(const Options& o, unsigned ifindex, const std::vector<std
   std::unique_ptr<pp_bench_xdp_sender, SenderDeleter> skel(pp_bench_xdp_sender__open());
   if (!skel) die("cannot open the XDP sender program");
   skel->rodata->storm = o.storm ? 1 : 0;
-  if (pp_bench_xdp_sender__load(skel.get()) != 0) die("cannot load the XDP sender program (root needed)");
+  if (pp_bench_xdp_sender__load(skel.get()) != 0)
+    die("cannot load the XDP sender program (root needed)");
   xdp_md ctx{};
-  ctx.ingress_ifindex = ifindex;  // XDP_TX goes out of this interface
+  ctx.ingress_ifindex = ifindex;                            // XDP_TX goes out of this interface
   ctx.data_end = static_cast<std::uint32_t>(frame.size());  // the kernel wants the data's size here
   bpf_test_run_opts opts{};
   opts.sz = sizeof(opts);
@@ -152,7 +165,8 @@ std::uint64_t send_xdp(const Options& o, unsigned ifindex, const std::vector<std
   const auto end = start + std::chrono::duration<double>(o.seconds);
   std::chrono::steady_clock::time_point now;
   while ((now = std::chrono::steady_clock::now()) < end) {
-    if (bpf_prog_test_run_opts(fd, &opts) != 0) die(std::string("live-frames test run: ") + std::strerror(errno));
+    if (bpf_prog_test_run_opts(fd, &opts) != 0)
+      die(std::string("live-frames test run: ") + std::strerror(errno));
     sent += opts.repeat;
   }
   seconds = std::chrono::duration<double>(now - start).count();
@@ -166,8 +180,8 @@ int main(int argc, char** argv) {
   const unsigned ifindex = if_nametoindex(o.ifname.c_str());
   if (ifindex == 0) die("no interface '" + o.ifname + "'");
   std::uint8_t dmac[6];
-  if (std::sscanf(o.dst_mac.c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2], &dmac[3],
-                  &dmac[4], &dmac[5]) != 6)
+  if (std::sscanf(o.dst_mac.c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2],
+                  &dmac[3], &dmac[4], &dmac[5]) != 6)
     die("--dst-mac must look like 02:00:00:00:00:01, not '" + o.dst_mac + "'");
   in_addr src{}, dst{};
   if (inet_pton(AF_INET, o.src.c_str(), &src) != 1) die("--src is not an IPv4 address: " + o.src);
@@ -204,7 +218,8 @@ int main(int argc, char** argv) {
     udp[3] = std::uint8_t(o.dport);
     udp[4] = std::uint8_t((8 + o.payload) >> 8);
     udp[5] = std::uint8_t(8 + o.payload);
-    for (std::size_t b = 0; b < o.payload; ++b) udp[8 + b] = std::uint8_t('a' + b % 26);  // checksum 0: none (IPv4)
+    for (std::size_t b = 0; b < o.payload; ++b)
+      udp[8 + b] = std::uint8_t('a' + b % 26);  // checksum 0: none (IPv4)
     const std::uint16_t c = ip_checksum(ip, 20);
     ip[10] = std::uint8_t(c >> 8);
     ip[11] = std::uint8_t(c);
@@ -216,7 +231,8 @@ int main(int argc, char** argv) {
   }
 
   if (o.xdp) {
-    std::vector<std::uint8_t> frame(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(frame_len));
+    std::vector<std::uint8_t> frame(frames.begin(),
+                                    frames.begin() + static_cast<std::ptrdiff_t>(frame_len));
     double s = 0;
     const std::uint64_t sent = send_xdp(o, ifindex, frame, s);
     std::printf("sent %llu frames in %.3f s (%.0f frames/s), 0 busy retries\n",

@@ -18,7 +18,8 @@ _Static_assert(sizeof(struct ethhdr) == PP_ETH_HLEN, "ethhdr != parse_limits.h")
 _Static_assert(__builtin_offsetof(struct ethhdr, h_proto) == PP_ETH_PROTO_OFFSET,
 	       "ethhdr != parse_limits.h");
 _Static_assert(sizeof(struct vlan_hdr) == PP_VLAN_HLEN, "vlan_hdr != parse_limits.h");
-_Static_assert(__builtin_offsetof(struct vlan_hdr, h_vlan_encapsulated_proto) == PP_VLAN_PROTO_OFFSET,
+_Static_assert(__builtin_offsetof(struct vlan_hdr, h_vlan_encapsulated_proto) ==
+		       PP_VLAN_PROTO_OFFSET,
 	       "vlan_hdr != parse_limits.h");
 
 struct hdr_cursor {

@@ -139,21 +139,21 @@ struct {
 struct pp_pkt {
 	union { /* canonical: lower (addr, port) endpoint first; built by key4/key6_build() */
 		struct pp_flow_key4 k4; /* family PP_FAMILY_V4 */
-		struct pp_flow_key k6;  /* family PP_FAMILY_V6 */
-		__u64 kw[5];            /* the same bytes as whole words */
+		struct pp_flow_key k6;	/* family PP_FAMILY_V6 */
+		__u64 kw[5];		/* the same bytes as whole words */
 	};
-	__be32 saddr4;   /* IPv4 addresses, in packet order */
+	__be32 saddr4; /* IPv4 addresses, in packet order */
 	__be32 daddr4;
-	__be16 sport;    /* ports, in packet order */
+	__be16 sport; /* ports, in packet order */
 	__be16 dport;
 	__u32 payload_off;
 	__u32 payload_len;   /* original L4 payload length (from the IP/UDP headers) */
 	__u32 payload_avail; /* payload bytes present in this frame, <= payload_len */
-	__u8 sender;         /* key endpoint (0 or 1) that sent this packet */
+	__u8 sender;	     /* key endpoint (0 or 1) that sent this packet */
 	__u8 tcp_flags;
 	__u8 first_fragment; /* more fragments follow: UDP length covers more than this packet */
-	__u8 family;         /* enum pp_family */
-	__u8 proto;          /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;	     /* enum pp_family */
+	__u8 proto;	     /* IPPROTO_TCP or IPPROTO_UDP */
 };
 
 /* Internal return value: parsing reached a TCP/UDP header, go on with the flow table. */
@@ -220,9 +220,9 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slot
 
 /* Where the IPv6 extension-header walk ended: the L4 header, or an outcome. */
 struct pp_ipv6_ext {
-	__u32 l4_off;         /* from ctx->data */
+	__u32 l4_off; /* from ctx->data */
 	__u8 l4proto;
-	__u8 first_fragment;  /* a fragment header with the M flag was seen */
+	__u8 first_fragment; /* a fragment header with the M flag was seen */
 };
 
 /* Largest header offset the walk accepts: every packet access must stay below the verifier's
@@ -335,7 +335,8 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slot
 		for (int i = 0; i < PP_IPV6_EXT_INLINE; i++) {
 			struct ipv6_opt_hdr *opt;
 
-			if (next != PP_NEXTHDR_HOP && next != PP_NEXTHDR_ROUTING && next != PP_NEXTHDR_DEST)
+			if (next != PP_NEXTHDR_HOP && next != PP_NEXTHDR_ROUTING &&
+			    next != PP_NEXTHDR_DEST)
 				break;
 			opt = cursor_take(c, sizeof(*opt));
 			if (!opt)
@@ -435,8 +436,8 @@ static __always_inline void key4_build(struct pp_pkt *pkt)
 		t = a, a = b, b = t;
 		t = pa, pa = pb, pb = t;
 	}
-	pkt->kw[0] = a | b << 32;                                  /* addr[0], addr[1] */
-	pkt->kw[1] = pa | pb << 16 | (__u64)pkt->proto << 32;     /* ports, proto, pad = 0 */
+	pkt->kw[0] = a | b << 32;			      /* addr[0], addr[1] */
+	pkt->kw[1] = pa | pb << 16 | (__u64)pkt->proto << 32; /* ports, proto, pad = 0 */
 }
 
 /* The addresses are already in k6.addr (packet order); ports, proto and family form word 4. */
@@ -537,7 +538,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
 	else if (proto == bpf_htons(PP_ETH_P_IPV6))
 		ret = parse_ipv6(ctx, cnt, &c, data, pkt, &l4proto, &ip_end);
 	else {
-		frame_len_all(ctx, data_end - data, cnt); /* count the bytes of jumbo non-IP frames */
+		frame_len_all(ctx, data_end - data,
+			      cnt); /* count the bytes of jumbo non-IP frames */
 		return PP_OUT_NON_IP;
 	}
 	if (ret != PP_PARSED)
@@ -721,7 +723,8 @@ int protoport_xdp(struct xdp_md *ctx)
 	if (!cnt) /* verifier: lookups may fail; slot 0 of a one-slot array never does */
 		return XDP_PASS;
 	cnt->v[PP_CNT_PACKETS]++;
-	cnt->v[PP_CNT_BYTES] += ctx->data_end - ctx->data; /* linear part; fragments: frame_len_all */
+	cnt->v[PP_CNT_BYTES] +=
+		ctx->data_end - ctx->data; /* linear part; fragments: frame_len_all */
 
 	out = parse_fast_ipv4(ctx, &pkt, cnt);
 	if (out == PP_PARSED)

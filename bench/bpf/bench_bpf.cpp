@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
   const int rounds = arg_value(argc, argv, "--rounds", 7);
   const int flows = arg_value(argc, argv, "--flows", 20000);
   if (repeat < 1000000)
-    std::fprintf(stderr, "bench_bpf: note: repeat %d is below the 1,000,000 the report asks for\n", repeat);
+    std::fprintf(stderr, "bench_bpf: note: repeat %d is below the 1,000,000 the report asks for\n",
+                 repeat);
 
   std::unique_ptr<pp_bench_pass, PassDeleter> pass(pp_bench_pass__open_and_load());
   std::unique_ptr<pp_bench_minimal, MinimalDeleter> minimal(pp_bench_minimal__open_and_load());
@@ -129,9 +130,8 @@ int main(int argc, char** argv) {
   try {
     Program pp;  // default settings: snap 256, 2 samples per direction
     int sampled_seen = 0;
-    protoport::loader::RingReader reader(pp, [&](const pp_sample&, std::span<const std::uint8_t>) {
-      ++sampled_seen;
-    });
+    protoport::loader::RingReader reader(
+        pp, [&](const pp_sample&, std::span<const std::uint8_t>) { ++sampled_seen; });
 
     const auto tcp4 = tcp4_frame(40000);
     const auto tcp6 = tcp6_ext_frame();
@@ -162,7 +162,8 @@ int main(int argc, char** argv) {
     std::memcpy(&min_key6.sport, &tcp6[l4_6], 2);
     std::memcpy(&min_key6.dport, &tcp6[l4_6 + 2], 2);
     min_key6.proto = 6;
-    if (bpf_map_update_elem(bpf_map__fd(minimal->maps.pp_min_flows6), &min_key6, &one, BPF_ANY) != 0)
+    if (bpf_map_update_elem(bpf_map__fd(minimal->maps.pp_min_flows6), &min_key6, &one, BPF_ANY) !=
+        0)
       die("cannot fill the minimal IPv6 program's map");
 
     // Sample both protoport flows to their limit first: every measured run is then the
@@ -177,17 +178,28 @@ int main(int argc, char** argv) {
     std::uint32_t next_flow = 0;
     std::vector<Case> cases = {
         {"pass: return XDP_PASS", [&] { return kernel_run(pass_fd, tcp4, repeat); }, {}},
-        {"minimal: eth/ipv4/tcp + 1 hash lookup", [&] { return kernel_run(minimal_fd, tcp4, repeat); }, {}},
-        {"minimal6: eth/ipv6+2 ext/tcp + 1 hash lookup", [&] { return kernel_run(minimal6_fd, tcp6, repeat); }, {}},
-        {"protoport: IPv4 TCP, already sampled", [&] { return kernel_run(pp.prog_fd(), tcp4, repeat); }, {}},
-        {"protoport: IPv6+2 ext TCP, already sampled", [&] { return kernel_run(pp.prog_fd(), tcp6, repeat); }, {}},
+        {"minimal: eth/ipv4/tcp + 1 hash lookup",
+         [&] { return kernel_run(minimal_fd, tcp4, repeat); },
+         {}},
+        {"minimal6: eth/ipv6+2 ext/tcp + 1 hash lookup",
+         [&] { return kernel_run(minimal6_fd, tcp6, repeat); },
+         {}},
+        {"protoport: IPv4 TCP, already sampled",
+         [&] { return kernel_run(pp.prog_fd(), tcp4, repeat); },
+         {}},
+        {"protoport: IPv6+2 ext TCP, already sampled",
+         [&] { return kernel_run(pp.prog_fd(), tcp6, repeat); },
+         {}},
         {"protoport: non-IP (ARP)", [&] { return kernel_run(pp.prog_fd(), arp, repeat); }, {}},
-        {"pass, repeat=1 per call", [&] {
+        {"pass, repeat=1 per call",
+         [&] {
            double total = 0;
            for (int i = 0; i < flows; ++i) total += kernel_run(pass_fd, udp4_frame(i), 1);
            return total / flows;
-         }, {}},
-        {"protoport: new UDP flow + sample, repeat=1", [&] {
+         },
+         {}},
+        {"protoport: new UDP flow + sample, repeat=1",
+         [&] {
            double total = 0;
            for (int i = 0; i < flows; ++i) {
              total += kernel_run(pp.prog_fd(), udp4_frame(next_flow++), 1);
@@ -195,7 +207,8 @@ int main(int argc, char** argv) {
            }
            reader.consume();
            return total / flows;
-         }, {}},
+         },
+         {}},
     };
     for (int r = 0; r < rounds; ++r)
       for (auto& c : cases) c.results.push_back(c.run());
@@ -205,22 +218,26 @@ int main(int argc, char** argv) {
     const double base_pass = best(cases[0].results);
     const double base_pass1 = best(cases[6].results);
     // "x minimal": against the minimal program of the same packet (IPv6 rows: minimal6).
-    const double base_min[] = {best(cases[1].results), best(cases[1].results), best(cases[2].results),
-                               best(cases[1].results), best(cases[2].results), best(cases[1].results)};
-    std::printf("bpf_prog_test_run_opts: repeat %d; per-call rows: %d calls of repeat 1; %d rounds\n",
-                repeat, flows, rounds);
+    const double base_min[] = {best(cases[1].results), best(cases[1].results),
+                               best(cases[2].results), best(cases[1].results),
+                               best(cases[2].results), best(cases[1].results)};
+    std::printf(
+        "bpf_prog_test_run_opts: repeat %d; per-call rows: %d calls of repeat 1; %d rounds\n",
+        repeat, flows, rounds);
     std::printf("%-46s %8s %8s %8s %10s\n", "case", "min ns", "median", "x pass", "x minimal");
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const double ns = best(cases[i].results);
       const double med = median(cases[i].results);
       if (i >= 6)
-        std::printf("%-46s %8.1f %8.1f %8.2f %10s\n", cases[i].name.c_str(), ns, med, ns / base_pass1, "-");
+        std::printf("%-46s %8.1f %8.1f %8.2f %10s\n", cases[i].name.c_str(), ns, med,
+                    ns / base_pass1, "-");
       else
-        std::printf("%-46s %8.1f %8.1f %8.2f %10.2f\n", cases[i].name.c_str(), ns, med, ns / base_pass,
-                    ns / base_min[i]);
+        std::printf("%-46s %8.1f %8.1f %8.2f %10.2f\n", cases[i].name.c_str(), ns, med,
+                    ns / base_pass, ns / base_min[i]);
     }
-    std::printf("(per-call rows compare with 'pass, repeat=1 per call': the kernel timer's own cost "
-                "is in both)\n");
+    std::printf(
+        "(per-call rows compare with 'pass, repeat=1 per call': the kernel timer's own cost "
+        "is in both)\n");
     // Checked after printing so that an experiment still shows its numbers, but exits 1.
     const Counters after = pp.read_counters();
     const std::uint64_t fast_runs = 2ull * repeat * rounds;

@@ -25,10 +25,10 @@
 
 /* ---- Ethernet ----------------------------------------------------------------------------- */
 
-#define PP_ETH_HLEN 14          /* destination, source, ethertype */
-#define PP_ETH_PROTO_OFFSET 12  /* ethertype */
-#define PP_VLAN_HLEN 4          /* TCI, encapsulated ethertype */
-#define PP_VLAN_PROTO_OFFSET 2  /* encapsulated ethertype, from the tag's start */
+#define PP_ETH_HLEN 14	       /* destination, source, ethertype */
+#define PP_ETH_PROTO_OFFSET 12 /* ethertype */
+#define PP_VLAN_HLEN 4	       /* TCI, encapsulated ethertype */
+#define PP_VLAN_PROTO_OFFSET 2 /* encapsulated ethertype, from the tag's start */
 
 /* Ethertypes (host order). */
 #define PP_ETH_P_IP 0x0800
@@ -38,15 +38,15 @@
 
 /* ---- IPv4 --------------------------------------------------------------------------------- */
 
-#define PP_IPV4_HLEN_MIN 20           /* ihl 5: no options */
-#define PP_IPV4_IHL_MIN 5             /* in 4-byte words */
+#define PP_IPV4_HLEN_MIN 20 /* ihl 5: no options */
+#define PP_IPV4_IHL_MIN 5   /* in 4-byte words */
 #define PP_IPV4_TOT_LEN_OFFSET 2
-#define PP_IPV4_FRAG_OFF_OFFSET 6     /* flags and fragment offset */
+#define PP_IPV4_FRAG_OFF_OFFSET 6 /* flags and fragment offset */
 #define PP_IPV4_PROTO_OFFSET 9
 #define PP_IPV4_SADDR_OFFSET 12
 #define PP_IPV4_DADDR_OFFSET 16
-#define PP_IP_OFFSET_MASK 0x1fff      /* frag_off: fragment offset bits (host order) */
-#define PP_IP_MF 0x2000               /* frag_off: more fragments (host order) */
+#define PP_IP_OFFSET_MASK 0x1fff /* frag_off: fragment offset bits (host order) */
+#define PP_IP_MF 0x2000		 /* frag_off: more fragments (host order) */
 
 /* ---- IPv6 --------------------------------------------------------------------------------- */
 
@@ -74,20 +74,20 @@
 /* Fragment header: next header, reserved, offset and M flag, identification. */
 #define PP_IPV6_FRAG_HLEN 8
 #define PP_IPV6_FRAG_OFF_OFFSET 2
-#define PP_IP6_OFFSET_MASK 0xfff8     /* fragment offset bits (host order) */
-#define PP_IP6_MF 0x0001              /* more fragments (host order) */
+#define PP_IP6_OFFSET_MASK 0xfff8 /* fragment offset bits (host order) */
+#define PP_IP6_MF 0x0001	  /* more fragments (host order) */
 
 /* ---- TCP and UDP -------------------------------------------------------------------------- */
 
 /* The protocol numbers, PP_IPPROTO_TCP and PP_IPPROTO_UDP, are in sample.h (keys and samples
  * carry them). */
-#define PP_L4_SPORT_OFFSET 0          /* TCP and UDP: source port */
-#define PP_L4_DPORT_OFFSET 2          /* TCP and UDP: destination port */
+#define PP_L4_SPORT_OFFSET 0 /* TCP and UDP: source port */
+#define PP_L4_DPORT_OFFSET 2 /* TCP and UDP: destination port */
 
 #define PP_TCP_HLEN_MIN 20
-#define PP_TCP_DOFF_MIN 5             /* in 4-byte words */
-#define PP_TCP_DOFF_OFFSET 12         /* data offset: the byte's high nibble */
-#define PP_TCP_FLAGS_OFFSET 13        /* byte of the TCP header holding FIN..CWR */
+#define PP_TCP_DOFF_MIN 5      /* in 4-byte words */
+#define PP_TCP_DOFF_OFFSET 12  /* data offset: the byte's high nibble */
+#define PP_TCP_FLAGS_OFFSET 13 /* byte of the TCP header holding FIN..CWR */
 #define PP_TCP_FIN 0x01
 #define PP_TCP_SYN 0x02
 #define PP_TCP_RST 0x04

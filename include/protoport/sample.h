@@ -32,15 +32,15 @@ enum pp_family {
 /* Which endpoint of a flow started it, relative to the canonical key's order. */
 enum pp_initiator {
 	PP_INIT_UNKNOWN = 0, /* TCP first seen mid-stream */
-	PP_INIT_LO = 1,      /* endpoint 0 (lower address/port) initiated */
-	PP_INIT_HI = 2,      /* endpoint 1 initiated */
+	PP_INIT_LO = 1,	     /* endpoint 0 (lower address/port) initiated */
+	PP_INIT_HI = 2,	     /* endpoint 1 initiated */
 };
 
 /* Direction of one sampled packet relative to the initiator. */
 enum pp_dir {
-	PP_DIR_UNKNOWN = 0,   /* initiator not known (TCP first seen mid-stream) */
-	PP_DIR_TO_RESP = 1,   /* initiator -> responder ("request" side) */
-	PP_DIR_TO_INIT = 2,   /* responder -> initiator ("reply" side) */
+	PP_DIR_UNKNOWN = 0, /* initiator not known (TCP first seen mid-stream) */
+	PP_DIR_TO_RESP = 1, /* initiator -> responder ("request" side) */
+	PP_DIR_TO_INIT = 2, /* responder -> initiator ("reply" side) */
 };
 
 /*
@@ -53,7 +53,7 @@ enum pp_dir {
 struct pp_flow_key4 {
 	__u32 addr[2]; /* IPv4 addresses, network order */
 	__u16 port[2];
-	__u8 proto;    /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
+	__u8 proto; /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
 	__u8 pad[3];
 };
 
@@ -75,8 +75,7 @@ struct pp_flow_key {
  * 32-bit words, for speed); userspace calls this function, so that one flow has one key in the
  * kernel, in the replay skip filter and in the flow tracker.
  */
-static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 *daddr,
-				     __u16 dport)
+static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 *daddr, __u16 dport)
 {
 	for (int i = 0; i < 16; i++)
 		if (saddr[i] != daddr[i])
@@ -88,28 +87,28 @@ static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 
 struct pp_flow_val {
 	__u64 first_seen_ns; /* bpf_ktime_get_ns() when the entry was created: flow identity */
 	__u32 sampled[2];    /* samples emitted from endpoint 0 / endpoint 1 (atomically bumped) */
-	__u8 initiator;      /* enum pp_initiator */
+	__u8 initiator;	     /* enum pp_initiator */
 	__u8 pad[7];
 };
 
 /* Ring-buffer record: this header, then cap_len payload bytes. */
 struct pp_sample {
-	__u64 ts_ns;         /* bpf_ktime_get_ns() of this packet */
-	__u64 flow_ns;       /* first_seen_ns of the flow: (tuple, flow_ns) identifies a flow */
-	__u8 saddr[16];      /* this packet's source, v4-mapped for IPv4, network order */
-	__u8 daddr[16];      /* this packet's destination */
-	__u16 sport;         /* host byte order */
-	__u16 dport;         /* host byte order */
-	__u8 proto;          /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
-	__u8 family;         /* enum pp_family */
-	__u8 dir;            /* enum pp_dir */
-	__u8 tcp_flags;      /* TCP flags byte (FIN=0x01 ... CWR=0x80); 0 for UDP */
-	__u32 payload_len;   /* L4 payload length from the IP/UDP headers, before truncation */
-	__u16 cap_len;       /* payload bytes that follow (<= snap_len) */
-	__u8 seq;            /* index of this sample within its direction, from 0 */
+	__u64 ts_ns;	   /* bpf_ktime_get_ns() of this packet */
+	__u64 flow_ns;	   /* first_seen_ns of the flow: (tuple, flow_ns) identifies a flow */
+	__u8 saddr[16];	   /* this packet's source, v4-mapped for IPv4, network order */
+	__u8 daddr[16];	   /* this packet's destination */
+	__u16 sport;	   /* host byte order */
+	__u16 dport;	   /* host byte order */
+	__u8 proto;	   /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
+	__u8 family;	   /* enum pp_family */
+	__u8 dir;	   /* enum pp_dir */
+	__u8 tcp_flags;	   /* TCP flags byte (FIN=0x01 ... CWR=0x80); 0 for UDP */
+	__u32 payload_len; /* L4 payload length from the IP/UDP headers, before truncation */
+	__u16 cap_len;	   /* payload bytes that follow (<= snap_len) */
+	__u8 seq;	   /* index of this sample within its direction, from 0 */
 	__u8 pad;
-	__u32 ifindex;       /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
-	__u8 data[];         /* cap_len bytes of payload */
+	__u32 ifindex; /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
+	__u8 data[];   /* cap_len bytes of payload */
 };
 
 /*
@@ -117,17 +116,17 @@ struct pp_sample {
  * the outcome slots add up to PP_CNT_PACKETS.
  */
 enum pp_counter {
-	PP_CNT_PACKETS = 0,        /* packets seen */
-	PP_CNT_BYTES,              /* frame bytes seen */
-	PP_CNT_FLOWS_CREATED,      /* flow-table entries created */
-	PP_OUT_NON_IP,             /* not IPv4/IPv6 (ARP, LLDP, ...) */
-	PP_OUT_MALFORMED,          /* truncated or invalid header (ihl < 5, bad doff, ...) */
-	PP_OUT_FRAGMENT,           /* non-first IP fragment: no L4 header to read */
-	PP_OUT_OTHER_L4,           /* IP but neither TCP nor UDP (ICMP, ESP, ...) */
-	PP_OUT_NO_PAYLOAD,         /* TCP/UDP without payload (SYN, ACK, ...) */
-	PP_OUT_ALREADY_SAMPLED,    /* this direction already has its samples: lookup only */
-	PP_OUT_SAMPLED,            /* a sample went into the ring buffer */
-	PP_OUT_RINGBUF_FULL,       /* bpf_ringbuf_reserve failed: sample lost */
-	PP_OUT_FLOW_UPDATE_FAIL,   /* flow-table insert failed: packet not sampled */
+	PP_CNT_PACKETS = 0,	 /* packets seen */
+	PP_CNT_BYTES,		 /* frame bytes seen */
+	PP_CNT_FLOWS_CREATED,	 /* flow-table entries created */
+	PP_OUT_NON_IP,		 /* not IPv4/IPv6 (ARP, LLDP, ...) */
+	PP_OUT_MALFORMED,	 /* truncated or invalid header (ihl < 5, bad doff, ...) */
+	PP_OUT_FRAGMENT,	 /* non-first IP fragment: no L4 header to read */
+	PP_OUT_OTHER_L4,	 /* IP but neither TCP nor UDP (ICMP, ESP, ...) */
+	PP_OUT_NO_PAYLOAD,	 /* TCP/UDP without payload (SYN, ACK, ...) */
+	PP_OUT_ALREADY_SAMPLED,	 /* this direction already has its samples: lookup only */
+	PP_OUT_SAMPLED,		 /* a sample went into the ring buffer */
+	PP_OUT_RINGBUF_FULL,	 /* bpf_ringbuf_reserve failed: sample lost */
+	PP_OUT_FLOW_UPDATE_FAIL, /* flow-table insert failed: packet not sampled */
 	PP_CNT_MAX,
 };

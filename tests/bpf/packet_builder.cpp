@@ -58,8 +58,8 @@ void write_ipv6_ext(Writer& w, const Ipv6Ext& ext, std::uint8_t next) {
       require(ext.len >= 12 && ext.len % 4 == 0 && ext.len / 4 - 2 <= 255, "AH length");
       w.u8(static_cast<std::uint8_t>(ext.len / 4 - 2));
       w.u16(0);
-      w.u32(0x1000);  // SPI
-      w.u32(1);       // sequence
+      w.u32(0x1000);               // SPI
+      w.u32(1);                    // sequence
       w.fill(ext.len - 12, 0xa5);  // ICV
       break;
     case kRouting:
@@ -151,7 +151,8 @@ Frame build(const PacketSpec& s) {
     w.u16(s.dport);
     w.u32(1000);  // seq
     w.u32((s.tcp_flags & kAck) ? 5000 : 0);
-    const std::uint8_t doff = s.doff.value_or(static_cast<std::uint8_t>((20 + s.tcp_options_len) / 4));
+    const std::uint8_t doff =
+        s.doff.value_or(static_cast<std::uint8_t>((20 + s.tcp_options_len) / 4));
     w.u8(static_cast<std::uint8_t>(doff << 4));
     w.u8(s.tcp_flags);
     w.u16(65535);
@@ -191,19 +192,19 @@ Frame Frame::truncated(std::size_t n, bool fix_ip_length) const {
 
 std::vector<std::uint8_t> arp_frame() {
   Writer w;
-  w.fill(6, 0xff);                                      // broadcast
+  w.fill(6, 0xff);  // broadcast
   const std::uint8_t smac[6] = {0x02, 0, 0, 0, 0, 0x01};
   w.raw(smac, 6);
-  w.u16(0x0806);                                        // ARP
-  w.u16(1);                                             // Ethernet
-  w.u16(0x0800);                                        // IPv4
+  w.u16(0x0806);  // ARP
+  w.u16(1);       // Ethernet
+  w.u16(0x0800);  // IPv4
   w.u8(6);
   w.u8(4);
-  w.u16(1);                                             // request
+  w.u16(1);  // request
   w.raw(smac, 6);
-  w.u32(0xc0000201);                                    // 192.0.2.1
+  w.u32(0xc0000201);  // 192.0.2.1
   w.fill(6, 0);
-  w.u32(0xc0000202);                                    // 192.0.2.2
+  w.u32(0xc0000202);  // 192.0.2.2
   return std::move(w.bytes());
 }
 

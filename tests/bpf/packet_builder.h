@@ -34,10 +34,10 @@ struct PacketSpec {
   std::uint8_t l4 = kTcp;  // kTcp, kUdp, or any protocol number (no L4 header is written)
   std::uint8_t tcp_flags = kAck | kPsh;
   std::vector<std::uint8_t> payload;
-  std::vector<std::uint16_t> vlan_tpids;  // outermost first: 0x8100, 0x88a8
-  std::optional<std::uint16_t> ethertype; // default from family
-  std::size_t ipv4_options_len = 0;       // multiple of 4, <= 40
-  std::uint16_t ipv4_frag_field = 0;      // flags (MF = 0x2000) | offset in 8-byte units
+  std::vector<std::uint16_t> vlan_tpids;   // outermost first: 0x8100, 0x88a8
+  std::optional<std::uint16_t> ethertype;  // default from family
+  std::size_t ipv4_options_len = 0;        // multiple of 4, <= 40
+  std::uint16_t ipv4_frag_field = 0;       // flags (MF = 0x2000) | offset in 8-byte units
   std::vector<Ipv6Ext> ipv6_ext;
   std::size_t tcp_options_len = 0;  // multiple of 4, <= 40
   std::size_t trailer_len = 0;      // bytes after the IP datagram (Ethernet padding)

@@ -102,8 +102,8 @@ std::vector<LoadedProgram> load_with(const char* btf_custom_path) {
 
 std::string describe(const bpf_insn& i) {
   char text[80];
-  std::snprintf(text, sizeof(text), "code 0x%02x dst r%u src r%u off %d imm %d", i.code,
-                i.dst_reg, i.src_reg, i.off, i.imm);
+  std::snprintf(text, sizeof(text), "code 0x%02x dst r%u src r%u off %d imm %d", i.code, i.dst_reg,
+                i.src_reg, i.off, i.imm);
   return text;
 }
 
@@ -133,8 +133,8 @@ TEST_CASE("CO-RE relocation against the object's own BTF gives the kernel BTF's 
       if (differing++ == 0) first = i;
     }
     if (differing != 0)
-      FAIL_CHECK(kShortcutMustGo << " (" << differing << " instruction(s) differ; first #"
-                                 << first << ": own BTF " << describe(own[p].insns[first])
-                                 << ", kernel BTF " << describe(kernel[p].insns[first]) << ")");
+      FAIL_CHECK(kShortcutMustGo << " (" << differing << " instruction(s) differ; first #" << first
+                                 << ": own BTF " << describe(own[p].insns[first]) << ", kernel BTF "
+                                 << describe(kernel[p].insns[first]) << ")");
   }
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // The flow table and sampling policy: one entry per flow for both directions, who initiated it,
 // how many samples each direction gets, and the load-time settings.
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <doctest/doctest.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -186,9 +186,11 @@ TEST_CASE("snap_len and samples_per_dir are load-time settings") {
     const auto big = client(kUdp, 1400);
     for (int i = 0; i < 6; ++i) h.run(build(big));
     REQUIRE(h.records().size() == 5);
-    for (std::uint8_t i = 0; i < 5; ++i) expect_sample(h.records()[i], big, PP_DIR_TO_RESP, i, PP_SNAP_MAX);
+    for (std::uint8_t i = 0; i < 5; ++i)
+      expect_sample(h.records()[i], big, PP_DIR_TO_RESP, i, PP_SNAP_MAX);
     CHECK(h.records()[4].header.cap_len == 1024);
-    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 5}, {PP_OUT_ALREADY_SAMPLED, 1}});
+    h.expect_counters(
+        {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 5}, {PP_OUT_ALREADY_SAMPLED, 1}});
   }
   SUBCASE("snap_len 1, 1 sample per direction") {
     protoport::loader::Settings s;
@@ -200,7 +202,8 @@ TEST_CASE("snap_len and samples_per_dir are load-time settings") {
     h.run(build(c));
     REQUIRE(h.records().size() == 1);
     expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0, 1);
-    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_ALREADY_SAMPLED, 1}});
+    h.expect_counters(
+        {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_ALREADY_SAMPLED, 1}});
   }
   SUBCASE("a small flow table evicts old flows (LRU)") {
     protoport::loader::Settings s;
@@ -263,7 +266,8 @@ TEST_CASE("two CPUs racing on new flows: one entry and at most N samples per dir
   protoport::loader::Settings settings;
   settings.samples_per_dir = 1;
   Harness h(settings);
-  constexpr int kFlows = 200, kRepeat = 20;  // each round waits for two CPUs: slow on a busy machine
+  constexpr int kFlows = 200,
+                kRepeat = 20;  // each round waits for two CPUs: slow on a busy machine
   std::vector<std::vector<std::uint8_t>> frames;
   for (int i = 0; i < kFlows; ++i) {
     auto c = client(kUdp, 16);
@@ -355,13 +359,20 @@ TEST_CASE("the kernel's key order is pp_source_endpoint()'s") {
     std::uint16_t sport, dport;
   };
   const Pair pairs[] = {
-      {"198.51.100.7", "192.0.2.1", 51000, 443},  {"192.0.2.1", "198.51.100.7", 443, 51000},
-      {"10.0.0.2", "10.0.0.1", 1, 2},             {"10.0.1.0", "10.0.0.255", 80, 80},
-      {"10.0.0.1", "10.0.0.1", 2000, 1000},       {"10.0.0.1", "10.0.0.1", 1000, 2000},
-      {"10.0.0.1", "10.0.0.1", 53, 53},           {"255.0.0.0", "0.255.255.255", 9, 9},
-      {"2001:db8::2", "2001:db8::1", 5, 6},       {"2001:db8::1:0", "2001:db8::ff", 5, 6},
-      {"2001:db8:1::", "2001:db8:0:ffff::", 7, 7}, {"fe80::1", "fe80::1", 65535, 1},
-      {"::1", "::1", 1, 65535},                   {"ff02::fb", "2001:db8::1", 5353, 5353},
+      {"198.51.100.7", "192.0.2.1", 51000, 443},
+      {"192.0.2.1", "198.51.100.7", 443, 51000},
+      {"10.0.0.2", "10.0.0.1", 1, 2},
+      {"10.0.1.0", "10.0.0.255", 80, 80},
+      {"10.0.0.1", "10.0.0.1", 2000, 1000},
+      {"10.0.0.1", "10.0.0.1", 1000, 2000},
+      {"10.0.0.1", "10.0.0.1", 53, 53},
+      {"255.0.0.0", "0.255.255.255", 9, 9},
+      {"2001:db8::2", "2001:db8::1", 5, 6},
+      {"2001:db8::1:0", "2001:db8::ff", 5, 6},
+      {"2001:db8:1::", "2001:db8:0:ffff::", 7, 7},
+      {"fe80::1", "fe80::1", 65535, 1},
+      {"::1", "::1", 1, 65535},
+      {"ff02::fb", "2001:db8::1", 5353, 5353},
   };
   for (const Pair& p : pairs) {
     CAPTURE(p.src);

@@ -72,7 +72,8 @@ TEST_CASE("generic attach, refusal to replace, detach only what is ours") {
         CHECK(e.kind() == ErrorKind::xdp_busy);
         CHECK(one_line(e.what()));
         CHECK(std::string(e.what()).find("ppt0") != std::string::npos);
-        CHECK(std::string(e.what()).find("id " + std::to_string(ours.prog_id())) != std::string::npos);
+        CHECK(std::string(e.what()).find("id " + std::to_string(ours.prog_id())) !=
+              std::string::npos);
       }
     }
     CHECK(generic_prog_id(ifindex) == ours.prog_id());

@@ -80,8 +80,9 @@ TEST_CASE("IPv6 UDP") {
 }
 
 TEST_CASE("802.1Q VLAN and 802.1ad QinQ tags are skipped") {
-  for (const auto& tags : {std::vector<std::uint16_t>{0x8100}, std::vector<std::uint16_t>{0x88a8, 0x8100},
-                           std::vector<std::uint16_t>{0x8100, 0x8100}}) {
+  for (const auto& tags :
+       {std::vector<std::uint16_t>{0x8100}, std::vector<std::uint16_t>{0x88a8, 0x8100},
+        std::vector<std::uint16_t>{0x8100, 0x8100}}) {
     CAPTURE(tags.size());
     Harness h;
     auto spec = udp6();
@@ -112,8 +113,8 @@ TEST_CASE("IPv4 options are skipped using ihl") {
 }
 
 TEST_CASE("IPv6 extension headers, each kind") {
-  const std::vector<Ipv6Ext> kinds = {
-      {kHopByHop, 8}, {kHopByHop, 24}, {kRouting, 24}, {kDestOpts, 16}, {kFragment, 8, 0}, {kAuth, 24}};
+  const std::vector<Ipv6Ext> kinds = {{kHopByHop, 8},  {kHopByHop, 24},   {kRouting, 24},
+                                      {kDestOpts, 16}, {kFragment, 8, 0}, {kAuth, 24}};
   for (const auto& ext : kinds) {
     CAPTURE(int(ext.type));
     CAPTURE(ext.len);
@@ -131,8 +132,8 @@ TEST_CASE("IPv6 extension header chain") {
   spec.family = 6;
   spec.src = "fe80::1";
   spec.dst = "fe80::2";
-  spec.ipv6_ext = {{kHopByHop, 8}, {kDestOpts, 8}, {kRouting, 16}, {kFragment, 8, 0}, {kAuth, 16},
-                   {kDestOpts, 8}};
+  spec.ipv6_ext = {{kHopByHop, 8},    {kDestOpts, 8}, {kRouting, 16},
+                   {kFragment, 8, 0}, {kAuth, 16},    {kDestOpts, 8}};
   h.run(build(spec));
   expect_one_sample(h, spec, kUnknown);
 }
@@ -161,7 +162,8 @@ TEST_CASE("IPv6 chains on both sides of the inline fast path (2 headers) and the
       expect_one_sample(h, spec, l4 == kUdp ? kToResp : kUnknown);
     }
   }
-  for (const auto& chain : std::vector<std::vector<Ipv6Ext>>{{}, {{kHopByHop, 8}}, {{kHopByHop, 8}, {kDestOpts, 8}}}) {
+  for (const auto& chain :
+       std::vector<std::vector<Ipv6Ext>>{{}, {{kHopByHop, 8}}, {{kHopByHop, 8}, {kDestOpts, 8}}}) {
     CAPTURE(chain.size());
     Harness h;
     auto spec = udp6(0);
@@ -361,7 +363,8 @@ TEST_CASE("UDP trailing bytes beyond udp->len are not payload") {
   REQUIRE(h.records().size() == 1);
   CHECK(h.records()[0].header.payload_len == 50);
   CHECK(h.records()[0].header.cap_len == 50);
-  CHECK(std::equal(h.records()[0].payload.begin(), h.records()[0].payload.end(), spec.payload.begin()));
+  CHECK(std::equal(h.records()[0].payload.begin(), h.records()[0].payload.end(),
+                   spec.payload.begin()));
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}});
 }
 

@@ -55,7 +55,8 @@ inline void write_capture(const std::string& path, int dlt, const std::vector<Re
   for (const auto& rec : records) {
     pcap_pkthdr hdr{};
     hdr.ts.tv_sec = static_cast<time_t>(rec.ts_ns / 1'000'000'000ull);
-    hdr.ts.tv_usec = static_cast<suseconds_t>(rec.ts_ns % 1'000'000'000ull);  // ns with NANO precision
+    hdr.ts.tv_usec =
+        static_cast<suseconds_t>(rec.ts_ns % 1'000'000'000ull);  // ns with NANO precision
     hdr.caplen = static_cast<bpf_u_int32>(rec.bytes.size());
     hdr.len = rec.orig_len != 0 ? rec.orig_len : hdr.caplen;
     pcap_dump(reinterpret_cast<u_char*>(dumper), &hdr, rec.bytes.data());
@@ -77,8 +78,8 @@ inline Bytes concat(std::initializer_list<Bytes> parts) {
 // A minimal IPv4/UDP packet and IPv6/UDP packet (headers plus a 4-byte payload). The tests only
 // need recognisable bytes with the right version nibble; the marker makes each packet unique.
 inline Bytes ipv4_udp(std::uint8_t marker) {
-  return {0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-          0x30, 0x39, 0, 53, 0, 12, 0, 0, 'd', 'n', 's', marker};
+  return {0x45, 0, 0, 32, 0,    0,    0x40, 0,  64, 17, 0, 0, 10,  0,   0,   1,
+          10,   0, 0, 2,  0x30, 0x39, 0,    53, 0,  12, 0, 0, 'd', 'n', 's', marker};
 }
 inline Bytes ipv6_udp(std::uint8_t marker) {
   Bytes b = {0x60, 0, 0, 0, 0, 12, 17, 64};

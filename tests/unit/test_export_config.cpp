@@ -95,34 +95,40 @@ TEST_CASE("bad exporter settings fail with file:line and a reason") {
         "exit_grace, splunk_hec, syslog, prometheus");
   CHECK(error_of("exporters:\n  splunk_hec:\n    token_file: /x\n") ==
         "cfg.yaml:2: exporters.splunk_hec: url is required");
-  CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    token: abc\n").starts_with(
-      "cfg.yaml:4: exporters.splunk_hec.token: the token is not read from the configuration"));
-  CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    token_file: /a\n    token_env: B\n") ==
+  CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    token: abc\n")
+            .starts_with("cfg.yaml:4: exporters.splunk_hec.token: the token is not read from the "
+                         "configuration"));
+  CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    token_file: /a\n    "
+                 "token_env: B\n") ==
         "cfg.yaml:2: exporters.splunk_hec: give token_file or token_env, not both");
   CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    batch_events: 0\n") ==
         "cfg.yaml:4: exporters.splunk_hec.batch_events: '0' is not a whole number from 1 to 10000");
   CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    timeout: soon\n") ==
-        "cfg.yaml:4: exporters.splunk_hec.timeout: 'soon' is not a number of seconds from 0.1 to 300");
+        "cfg.yaml:4: exporters.splunk_hec.timeout: 'soon' is not a number of seconds from 0.1 to "
+        "300");
   CHECK(error_of("exporters:\n  splunk_hec:\n    url: https://x\n    verify_tls: maybe\n") ==
         "cfg.yaml:4: exporters.splunk_hec.verify_tls: 'maybe' is not true or false");
-  CHECK(error_of("exporters:\n  syslog:\n    address: smtp://x\n").starts_with(
-      "cfg.yaml:3: syslog address 'smtp://x': unknown scheme"));
-  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x:0\n").starts_with(
-      "cfg.yaml:3: syslog address 'udp://x:0': the port must be 1..65535"));
-  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x\n    facility: local9\n").starts_with(
-      "cfg.yaml:4: exporters.syslog.facility: unknown facility 'local9'"));
-  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x\n    sd_id: protoport\n").starts_with(
-      "cfg.yaml:4: exporters.syslog.sd_id: 'protoport' is not an SD-ID"));
-  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x\n    events: [new_mismatch, flows]\n") ==
-        "cfg.yaml:4: exporters.syslog.events: unknown event 'flows' (new_mismatch, report_row, risk)");
-  CHECK(error_of("exporters:\n  prometheus:\n    listen: localhost:9799\n").starts_with(
-      "cfg.yaml:3: metrics address 'localhost:9799': not a literal IP address"));
-  CHECK(error_of("exporters:\n  prometheus:\n    listen: 127.0.0.1\n").starts_with(
-      "cfg.yaml:3: metrics address '127.0.0.1': not ADDR:PORT"));
+  CHECK(error_of("exporters:\n  syslog:\n    address: smtp://x\n")
+            .starts_with("cfg.yaml:3: syslog address 'smtp://x': unknown scheme"));
+  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x:0\n")
+            .starts_with("cfg.yaml:3: syslog address 'udp://x:0': the port must be 1..65535"));
+  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x\n    facility: local9\n")
+            .starts_with("cfg.yaml:4: exporters.syslog.facility: unknown facility 'local9'"));
+  CHECK(error_of("exporters:\n  syslog:\n    address: udp://x\n    sd_id: protoport\n")
+            .starts_with("cfg.yaml:4: exporters.syslog.sd_id: 'protoport' is not an SD-ID"));
+  CHECK(error_of(
+            "exporters:\n  syslog:\n    address: udp://x\n    events: [new_mismatch, flows]\n") ==
+        "cfg.yaml:4: exporters.syslog.events: unknown event 'flows' (new_mismatch, report_row, "
+        "risk)");
+  CHECK(error_of("exporters:\n  prometheus:\n    listen: localhost:9799\n")
+            .starts_with("cfg.yaml:3: metrics address 'localhost:9799': not a literal IP address"));
+  CHECK(error_of("exporters:\n  prometheus:\n    listen: 127.0.0.1\n")
+            .starts_with("cfg.yaml:3: metrics address '127.0.0.1': not ADDR:PORT"));
 }
 
 TEST_CASE("flags override and complete the file's settings") {
-  ExportConfig file = parse("exporters:\n  splunk_hec:\n    url: https://a:8088\n    token_env: T\n    index: x\n");
+  ExportConfig file =
+      parse("exporters:\n  splunk_hec:\n    url: https://a:8088\n    token_env: T\n    index: x\n");
   ExportOptions flags;
   flags.hec_url = "https://b:8088";
   flags.hec_token_file = "/run/token";
@@ -139,9 +145,10 @@ TEST_CASE("flags override and complete the file's settings") {
 
   ExportOptions url_only;
   url_only.hec_url = "https://b:8088";
-  CHECK_THROWS_WITH_AS(exporters::merge({}, url_only),
-                       doctest::Contains("needs a token: --hec-token-file FILE or --hec-token-env NAME"),
-                       SetupError);
+  CHECK_THROWS_WITH_AS(
+      exporters::merge({}, url_only),
+      doctest::Contains("needs a token: --hec-token-file FILE or --hec-token-env NAME"),
+      SetupError);
   ExportOptions token_only;
   token_only.hec_token_env = "T";
   CHECK_THROWS_AS(exporters::merge({}, token_only), SetupError);

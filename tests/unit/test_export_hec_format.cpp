@@ -15,7 +15,8 @@ using exporters::HecEnvelope;
 
 TEST_CASE("the envelope carries time, host, source, sourcetype, index and the CIM event") {
   const auto event = test::mismatch_event();
-  const std::string text = hec_event_json(event, {"sensor-1", "protoport", "protoport:net", "netsec"});
+  const std::string text =
+      hec_event_json(event, {"sensor-1", "protoport", "protoport:net", "netsec"});
   CHECK(text.find('\n') == std::string::npos);
   const auto j = nlohmann::json::parse(text);
   CHECK(j.size() == 6);
@@ -44,7 +45,8 @@ TEST_CASE("the envelope carries time, host, source, sourcetype, index and the CI
 }
 
 TEST_CASE("no index: left out, so the token's default index applies") {
-  const auto j = nlohmann::json::parse(hec_event_json(test::mismatch_event(), {"h", "s", "st", ""}));
+  const auto j =
+      nlohmann::json::parse(hec_event_json(test::mismatch_event(), {"h", "s", "st", ""}));
   CHECK_FALSE(j.contains("index"));
   CHECK(j.size() == 5);
 }

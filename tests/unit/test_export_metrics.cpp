@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Prometheus exposition: bounded mismatch series, the families and labels, and the HTTP server
 // on 127.0.0.1 answering GET /metrics.
-#include <doctest/doctest.h>
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,8 +80,7 @@ TEST_CASE("the server answers GET /metrics on loopback with the latest snapshot"
     try {
       server = std::make_unique<exporters::MetricsServer>(
           exporters::parse_listen_address("127.0.0.1:" + std::to_string(port)));
-    } catch (const exporters::SetupError&) {
-    }
+    } catch (const exporters::SetupError&) {}
   }
   REQUIRE(server);
   MetricsSnapshot snap;
@@ -97,7 +96,8 @@ TEST_CASE("the server answers GET /metrics on loopback with the latest snapshot"
   REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
   std::string response;
   char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    response.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   CHECK(response.starts_with("HTTP/1.1 200"));
   CHECK(response.find("\nprotoport_samples_total 1234\n") != std::string::npos);

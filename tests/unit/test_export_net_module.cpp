@@ -13,10 +13,13 @@
 using namespace protoport::exporters;
 
 namespace {
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 }  // namespace
 
-TEST_CASE("candidates: $PROTOPORT_NET_MODULE first, then beside the binary, then ../lib/protoport") {
+TEST_CASE(
+    "candidates: $PROTOPORT_NET_MODULE first, then beside the binary, then ../lib/protoport") {
   ::setenv("PROTOPORT_NET_MODULE", "/nonexistent/protoport-net.so", 1);
   const auto c = net_module_candidates();
   REQUIRE(c.size() == 3);

@@ -88,7 +88,8 @@ TEST_CASE("tcp: octet-counting frames; reconnects after the collector closes the
     Fd conn{::accept(listener.fd, nullptr, nullptr)};
     REQUIRE(conn.fd >= 0);
     std::string got;
-    while (got.find(' ') == std::string::npos || got.size() < std::stoul(got.substr(0, got.find(' '))) + got.find(' ') + 1) {
+    while (got.find(' ') == std::string::npos ||
+           got.size() < std::stoul(got.substr(0, got.find(' '))) + got.find(' ') + 1) {
       const std::string more = recv_timeout(conn.fd, 5000);
       REQUIRE(!more.empty());
       got += more;
@@ -112,13 +113,14 @@ TEST_CASE("tcp: octet-counting frames; reconnects after the collector closes the
   }
   REQUIRE(!frame.empty());
   const auto sp = frame.find(' ');
-  CHECK(test::parse_rfc5424(frame.substr(sp + 1, std::stoul(frame.substr(0, sp)))).param("dns_qname") ==
-        "after.example");
+  CHECK(test::parse_rfc5424(frame.substr(sp + 1, std::stoul(frame.substr(0, sp))))
+            .param("dns_qname") == "after.example");
   exporter.close(1s);
   CHECK(exporter.stats().errors >= 1);
 }
 
-TEST_CASE("a collector that never answers: the queue bound drops and counts, close() ends in time") {
+TEST_CASE(
+    "a collector that never answers: the queue bound drops and counts, close() ends in time") {
   auto c = config_for("unix:/nonexistent/protoport-test.sock");  // connect always fails
   c.queue_events = 3;
   exporters::SyslogExporter exporter(c, "h");

@@ -4,9 +4,9 @@
 // for_syslog_param), and the size limit.
 #include <doctest/doctest.h>
 
+#include "common/escape.h"
 #include "export/syslog_format.h"
 #include "export_test_util.h"
-#include "common/escape.h"
 
 using namespace protoport;
 using exporters::EventKind;
@@ -65,7 +65,8 @@ TEST_CASE("report rows are info, risk events warning, each with its MSGID") {
   CHECK(rr.param("count") == "7");
   CHECK(rr.msg.ends_with(": 7 flows"));
 
-  report::RiskEvent risk{mm.src_ip, mm.dest_ip, mm.app, mm.dest_port, mm.transport, mm.rule, 1, mm.time_ns};
+  report::RiskEvent risk{mm.src_ip,    mm.dest_ip, mm.app, mm.dest_port,
+                         mm.transport, mm.rule,    1,      mm.time_ns};
   const auto r = test::parse_rfc5424(
       format_rfc5424({EventKind::risk, risk.first_ns, report::record_risk(risk)}, header()).text);
   CHECK(r.pri == 16 * 8 + 4);

@@ -20,9 +20,18 @@ std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()
 
 // A DNS query (or response with qr) for a.lab.test, type A.
 std::vector<std::uint8_t> dns_message(bool response) {
-  std::vector<std::uint8_t> m = {0x12, 0x34, static_cast<std::uint8_t>(response ? 0x81 : 0x01),
+  std::vector<std::uint8_t> m = {0x12,
+                                 0x34,
+                                 static_cast<std::uint8_t>(response ? 0x81 : 0x01),
                                  static_cast<std::uint8_t>(response ? 0x80 : 0x00),
-                                 0, 1, 0, static_cast<std::uint8_t>(response ? 1 : 0), 0, 0, 0, 0};
+                                 0,
+                                 1,
+                                 0,
+                                 static_cast<std::uint8_t>(response ? 1 : 0),
+                                 0,
+                                 0,
+                                 0,
+                                 0};
   for (const char* label : {"a", "lab", "test"}) {
     m.push_back(static_cast<std::uint8_t>(std::strlen(label)));
     m.insert(m.end(), label, label + std::strlen(label));

@@ -190,9 +190,7 @@ TEST_CASE("dns: a tunnel's long query name cut by the sample is still dns") {
     CHECK(evidence(r, "dns_qname")->substr(0, 63) == std::string(63, 'a'));
     CHECK_FALSE(evidence(r, "dns_qtype"));  // the question's type lies beyond the sample
   }
-  SUBCASE("TCP, length-prefixed") {
-    CHECK(tcp(prefix(tcp_framed(msg), 256)).app == App::dns);
-  }
+  SUBCASE("TCP, length-prefixed") { CHECK(tcp(prefix(tcp_framed(msg), 256)).app == App::dns); }
   SUBCASE("a name cut before 128 bytes is not evidence") {
     CHECK(udp(prefix(msg, 12 + 127)).app == App::unknown);
     CHECK(udp(prefix(msg, 12 + 140)).app == App::dns);

@@ -58,9 +58,9 @@ TEST_CASE("out-of-range settings are refused with one line naming the value and 
 }
 
 TEST_CASE("counter names are stable and round-trip") {
-  const char* expected[] = {"packets",    "bytes",           "flows_created", "non_ip",
-                            "malformed",  "fragment",        "other_l4",      "no_payload",
-                            "already_sampled", "sampled",    "ringbuf_full",  "flow_update_fail"};
+  const char* expected[] = {"packets",         "bytes",    "flows_created", "non_ip",
+                            "malformed",       "fragment", "other_l4",      "no_payload",
+                            "already_sampled", "sampled",  "ringbuf_full",  "flow_update_fail"};
   static_assert(sizeof(expected) / sizeof(expected[0]) == PP_CNT_MAX);
   for (int i = 0; i < PP_CNT_MAX; ++i) {
     const auto c = static_cast<pp_counter>(i);

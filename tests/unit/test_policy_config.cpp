@@ -10,8 +10,8 @@
 #include "policy/config.h"
 #include "policy_test_util.h"
 
-using protoport::policy::App;
 using protoport::config::ConfigError;
+using protoport::policy::App;
 using ConfigSection = protoport::config::Section;
 using protoport::policy::load_policy_file;
 using protoport::policy::parse_policy_text;

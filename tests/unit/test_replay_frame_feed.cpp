@@ -30,7 +30,8 @@ std::vector<Expected> read_directly(const std::vector<std::string>& paths) {
   CaptureSequence seq(paths);
   std::vector<Expected> out;
   Frame f;
-  while (seq.next(f)) out.push_back({seq.file_index(), f.ts_ns, Bytes(f.bytes.begin(), f.bytes.end())});
+  while (seq.next(f))
+    out.push_back({seq.file_index(), f.ts_ns, Bytes(f.bytes.begin(), f.bytes.end())});
   return out;
 }
 
@@ -38,7 +39,8 @@ std::vector<Expected> read_directly(const std::vector<std::string>& paths) {
 // frame (not IP, stateless) every `arp_every` frames.
 Bytes frame_for(std::uint32_t i, std::size_t size) {
   Bytes b = concat({ether_header(0x0800, 0x22), ipv4_udp(static_cast<std::uint8_t>(i))});
-  const std::uint16_t ip_len = static_cast<std::uint16_t>(size - 14), udp_len = static_cast<std::uint16_t>(size - 34);
+  const std::uint16_t ip_len = static_cast<std::uint16_t>(size - 14),
+                      udp_len = static_cast<std::uint16_t>(size - 34);
   b.resize(size, static_cast<std::uint8_t>(i));
   b[16] = static_cast<std::uint8_t>(ip_len >> 8);
   b[17] = static_cast<std::uint8_t>(ip_len);
@@ -53,10 +55,12 @@ Bytes arp_frame(std::uint32_t i) {
   return b;
 }
 
-std::vector<Record> records(std::uint32_t first, std::uint32_t count, std::size_t size, std::uint32_t arp_every) {
+std::vector<Record> records(std::uint32_t first, std::uint32_t count, std::size_t size,
+                            std::uint32_t arp_every) {
   std::vector<Record> out;
   for (std::uint32_t i = first; i < first + count; ++i)
-    out.push_back({1'700'000'000'000'000'000ull + i, arp_every && i % arp_every == 0 ? arp_frame(i) : frame_for(i, size)});
+    out.push_back({1'700'000'000'000'000'000ull + i,
+                   arp_every && i % arp_every == 0 ? arp_frame(i) : frame_for(i, size)});
   return out;
 }
 
@@ -127,7 +131,8 @@ TEST_CASE("a corrupt file: every frame before the bad record, then its CaptureEr
   write_capture(dir.file("a.pcap"), DLT_EN10MB, records(0, 2500, 60, 0));
   write_capture(dir.file("b.pcap"), DLT_EN10MB, records(3000, 10, 60, 0));
   write_capture(dir.file("c.pcap"), DLT_EN10MB, records(4000, 10, 60, 0));
-  std::filesystem::resize_file(dir.file("b.pcap"), std::filesystem::file_size(dir.file("b.pcap")) - 5);
+  std::filesystem::resize_file(dir.file("b.pcap"),
+                               std::filesystem::file_size(dir.file("b.pcap")) - 5);
   FrameFeed feed(CaptureSequence({dir.file("a.pcap"), dir.file("b.pcap"), dir.file("c.pcap")}), {});
   std::vector<std::uint64_t> ts;
   std::string message;
@@ -148,7 +153,8 @@ TEST_CASE("a bad file is refused when the feed is made, before any thread reads"
   TempDir dir;
   write_capture(dir.file("a.pcap"), DLT_EN10MB, records(0, 3, 60, 0));
   write_file(dir.file("bogus.pcap"), "not a capture at all, not even close");
-  CHECK_THROWS_AS(FrameFeed(CaptureSequence({dir.file("a.pcap"), dir.file("bogus.pcap")}), {}), CaptureError);
+  CHECK_THROWS_AS(FrameFeed(CaptureSequence({dir.file("a.pcap"), dir.file("bogus.pcap")}), {}),
+                  CaptureError);
 }
 
 TEST_CASE("a feed dropped before its end stops its reader, waiting or not") {

@@ -19,7 +19,8 @@ Bytes as_bytes(std::span<const std::uint8_t> s) { return Bytes(s.begin(), s.end(
 
 Bytes sll_header(std::uint16_t proto, std::uint16_t addr_len, Bytes addr) {
   addr.resize(8, 0);
-  Bytes h = {0, 0, 0, 1, static_cast<std::uint8_t>(addr_len >> 8), static_cast<std::uint8_t>(addr_len)};
+  Bytes h = {
+      0, 0, 0, 1, static_cast<std::uint8_t>(addr_len >> 8), static_cast<std::uint8_t>(addr_len)};
   h.insert(h.end(), addr.begin(), addr.end());
   h.push_back(static_cast<std::uint8_t>(proto >> 8));
   h.push_back(static_cast<std::uint8_t>(proto));
@@ -28,10 +29,17 @@ Bytes sll_header(std::uint16_t proto, std::uint16_t addr_len, Bytes addr) {
 
 Bytes sll2_header(std::uint16_t proto, std::uint8_t addr_len, Bytes addr) {
   addr.resize(8, 0);
-  Bytes h = {static_cast<std::uint8_t>(proto >> 8), static_cast<std::uint8_t>(proto), 0, 0,
-             0, 0, 0, 3,  // ifindex 3
-             0, 1,        // ARPHRD_ETHER
-             4,           // PACKET_OUTGOING
+  Bytes h = {static_cast<std::uint8_t>(proto >> 8),
+             static_cast<std::uint8_t>(proto),
+             0,
+             0,
+             0,
+             0,
+             0,
+             3,  // ifindex 3
+             0,
+             1,  // ARPHRD_ETHER
+             4,  // PACKET_OUTGOING
              addr_len};
   h.insert(h.end(), addr.begin(), addr.end());
   return h;
@@ -88,7 +96,8 @@ TEST_CASE("Linux SLL: an address that is not 6 bytes leaves the MACs zero") {
 TEST_CASE("Linux SLL: non-IP protocols are kept for the program to count") {
   std::vector<std::uint8_t> scratch;
   const Bytes arp = {0, 1, 8, 0, 6, 4, 0, 1};
-  const auto out = to_ethernet(Link::linux_sll, concat({sll_header(0x0806, 6, kMac), arp}), scratch);
+  const auto out =
+      to_ethernet(Link::linux_sll, concat({sll_header(0x0806, 6, kMac), arp}), scratch);
   REQUIRE(out.status == ConvertStatus::ok);
   CHECK(out.frame[12] == 0x08);
   CHECK(out.frame[13] == 0x06);
@@ -102,7 +111,8 @@ TEST_CASE("Linux SLL2: 20-byte header, protocol first, 1-byte address length") {
   REQUIRE(out.status == ConvertStatus::ok);
   CHECK(as_bytes(out.frame) == concat({Bytes(6, 0), kMac, {0x86, 0xDD}, ipv6_udp(4)}));
 
-  const auto no_mac = to_ethernet(Link::linux_sll2, concat({sll2_header(0x0800, 0, {}), ipv4_udp(5)}), scratch);
+  const auto no_mac =
+      to_ethernet(Link::linux_sll2, concat({sll2_header(0x0800, 0, {}), ipv4_udp(5)}), scratch);
   REQUIRE(no_mac.status == ConvertStatus::ok);
   CHECK(as_bytes(no_mac.frame) == concat({Bytes(12, 0), {0x08, 0x00}, ipv4_udp(5)}));
 }
@@ -144,8 +154,9 @@ TEST_CASE("BSD loopback: family in either byte order, every AF_INET6 value") {
     std::uint16_t ether_type;
   };
   const Case cases[] = {
-      {{2, 0, 0, 0}, 0x0800},  {{0, 0, 0, 2}, 0x0800},  {{24, 0, 0, 0}, 0x86DD}, {{0, 0, 0, 24}, 0x86DD},
-      {{28, 0, 0, 0}, 0x86DD}, {{0, 0, 0, 28}, 0x86DD}, {{30, 0, 0, 0}, 0x86DD}, {{0, 0, 0, 30}, 0x86DD},
+      {{2, 0, 0, 0}, 0x0800},  {{0, 0, 0, 2}, 0x0800},  {{24, 0, 0, 0}, 0x86DD},
+      {{0, 0, 0, 24}, 0x86DD}, {{28, 0, 0, 0}, 0x86DD}, {{0, 0, 0, 28}, 0x86DD},
+      {{30, 0, 0, 0}, 0x86DD}, {{0, 0, 0, 30}, 0x86DD},
   };
   for (const Link link : {Link::bsd_null, Link::bsd_loop}) {
     for (const auto& c : cases) {
@@ -154,7 +165,8 @@ TEST_CASE("BSD loopback: family in either byte order, every AF_INET6 value") {
       const Bytes ip = c.ether_type == 0x0800 ? ipv4_udp(9) : ipv6_udp(9);
       const auto out = to_ethernet(link, concat({c.header, ip}), scratch);
       REQUIRE(out.status == ConvertStatus::ok);
-      const Bytes type = {static_cast<std::uint8_t>(c.ether_type >> 8), static_cast<std::uint8_t>(c.ether_type)};
+      const Bytes type = {static_cast<std::uint8_t>(c.ether_type >> 8),
+                          static_cast<std::uint8_t>(c.ether_type)};
       CHECK(as_bytes(out.frame) == concat({Bytes(12, 0), type, ip}));
     }
   }
@@ -162,9 +174,12 @@ TEST_CASE("BSD loopback: family in either byte order, every AF_INET6 value") {
 
 TEST_CASE("BSD loopback: unknown families and short headers are not guessed") {
   std::vector<std::uint8_t> scratch;
-  CHECK(to_ethernet(Link::bsd_null, concat({{7, 0, 0, 0}, ipv4_udp(1)}), scratch).status == ConvertStatus::unknown_family);
-  CHECK(to_ethernet(Link::bsd_null, concat({{0, 0, 0, 0}, ipv4_udp(1)}), scratch).status == ConvertStatus::unknown_family);
-  CHECK(to_ethernet(Link::bsd_null, concat({{1, 2, 3, 4}, ipv4_udp(1)}), scratch).status == ConvertStatus::unknown_family);
+  CHECK(to_ethernet(Link::bsd_null, concat({{7, 0, 0, 0}, ipv4_udp(1)}), scratch).status ==
+        ConvertStatus::unknown_family);
+  CHECK(to_ethernet(Link::bsd_null, concat({{0, 0, 0, 0}, ipv4_udp(1)}), scratch).status ==
+        ConvertStatus::unknown_family);
+  CHECK(to_ethernet(Link::bsd_null, concat({{1, 2, 3, 4}, ipv4_udp(1)}), scratch).status ==
+        ConvertStatus::unknown_family);
   CHECK(to_ethernet(Link::bsd_loop, Bytes{0, 0, 2}, scratch).status == ConvertStatus::truncated);
 }
 

@@ -28,16 +28,23 @@ std::string contents(std::FILE* f) {
   return out;
 }
 
-std::size_t count(const std::string& s, char c) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), c)); }
+std::size_t count(const std::string& s, char c) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), c));
+}
 
 }  // namespace
 
 TEST_CASE("disabled progress writes nothing and never asks where it is") {
   std::unique_ptr<std::FILE, FileCloser> out(std::tmpfile());
   std::uint64_t now = 0;
-  Progress progress(out.get(), false, [&] { return now += 50'000'000; }, 1);
+  Progress progress(
+      out.get(), false, [&] { return now += 50'000'000; }, 1);
   int asked = 0;
-  for (std::uint64_t i = 1; i <= 1000; ++i) progress.on_frame(i, [&] { ++asked; return ProgressPoint{}; });
+  for (std::uint64_t i = 1; i <= 1000; ++i)
+    progress.on_frame(i, [&] {
+      ++asked;
+      return ProgressPoint{};
+    });
   progress.finish();
   CHECK(asked == 0);
   CHECK(progress.lines_drawn() == 0);
@@ -48,7 +55,8 @@ TEST_CASE("enabled progress redraws with \\r at most ten times a second") {
   std::unique_ptr<std::FILE, FileCloser> out(std::tmpfile());
   std::uint64_t now = 0;
   // The clock advances 1 ms per read; one read every 4 frames: 4000 frames = 1 simulated second.
-  Progress progress(out.get(), true, [&] { return now += 1'000'000; }, 4);
+  Progress progress(
+      out.get(), true, [&] { return now += 1'000'000; }, 4);
   int asked = 0;
   for (std::uint64_t i = 1; i <= 4000; ++i) {
     progress.on_frame(i, [&] {
@@ -75,8 +83,10 @@ TEST_CASE("enabled progress redraws with \\r at most ten times a second") {
 TEST_CASE("without a file size there is no percent") {
   std::unique_ptr<std::FILE, FileCloser> out(std::tmpfile());
   std::uint64_t now = 0;
-  Progress progress(out.get(), true, [&] { return now += 200'000'000; }, 1);
-  for (std::uint64_t i = 1; i <= 3; ++i) progress.on_frame(i, [] { return ProgressPoint{"pipe", 0, 1, 123, 0}; });
+  Progress progress(
+      out.get(), true, [&] { return now += 200'000'000; }, 1);
+  for (std::uint64_t i = 1; i <= 3; ++i)
+    progress.on_frame(i, [] { return ProgressPoint{"pipe", 0, 1, 123, 0}; });
   REQUIRE(progress.lines_drawn() > 0);
   const auto text = contents(out.get());
   CHECK(text.find('%') == std::string::npos);
@@ -86,7 +96,8 @@ TEST_CASE("without a file size there is no percent") {
 TEST_CASE("a short run draws nothing, so finish() leaves the output untouched") {
   std::unique_ptr<std::FILE, FileCloser> out(std::tmpfile());
   std::uint64_t now = 0;
-  Progress progress(out.get(), true, [&] { return now += 1'000; }, 1);
+  Progress progress(
+      out.get(), true, [&] { return now += 1'000; }, 1);
   for (std::uint64_t i = 1; i <= 100; ++i) progress.on_frame(i, [] { return ProgressPoint{}; });
   progress.finish();
   CHECK(contents(out.get()).empty());

@@ -39,9 +39,13 @@ std::string error_of(Fn&& fn) {
   return "";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
-Bytes ether_frame(std::uint8_t marker) { return concat({ether_header(0x0800, 0x22), ipv4_udp(marker)}); }
+Bytes ether_frame(std::uint8_t marker) {
+  return concat({ether_header(0x0800, 0x22), ipv4_udp(marker)});
+}
 
 constexpr std::size_t kPcapFileHeader = 24;
 constexpr std::size_t kPcapRecordHeader = 16;
@@ -52,9 +56,10 @@ TEST_CASE("Ethernet capture: frames in file order with ns timestamps, numbers an
   TempDir dir;
   const auto path = dir.file("ether.pcap");
   // Deliberately not in time order: replay must keep the file's order, not sort.
-  write_capture(path, DLT_EN10MB, {{1'700'000'000'123'456'789ull, ether_frame(1), 1514},
-                                   {1'700'000'000'000'000'001ull, ether_frame(2)},
-                                   {1'700'000'005'999'999'999ull, ether_frame(3)}});
+  write_capture(path, DLT_EN10MB,
+                {{1'700'000'000'123'456'789ull, ether_frame(1), 1514},
+                 {1'700'000'000'000'000'001ull, ether_frame(2)},
+                 {1'700'000'005'999'999'999ull, ether_frame(3)}});
   CaptureReader reader(path);
   CHECK(reader.datalink() == DLT_EN10MB);
   std::vector<Bytes> bytes;
@@ -133,8 +138,9 @@ TEST_CASE("raw IP captures (DLT_RAW, DLT_IPV4, DLT_IPV6) get an Ethernet header"
 
 TEST_CASE("BSD loopback captures (DLT_NULL host order, DLT_LOOP network order)") {
   TempDir dir;
-  write_capture(dir.file("null.pcap"), DLT_NULL, {{1, concat({{2, 0, 0, 0}, ipv4_udp(1)})},
-                                                  {2, concat({{30, 0, 0, 0}, ipv6_udp(2)})}});
+  write_capture(
+      dir.file("null.pcap"), DLT_NULL,
+      {{1, concat({{2, 0, 0, 0}, ipv4_udp(1)})}, {2, concat({{30, 0, 0, 0}, ipv6_udp(2)})}});
   write_capture(dir.file("loop.pcap"), DLT_LOOP, {{1, concat({{0, 0, 0, 24}, ipv6_udp(3)})}});
   CaptureReader null_reader(dir.file("null.pcap"));
   std::vector<Bytes> b;
@@ -151,7 +157,8 @@ TEST_CASE("BSD loopback captures (DLT_NULL host order, DLT_LOOP network order)")
 TEST_CASE("records that cannot become frames are counted, and frame numbers still count them") {
   TempDir dir;
   const auto path = dir.file("mixed.pcap");
-  write_capture(path, DLT_RAW, {{1, ipv4_udp(1)}, {2, Bytes{}}, {3, Bytes{0x50, 0, 0}}, {4, ipv6_udp(4)}});
+  write_capture(path, DLT_RAW,
+                {{1, ipv4_udp(1)}, {2, Bytes{}}, {3, Bytes{0x50, 0, 0}}, {4, ipv6_udp(4)}});
   CaptureReader reader(path);
   const auto frames = copy_frames(reader);
   REQUIRE(frames.size() == 2);
@@ -167,7 +174,9 @@ TEST_CASE("rebuilt frames reuse one buffer: no allocation per frame") {
   TempDir dir;
   const auto path = dir.file("many.pcap");
   std::vector<Record> records;
-  for (int i = 0; i < 200; ++i) records.push_back({static_cast<std::uint64_t>(i), concat({{2, 0, 0, 0}, ipv4_udp(static_cast<std::uint8_t>(i))})});
+  for (int i = 0; i < 200; ++i)
+    records.push_back({static_cast<std::uint64_t>(i),
+                       concat({{2, 0, 0, 0}, ipv4_udp(static_cast<std::uint8_t>(i))})});
   write_capture(path, DLT_NULL, records);
   CaptureReader reader(path);
   Frame f;
@@ -192,7 +201,9 @@ TEST_CASE("an unsupported link type is refused, naming the file and the link typ
   CHECK(msg.find('\n') == std::string::npos);
 }
 
-TEST_CASE("a capture cut inside a record: earlier frames delivered, then an error with the frame number") {
+TEST_CASE(
+    "a capture cut inside a record: earlier frames delivered, then an error with the frame "
+    "number") {
   TempDir dir;
   const auto path = dir.file("cut.pcap");
   std::vector<Record> records;
@@ -206,7 +217,8 @@ TEST_CASE("a capture cut inside a record: earlier frames delivered, then an erro
     const char* where;
     std::size_t size;
   };
-  for (const Cut cut : {Cut{"in the data", record4 + kPcapRecordHeader + 10}, Cut{"in the header", record4 + 7}}) {
+  for (const Cut cut :
+       {Cut{"in the data", record4 + kPcapRecordHeader + 10}, Cut{"in the header", record4 + 7}}) {
     CAPTURE(cut.where);
     write_capture(path, DLT_EN10MB, records);
     std::filesystem::resize_file(path, cut.size);
@@ -217,7 +229,8 @@ TEST_CASE("a capture cut inside a record: earlier frames delivered, then an erro
       while (reader.next(f)) seen.push_back(f.number);
     });
     CHECK(seen == std::vector<std::uint64_t>{1, 2, 3});
-    CHECK(contains(msg, path + ": frame 4: truncated capture (truncated dump file; tried to read "));
+    CHECK(
+        contains(msg, path + ": frame 4: truncated capture (truncated dump file; tried to read "));
     CHECK(msg.find('\n') == std::string::npos);
   }
 
@@ -237,7 +250,8 @@ void write_pcapng_two_snaplens(const std::string& path, const Bytes& frame) {
   Bytes out;
   auto u16 = [&](std::uint16_t v) { out.push_back(v & 0xff), out.push_back(v >> 8); };
   auto u32 = [&](std::uint32_t v) { u16(v & 0xffff), u16(v >> 16); };
-  u32(0x0A0D0D0A), u32(28), u32(0x1A2B3C4D), u16(1), u16(0), u32(0xffffffff), u32(0xffffffff), u32(28);  // SHB
+  u32(0x0A0D0D0A), u32(28), u32(0x1A2B3C4D), u16(1), u16(0), u32(0xffffffff), u32(0xffffffff),
+      u32(28);  // SHB
   auto idb = [&](std::uint32_t snaplen) { u32(1), u32(20), u16(1), u16(0), u32(snaplen), u32(20); };
   auto epb = [&](std::uint32_t interface) {
     const std::uint32_t padded = (static_cast<std::uint32_t>(frame.size()) + 3) & ~3u;
@@ -294,7 +308,8 @@ TEST_CASE("a pcapng capture from the corpus (Linux cooked, ns timestamps)") {
 }
 
 TEST_CASE("a real BSD loopback capture from the corpus") {
-  const std::string path = std::string(PP_TEST_DATA_DIR) + "/suricata-verify__http-auth-bearer__input.pcap";
+  const std::string path =
+      std::string(PP_TEST_DATA_DIR) + "/suricata-verify__http-auth-bearer__input.pcap";
   CaptureReader reader(path);
   CHECK(reader.datalink() == DLT_NULL);
   std::vector<Bytes> bytes;
@@ -342,7 +357,8 @@ TEST_CASE("a sequence reads files in order; numbers restart per file") {
   write_capture(dir.file("b.pcap"), DLT_RAW, {{3, ipv4_udp(3)}});
   write_capture(dir.file("empty.pcap"), DLT_EN10MB, {});
   write_capture(dir.file("c.pcap"), DLT_EN10MB, {{4, ether_frame(4)}});
-  CaptureSequence seq({dir.file("a.pcap"), dir.file("b.pcap"), dir.file("empty.pcap"), dir.file("c.pcap")});
+  CaptureSequence seq(
+      {dir.file("a.pcap"), dir.file("b.pcap"), dir.file("empty.pcap"), dir.file("c.pcap")});
   CHECK(seq.file_count() == 4);
   Frame f;
   std::vector<std::pair<std::size_t, std::uint64_t>> seen;  // (file, number)
@@ -363,7 +379,9 @@ TEST_CASE("a sequence checks every file before reading any") {
   TempDir dir;
   write_capture(dir.file("good.pcap"), DLT_EN10MB, {{1, ether_frame(1)}});
   write_capture(dir.file("wifi.pcap"), DLT_IEEE802_11, {{1, Bytes(40, 0)}});
-  const auto msg = error_of([&] { CaptureSequence seq({dir.file("good.pcap"), dir.file("wifi.pcap")}); });
+  const auto msg = error_of([&] {
+    CaptureSequence seq({dir.file("good.pcap"), dir.file("wifi.pcap")});
+  });
   CHECK(contains(msg, dir.file("wifi.pcap") + ": unsupported link type IEEE802_11"));
 }
 
@@ -372,7 +390,8 @@ TEST_CASE("a corrupt file in a sequence: frames up to it, the error, then the en
   write_capture(dir.file("a.pcap"), DLT_EN10MB, {{1, ether_frame(1)}});
   write_capture(dir.file("b.pcap"), DLT_EN10MB, {{2, ether_frame(2)}, {3, ether_frame(3)}});
   write_capture(dir.file("c.pcap"), DLT_EN10MB, {{4, ether_frame(4)}});
-  std::filesystem::resize_file(dir.file("b.pcap"), std::filesystem::file_size(dir.file("b.pcap")) - 5);
+  std::filesystem::resize_file(dir.file("b.pcap"),
+                               std::filesystem::file_size(dir.file("b.pcap")) - 5);
   CaptureSequence seq({dir.file("a.pcap"), dir.file("b.pcap"), dir.file("c.pcap")});
   Frame f;
   std::vector<std::uint64_t> ts;

@@ -80,7 +80,8 @@ struct Pkt {
       put16(iph, 4, static_cast<std::uint16_t>(v6_ext.size() + l4h.size() + ip_len_delta));
       iph[6] = v6_ext.empty() ? l4 : v6_first_next;
       iph[7] = 64;
-      for (std::size_t base : {8u, 24u}) iph[base] = 0x20, iph[base + 1] = 0x01, iph[base + 2] = 0x0d, iph[base + 3] = 0xb8;
+      for (std::size_t base : {8u, 24u})
+        iph[base] = 0x20, iph[base + 1] = 0x01, iph[base + 2] = 0x0d, iph[base + 3] = 0xb8;
       iph[23] = src6_last;
       iph[39] = dst6_last;
       iph.insert(iph.end(), v6_ext.begin(), v6_ext.end());
@@ -228,9 +229,9 @@ TEST_CASE("preview: IPv6 extension headers are walked like the program does") {
   Pkt p;
   p.ip = 6;
   p.payload = 20;
-  p.v6_first_next = 0;                        // hop-by-hop ...
-  p.v6_ext = {60, 0, 1, 4, 0, 0, 0, 0,        // ... -> destination options ...
-              kTcp, 0, 1, 4, 0, 0, 0, 0};     // ... -> TCP
+  p.v6_first_next = 0;                     // hop-by-hop ...
+  p.v6_ext = {60,   0, 1, 4, 0, 0, 0, 0,   // ... -> destination options ...
+              kTcp, 0, 1, 4, 0, 0, 0, 0};  // ... -> TCP
   auto v = preview_frame(p.build());
   CHECK(v.kind == FrameKind::flow);
   CHECK(v.has_payload);
@@ -378,11 +379,11 @@ TEST_CASE("filter: a SYN+ACK after its SYN, or a retransmitted SYN, leaves the e
   data.payload = 50;
   {
     SkipFilter filter(2, PP_FLOWS_DEFAULT);
-    CHECK_FALSE(filter.decide(syn.build()));                        // creates the entry
-    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);         // retransmitted
-    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);      // the server's answer
+    CHECK_FALSE(filter.decide(syn.build()));                    // creates the entry
+    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);     // retransmitted
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // the server's answer
     CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
-    CHECK_FALSE(filter.decide(data.build()));                       // data: sampled
+    CHECK_FALSE(filter.decide(data.build()));  // data: sampled
     filter.on_sample(sample_of(data, 0));
     CHECK_FALSE(filter.decide(synack.build()));  // the entry has a sample: the program restarts it
     CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // ...and it is fresh again
@@ -550,11 +551,13 @@ TEST_CASE("filter: an unmeasured linear limit (0) is the floor; less than the fl
   CHECK_FALSE(unknown.decide(ack.build()));
   ack.padding -= 1;
   CHECK(unknown.decide(ack.build()) == PP_OUT_NO_PAYLOAD);
-  CHECK_THROWS_AS(SkipFilter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor - 1, 384), std::invalid_argument);
+  CHECK_THROWS_AS(SkipFilter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor - 1, 384),
+                  std::invalid_argument);
 }
 
 TEST_CASE("filter: flow skipping keeps the LRU reserve it is given") {
-  const std::uint64_t reserve = 1000;  // e.g. 128 free entries on each of 7 possible CPUs, plus one list
+  const std::uint64_t reserve =
+      1000;  // e.g. 128 free entries on each of 7 possible CPUs, plus one list
   SkipFilter filter(1, static_cast<std::uint32_t>(reserve + 2), kTestRunLinearMax, reserve);
   Pkt a;
   a.payload = 10;

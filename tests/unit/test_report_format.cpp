@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/escape.h"
 #include "policy/policy.h"
 #include "policy_test_util.h"
-#include "common/escape.h"
 #include "report/format.h"
 #include "report_test_util.h"
 
@@ -413,7 +413,8 @@ TEST_CASE("hostile evidence: the table holds no control byte and fits 80 columns
   }
 }
 
-TEST_CASE("every evidence key a fingerprint can emit has a CSV column, a JSON field and a table field") {
+TEST_CASE(
+    "every evidence key a fingerprint can emit has a CSV column, a JSON field and a table field") {
   const auto& columns = csv_columns();
   const auto header = read_csv(csv_header());
   REQUIRE(header.size() == 1);

@@ -5,8 +5,8 @@
 // Frames the program provably leaves untouched are not run (replay::SkipFilter): the samples
 // are the same, and the kernel counters printed include what the skipped frames would have
 // added, so the output equals that of --exact, which runs every frame.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -67,16 +67,19 @@ int run_replay(const ReplayOptions& o) {
 
   // The captures are checked, then read on a second thread from now on: while this one loads
   // the program (verifier, flow tables) and later while it runs frames through it.
-  replay::FrameFeed feed(replay::CaptureSequence(o.files),
-                         {.all_bytes = o.exact, .file_offsets = o.progress && isatty(STDERR_FILENO)});
+  replay::FrameFeed feed(
+      replay::CaptureSequence(o.files),
+      {.all_bytes = o.exact, .file_offsets = o.progress && isatty(STDERR_FILENO)});
   loader::Program program(settings);
   replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows,
-                            loader::kernel_limits().test_run_linear_max, loader::kernel_limits().lru_free_reserve());
+                            loader::kernel_limits().test_run_linear_max,
+                            loader::kernel_limits().lru_free_reserve());
   std::int64_t frame_ns = 0;  // the capture time of the frame being run
-  loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
-    filter.on_sample(s);  // learns which flow directions are complete
-    sink->on_sample(s, payload, frame_ns);
-  });
+  loader::RingReader reader(program,
+                            [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+                              filter.on_sample(s);  // learns which flow directions are complete
+                              sink->on_sample(s, payload, frame_ns);
+                            });
 
   replay::Progress progress =
       o.progress ? replay::Progress::for_stderr() : replay::Progress(stderr, false);
@@ -110,8 +113,8 @@ int run_replay(const ReplayOptions& o) {
         }
         if (frames % kExpireEveryFrames == 0) sink->tick(frame_ns);
         progress.on_frame(frames, [&] {
-          return replay::ProgressPoint{feed.path(batch->file_index), batch->file_index, feed.file_count(),
-                                       batch->file_offset, batch->file_size};
+          return replay::ProgressPoint{feed.path(batch->file_index), batch->file_index,
+                                       feed.file_count(), batch->file_offset, batch->file_size};
         });
       }
     }
@@ -129,15 +132,16 @@ int run_replay(const ReplayOptions& o) {
     loader::Counters counters = program.read_counters();
     for (int i = 0; i < PP_CNT_MAX; ++i) counters.values[i] += filter.skipped_counters()[i];
     print_counters(stderr, counters, "replay", o.detect.json_counters());
-    std::fprintf(stderr,
-                 "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
-                 "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
-                 static_cast<unsigned long long>(feed.file_count()),
-                 static_cast<unsigned long long>(rs.records), static_cast<unsigned long long>(frames - refused),
-                 static_cast<unsigned long long>(filter.skipped_frames()),
-                 static_cast<unsigned long long>(refused),
-                 static_cast<unsigned long long>(rs.truncated),
-                 static_cast<unsigned long long>(rs.unknown_family));
+    std::fprintf(
+        stderr,
+        "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
+        "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
+        static_cast<unsigned long long>(feed.file_count()),
+        static_cast<unsigned long long>(rs.records),
+        static_cast<unsigned long long>(frames - refused),
+        static_cast<unsigned long long>(filter.skipped_frames()),
+        static_cast<unsigned long long>(refused), static_cast<unsigned long long>(rs.truncated),
+        static_cast<unsigned long long>(rs.unknown_family));
     sink->print_stats(stderr);
   }
   return exit_code;

@@ -25,8 +25,8 @@ namespace {
 struct WatchOptions {
   std::vector<std::string> interfaces;
   std::string xdp_mode = "auto";
-  double duration_s = 0;    // 0: until SIGINT/SIGTERM
-  double interval_s = 60;   // aggregated report period
+  double duration_s = 0;   // 0: until SIGINT/SIGTERM
+  double interval_s = 60;  // aggregated report period
   bool verbose = false;
   DetectOptions detect;
 };
@@ -58,7 +58,8 @@ class SignalScope {
   SignalScope& operator=(const SignalScope&) = delete;
 
  private:
-  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
+  struct sigaction old_int_ {
+  }, old_term_{}, old_hup_{};
 };
 
 std::int64_t clock_ns(clockid_t id) {
@@ -69,7 +70,8 @@ std::int64_t clock_ns(clockid_t id) {
 
 int run_watch(const WatchOptions& o) {
   const auto mode = loader::xdp_mode_from_name(o.xdp_mode);
-  if (!mode) throw UsageError("--xdp-mode must be native, generic or auto, not '" + o.xdp_mode + "'");
+  if (!mode)
+    throw UsageError("--xdp-mode must be native, generic or auto, not '" + o.xdp_mode + "'");
   loader::Settings settings = o.detect.kernel;
   settings.verbose = o.verbose;
   loader::validate(settings);  // bad values are the user's: reported before anything is loaded
@@ -95,9 +97,10 @@ int run_watch(const WatchOptions& o) {
 
   // bpf_ktime_get_ns() is CLOCK_MONOTONIC: shift it to wall-clock time for firstTime/lastTime.
   std::int64_t mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-  loader::RingReader reader(program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
-    sink->on_sample(s, payload, static_cast<std::int64_t>(s.ts_ns) + mono_to_wall);
-  });
+  loader::RingReader reader(
+      program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+        sink->on_sample(s, payload, static_cast<std::int64_t>(s.ts_ns) + mono_to_wall);
+      });
   sink->set_kernel_source([&program, &reader] {
     return pipeline::KernelView{program.read_counters(), reader.bad_records()};
   });
@@ -142,7 +145,7 @@ int run_watch(const WatchOptions& o) {
       next_report = now + interval_ns;
     }
   }
-  reader.consume();  // what is already in the ring buffer still counts
+  reader.consume();     // what is already in the ring buffer still counts
   attachments.clear();  // detach before the final report: nothing else to sample
   sink->finish();
   print_counters(stderr, program.read_counters(), "this watch", o.detect.json_counters());
@@ -159,8 +162,10 @@ void register_watch(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<WatchOptions>();
   CLI::App* sub = app.add_subcommand(
       "watch",
-      "Attach the XDP sampler to interfaces and report protocol/port mismatches live (needs root).\n"
-      "Each new mismatch is printed when found; the aggregated report every --interval and at exit.\n"
+      "Attach the XDP sampler to interfaces and report protocol/port mismatches live (needs "
+      "root).\n"
+      "Each new mismatch is printed when found; the aggregated report every --interval and at "
+      "exit.\n"
       "XDP sees received packets only: on a client host protoport sees the replies, which is\n"
       "enough (a DNS response, an HTTP response, a ServerHello, an SMTP greeting).");
   sub->add_option("-i,--interface", o->interfaces, "Interface to watch (repeat for several)")
@@ -169,9 +174,11 @@ void register_watch(CLI::App& app, Commands& commands) {
                   "native, generic, or auto (try native, fall back to generic and say so)")
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "generic", "auto"}));
-  sub->add_option("--duration", o->duration_s, "Stop after this many seconds (default: until Ctrl-C)")
+  sub->add_option("--duration", o->duration_s,
+                  "Stop after this many seconds (default: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--interval", o->interval_s, "Seconds between aggregated reports (0: only at exit)")
+  sub->add_option("--interval", o->interval_s,
+                  "Seconds between aggregated reports (0: only at exit)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");

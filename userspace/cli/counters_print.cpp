@@ -5,7 +5,8 @@
 
 namespace protoport::cli {
 
-void print_counters(std::FILE* out, const loader::Counters& c, const std::string& label, bool json) {
+void print_counters(std::FILE* out, const loader::Counters& c, const std::string& label,
+                    bool json) {
   if (json) {
     nlohmann::json j;
     j["event"] = "kernel_counters";

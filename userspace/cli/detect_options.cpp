@@ -13,8 +13,9 @@ pipeline::Options DetectOptions::pipeline_options() const {
 
 void add_detect_options(CLI::App& sub, DetectOptions& d) {
   pipeline::Options& o = d.pipeline;
-  sub.add_option("--format", o.format, "Output: table (aligned, for people), json (one object per "
-                                       "line) or csv (with a header)")
+  sub.add_option("--format", o.format,
+                 "Output: table (aligned, for people), json (one object per "
+                 "line) or csv (with a header)")
       ->capture_default_str()
       ->check(CLI::IsMember({"table", "json", "csv"}));
   sub.add_option("--output", o.output_file,
@@ -25,9 +26,10 @@ void add_detect_options(CLI::App& sub, DetectOptions& d) {
   sub.add_flag("--risk", o.risk,
                "Also emit one risk event per mismatching (src_ip, dest_ip): risk_object src_ip "
                "(system, score 25), threat_object dest_ip");
-  auto* config = sub.add_option("--config", o.config_file,
-                 "YAML file with expected ports and filters (see examples/protoport.yaml)")
-      ->check(CLI::ExistingFile);
+  auto* config =
+      sub.add_option("--config", o.config_file,
+                     "YAML file with expected ports and filters (see examples/protoport.yaml)")
+          ->check(CLI::ExistingFile);
   sub.add_option("--preset", o.preset,
                  "Port policy preset: default (Splunk's four rules) or escu-v10 (also ssl on "
                  "465/993, smtp on 587/2525); with --config, set 'preset:' in the file")

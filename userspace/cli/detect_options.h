@@ -2,7 +2,6 @@
 // Options shared by `watch` and `replay`: kernel sampling settings, policy and output.
 #pragma once
 
-
 #include "loader/loader.h"
 #include "pipeline/options.h"
 
@@ -13,9 +12,9 @@ class App;
 namespace protoport::cli {
 
 struct DetectOptions {
-  loader::Settings kernel;         // --snap-len, --samples-per-dir, --max-flows, --ringbuf-size
-  bool dump = false;               // --dump: print each sample instead of detecting
-  pipeline::Options pipeline;      // policy, formats, files, bounds, exporters
+  loader::Settings kernel;     // --snap-len, --samples-per-dir, --max-flows, --ringbuf-size
+  bool dump = false;           // --dump: print each sample instead of detecting
+  pipeline::Options pipeline;  // policy, formats, files, bounds, exporters
 
   // The pipeline's options, with the kernel settings it must know (samples per direction).
   pipeline::Options pipeline_options() const;

@@ -11,8 +11,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "common/version.h"
-#include "loader/loader.h"
 #include "config/config_error.h"
+#include "loader/loader.h"
 #include "replay/capture_reader.h"
 
 namespace {
@@ -32,13 +32,15 @@ int main(int argc, char** argv) {
       "on a port it does not belong to (Splunk's \"Protocol or Port Mismatch\", ATT&CK T1048.003).",
       "protoport"};
   app.require_subcommand(1);
-  app.footer(std::string("\nExamples:\n"
-                         "  protoport watch -i eth0                 live, table on the terminal\n"
-                         "  protoport watch -i eth0 --format json --output /var/log/pp.json\n"
-                         "  protoport replay capture.pcapng         the same detection on a capture\n"
-                         "  protoport policy --preset escu-v10      show the effective port policy\n"
-                         "  protoport stats                         kernel counters of a running watch\n\n") +
-             kExitHelp);
+  app.footer(
+      std::string(
+          "\nExamples:\n"
+          "  protoport watch -i eth0                 live, table on the terminal\n"
+          "  protoport watch -i eth0 --format json --output /var/log/pp.json\n"
+          "  protoport replay capture.pcapng         the same detection on a capture\n"
+          "  protoport policy --preset escu-v10      show the effective port policy\n"
+          "  protoport stats                         kernel counters of a running watch\n\n") +
+      kExitHelp);
   app.set_version_flag("--version", "protoport " PP_VERSION);
 
   protoport::cli::Commands commands;
@@ -68,7 +70,8 @@ int main(int argc, char** argv) {
   } catch (const protoport::loader::Error& e) {
     std::fprintf(stderr, "protoport: %s\n", e.what());
     using protoport::loader::ErrorKind;
-    const bool users_input = e.kind() == ErrorKind::bad_settings || e.kind() == ErrorKind::no_interface;
+    const bool users_input =
+        e.kind() == ErrorKind::bad_settings || e.kind() == ErrorKind::no_interface;
     return users_input ? protoport::cli::kExitUsage : protoport::cli::kExitFailure;
   } catch (const protoport::replay::CaptureError& e) {
     std::fprintf(stderr, "protoport: %s\n", e.what());  // names the file (and frame)

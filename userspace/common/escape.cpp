@@ -35,12 +35,9 @@ std::uint32_t decode(std::string_view s, std::size_t i, std::size_t len) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(s[i + k]));
   };
   switch (len) {
-    case 1:
-      return b(0);
-    case 2:
-      return ((b(0) & 0x1f) << 6) | (b(1) & 0x3f);
-    case 3:
-      return ((b(0) & 0x0f) << 12) | ((b(1) & 0x3f) << 6) | (b(2) & 0x3f);
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1f) << 6) | (b(1) & 0x3f);
+    case 3: return ((b(0) & 0x0f) << 12) | ((b(1) & 0x3f) << 6) | (b(2) & 0x3f);
     default:
       return ((b(0) & 0x07) << 18) | ((b(1) & 0x3f) << 12) | ((b(2) & 0x3f) << 6) | (b(3) & 0x3f);
   }

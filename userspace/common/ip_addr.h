@@ -17,7 +17,7 @@ struct IpAddr {
 
   static IpAddr from_v4_mapped(const std::uint8_t (&raw)[16], bool is_v4);
   static std::optional<IpAddr> parse(std::string_view text);  // "192.0.2.1", "2001:db8::1"
-  std::string to_string() const;                               // canonical text form
+  std::string to_string() const;                              // canonical text form
   auto operator<=>(const IpAddr&) const = default;
 };
 

@@ -102,8 +102,8 @@ std::vector<Entry> read_map(const YAML::Node& node, const YAML::Mark& fallback,
       const auto first = std::find_if(entries.begin(), entries.end(),
                                       [&](const Entry& e) { return e.key == name; });
       ctx.fail(key.Mark(), "duplicate " + std::string(noun) + " " + quote(name) + " in " +
-                               std::string(where) +
-                               " (first at line " + std::to_string(line_of(first->key_mark)) + ")");
+                               std::string(where) + " (first at line " +
+                               std::to_string(line_of(first->key_mark)) + ")");
     }
     entries.push_back(Entry{name, key.Mark(), value});
   }
@@ -136,8 +136,7 @@ std::uint16_t port_from_text(std::string_view text, const YAML::Node& node,
   const auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || stop != text.data() + text.size() || value < 1 || value > 65535)
     ctx.fail(node, fallback,
-             std::string(where) + ": port " + for_terminal(text, 64) +
-                 " is out of range 1..65535");
+             std::string(where) + ": port " + for_terminal(text, 64) + " is out of range 1..65535");
   return static_cast<std::uint16_t>(value);
 }
 

@@ -18,23 +18,23 @@
 namespace protoport {
 
 struct FlowTrackerLimits {
-  std::size_t max_flows = 65536;        // flows remembered at once (LRU beyond that)
-  std::size_t max_bytes_per_side = 2048;  // bytes kept per direction while undecided
+  std::size_t max_flows = 65536;                  // flows remembered at once (LRU beyond that)
+  std::size_t max_bytes_per_side = 2048;          // bytes kept per direction while undecided
   std::int64_t idle_timeout_ns = 30'000'000'000;  // an undecided flow this idle is decided as is
   unsigned samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // the kernel's setting: when both
                                                           // directions have this many, no more come
 };
 
 struct FlowTrackerStats {
-  std::uint64_t samples = 0;           // samples received
-  std::uint64_t samples_invalid = 0;   // samples with impossible headers (not TCP/UDP, bad family)
+  std::uint64_t samples = 0;          // samples received
+  std::uint64_t samples_invalid = 0;  // samples with impossible headers (not TCP/UDP, bad family)
   std::uint64_t samples_after_verdict = 0;  // samples of flows already decided (nothing to do)
-  std::uint64_t flows = 0;             // flows seen
-  std::uint64_t verdicts = 0;          // flows decided
-  std::uint64_t verdicts_on_timeout = 0;  // decided because idle or flushed, not by payload
-  std::uint64_t evicted_undecided = 0;    // pushed out by max_flows before a verdict: decided early
-  std::uint64_t evicted_decided = 0;      // decided flows forgotten to make room (harmless)
-  std::uint64_t bytes_dropped = 0;        // payload bytes beyond max_bytes_per_side
+  std::uint64_t flows = 0;                  // flows seen
+  std::uint64_t verdicts = 0;               // flows decided
+  std::uint64_t verdicts_on_timeout = 0;    // decided because idle or flushed, not by payload
+  std::uint64_t evicted_undecided = 0;  // pushed out by max_flows before a verdict: decided early
+  std::uint64_t evicted_decided = 0;    // decided flows forgotten to make room (harmless)
+  std::uint64_t bytes_dropped = 0;      // payload bytes beyond max_bytes_per_side
 };
 
 class FlowTracker {
@@ -80,8 +80,8 @@ class FlowTracker {
     std::unique_ptr<Opening> opening;
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
-    std::uint8_t samples[2] = {0, 0};  // samples seen from endpoint 0 / 1
-    bool closed[2] = {false, false};   // a truncated sample ended that direction's contiguity
+    std::uint8_t samples[2] = {0, 0};   // samples seen from endpoint 0 / 1
+    bool closed[2] = {false, false};    // a truncated sample ended that direction's contiguity
     std::int8_t kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
     bool decided = false;
   };

@@ -11,13 +11,13 @@
 namespace protoport {
 
 struct FlowVerdict {
-  IpAddr src_ip;              // the initiator (CIM src)
-  IpAddr dest_ip;             // the responder (CIM dest)
+  IpAddr src_ip;   // the initiator (CIM src)
+  IpAddr dest_ip;  // the responder (CIM dest)
   std::uint16_t src_port = 0;
   std::uint16_t dest_port = 0;  // the responder's port
   fingerprint::Transport transport = fingerprint::Transport::tcp;
-  fingerprint::Result fp;       // app, and evidence taken from the payload
-  std::int64_t time_ns = 0;     // wall-clock (Unix epoch, ns) of the flow's first sample
+  fingerprint::Result fp;    // app, and evidence taken from the payload
+  std::int64_t time_ns = 0;  // wall-clock (Unix epoch, ns) of the flow's first sample
 };
 
 }  // namespace protoport

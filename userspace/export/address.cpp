@@ -13,7 +13,6 @@ namespace protoport::exporters {
 
 namespace {
 
-
 bool parse_port(std::string_view text, std::uint16_t& port) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -79,7 +78,8 @@ SyslogAddress parse_syslog_address(std::string_view text) {
     rest.remove_prefix(5);
     if (rest.starts_with("//")) rest.remove_prefix(2);
     if (!rest.starts_with('/'))
-      throw SetupError("syslog address " + quote(text, 80) + ": a unix socket needs an absolute path" + help);
+      throw SetupError("syslog address " + quote(text, 80) +
+                       ": a unix socket needs an absolute path" + help);
     if (rest.size() >= sizeof(sockaddr_un{}.sun_path))
       throw SetupError("syslog address " + quote(text, 80) + ": the socket path is too long");
     a.transport = SyslogTransport::unix_socket;
@@ -117,7 +117,8 @@ bool ListenAddress::is_loopback() const {
 }
 
 ListenAddress parse_listen_address(std::string_view text) {
-  const std::string help = " (write ADDR:PORT with a literal address, e.g. 127.0.0.1:9799 or [::1]:9799)";
+  const std::string help =
+      " (write ADDR:PORT with a literal address, e.g. 127.0.0.1:9799 or [::1]:9799)";
   ListenAddress l;
   std::string_view port_text;
   if (!split_host_port(text, l.ip, port_text) || port_text.empty())

@@ -24,9 +24,9 @@ std::string_view to_string(SyslogTransport t);  // "udp", "tcp", "unix"
 
 struct SyslogAddress {
   SyslogTransport transport = SyslogTransport::udp;
-  std::string host;        // name or literal (without brackets); empty for unix
-  std::uint16_t port = 0;  // 0 for unix
-  std::string path;        // unix socket path
+  std::string host;               // name or literal (without brackets); empty for unix
+  std::uint16_t port = 0;         // 0 for unix
+  std::string path;               // unix socket path
   std::string to_string() const;  // canonical form, for messages
   bool operator==(const SyslogAddress&) const = default;
 };

@@ -17,7 +17,6 @@ namespace {
 using config::ConfigContext;
 using config::Entry;
 
-
 std::string text_of(const Entry& e, const std::string& where, const ConfigContext& ctx) {
   return config::read_scalar(e.value, e.key_mark, where, ctx);
 }
@@ -77,7 +76,8 @@ EventKinds event_kinds(const Entry& e, const std::string& where, const ConfigCon
     kinds.add(*kind);
   }
   if (kinds.empty())
-    ctx.fail(e.value, e.key_mark, where + ": list at least one event (new_mismatch, report_row, risk)");
+    ctx.fail(e.value, e.key_mark,
+             where + ": list at least one event (new_mismatch, report_row, risk)");
   return kinds;
 }
 
@@ -92,23 +92,43 @@ auto with_setup_errors(const Entry& e, const ConfigContext& ctx, Fn&& fn) {
 
 using H = HecConfig;
 const config::Key<H> kHecKeys[] = {
-    {"url", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.url = text_of(e, w, x); }},
-    {"token_file", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.token_file = text_of(e, w, x); }},
-    {"token_env", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.token_env = text_of(e, w, x); }},
-    {"index", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.index = text_of(e, w, x); }},
-    {"source", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.source = text_of(e, w, x); }},
-    {"sourcetype", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.sourcetype = text_of(e, w, x); }},
-    {"host", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.host = text_of(e, w, x); }},
-    {"events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
-    {"batch_events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.batch_events = count(e, w, 1, 10000, x); }},
-    {"batch_bytes", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.batch_bytes = count(e, w, 1024, 64 << 20, x); }},
-    {"flush_interval", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.flush_interval_s = seconds(e, w, 0, 60, x); }},
-    {"queue_events", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
-    {"timeout", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.timeout_s = seconds(e, w, 0.1, 300, x); }},
-    {"retry_initial", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_initial_s = seconds(e, w, 0.01, 3600, x); }},
-    {"retry_max", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
-    {"verify_tls", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.verify_tls = boolean(e, w, x); }},
-    {"ca_file", [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.ca_file = text_of(e, w, x); }},
+    {"url", [](H& c, const Entry& e, const std::string& w,
+               const ConfigContext& x) { c.url = text_of(e, w, x); }},
+    {"token_file", [](H& c, const Entry& e, const std::string& w,
+                      const ConfigContext& x) { c.token_file = text_of(e, w, x); }},
+    {"token_env", [](H& c, const Entry& e, const std::string& w,
+                     const ConfigContext& x) { c.token_env = text_of(e, w, x); }},
+    {"index", [](H& c, const Entry& e, const std::string& w,
+                 const ConfigContext& x) { c.index = text_of(e, w, x); }},
+    {"source", [](H& c, const Entry& e, const std::string& w,
+                  const ConfigContext& x) { c.source = text_of(e, w, x); }},
+    {"sourcetype", [](H& c, const Entry& e, const std::string& w,
+                      const ConfigContext& x) { c.sourcetype = text_of(e, w, x); }},
+    {"host", [](H& c, const Entry& e, const std::string& w,
+                const ConfigContext& x) { c.host = text_of(e, w, x); }},
+    {"events", [](H& c, const Entry& e, const std::string& w,
+                  const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
+    {"batch_events", [](H& c, const Entry& e, const std::string& w,
+                        const ConfigContext& x) { c.batch_events = count(e, w, 1, 10000, x); }},
+    {"batch_bytes", [](H& c, const Entry& e, const std::string& w,
+                       const ConfigContext& x) { c.batch_bytes = count(e, w, 1024, 64 << 20, x); }},
+    {"flush_interval",
+     [](H& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.flush_interval_s = seconds(e, w, 0, 60, x);
+     }},
+    {"queue_events", [](H& c, const Entry& e, const std::string& w,
+                        const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
+    {"timeout", [](H& c, const Entry& e, const std::string& w,
+                   const ConfigContext& x) { c.timeout_s = seconds(e, w, 0.1, 300, x); }},
+    {"retry_initial",
+     [](H& c, const Entry& e, const std::string& w,
+        const ConfigContext& x) { c.retry_initial_s = seconds(e, w, 0.01, 3600, x); }},
+    {"retry_max", [](H& c, const Entry& e, const std::string& w,
+                     const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
+    {"verify_tls", [](H& c, const Entry& e, const std::string& w,
+                      const ConfigContext& x) { c.verify_tls = boolean(e, w, x); }},
+    {"ca_file", [](H& c, const Entry& e, const std::string& w,
+                   const ConfigContext& x) { c.ca_file = text_of(e, w, x); }},
 };
 
 HecConfig read_hec(const Entry& section, const ConfigContext& ctx) {
@@ -116,9 +136,10 @@ HecConfig read_hec(const Entry& section, const ConfigContext& ctx) {
   // A token inline in a configuration file ends up in backups and bug reports: refuse it.
   if (section.value.IsMap() && section.value["token"])
     ctx.fail(section.value["token"].Mark(),
-             base + ".token: the token is not read from the configuration; put it in a file "
-                    "readable only by protoport (token_file) or in an environment variable "
-                    "(token_env)");
+             base +
+                 ".token: the token is not read from the configuration; put it in a file "
+                 "readable only by protoport (token_file) or in an environment variable "
+                 "(token_env)");
   HecConfig c;
   const auto present = config::read_keys(section, base, kHecKeys, c, ctx);
   if (!config::has(present, "url")) ctx.fail(section.key_mark, base + ": url is required");
@@ -129,31 +150,45 @@ HecConfig read_hec(const Entry& section, const ConfigContext& ctx) {
 
 using S = SyslogConfig;
 const config::Key<S> kSyslogKeys[] = {
-    {"address", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+    {"address",
+     [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        const std::string text = text_of(e, w, x);
        c.address = with_setup_errors(e, x, [&] { return parse_syslog_address(text); });
      }},
-    {"facility", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+    {"facility",
+     [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        c.facility = text_of(e, w, x);
        if (!facility_code(c.facility))
          x.fail(e.value, e.key_mark,
                 w + ": unknown facility " + quote(c.facility) +
                     " (kern, user, mail, daemon, auth, syslog, ..., local0..local7)");
      }},
-    {"app_name", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.app_name = text_of(e, w, x); }},
-    {"hostname", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.hostname = text_of(e, w, x); }},
-    {"sd_id", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+    {"app_name", [](S& c, const Entry& e, const std::string& w,
+                    const ConfigContext& x) { c.app_name = text_of(e, w, x); }},
+    {"hostname", [](S& c, const Entry& e, const std::string& w,
+                    const ConfigContext& x) { c.hostname = text_of(e, w, x); }},
+    {"sd_id",
+     [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        c.sd_id = text_of(e, w, x);
        if (!valid_sd_id(c.sd_id))
          x.fail(e.value, e.key_mark,
                 w + ": " + quote(c.sd_id) +
                     " is not an SD-ID of the form name@enterprise-number (RFC 5424 7.2.2)");
      }},
-    {"events", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
-    {"queue_events", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
-    {"max_message_bytes", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.max_message_bytes = count(e, w, 480, 65000, x); }},
-    {"retry_initial", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_initial_s = seconds(e, w, 0.01, 3600, x); }},
-    {"retry_max", [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
+    {"events", [](S& c, const Entry& e, const std::string& w,
+                  const ConfigContext& x) { c.events = event_kinds(e, w, x); }},
+    {"queue_events", [](S& c, const Entry& e, const std::string& w,
+                        const ConfigContext& x) { c.queue_events = count(e, w, 1, 10000000, x); }},
+    {"max_message_bytes",
+     [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.max_message_bytes = count(e, w, 480, 65000, x);
+     }},
+    {"retry_initial",
+     [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.retry_initial_s = seconds(e, w, 0.01, 3600, x);
+     }},
+    {"retry_max", [](S& c, const Entry& e, const std::string& w,
+                     const ConfigContext& x) { c.retry_max_s = seconds(e, w, 0.01, 3600, x); }},
 };
 
 SyslogConfig read_syslog(const Entry& section, const ConfigContext& ctx) {
@@ -166,11 +201,15 @@ SyslogConfig read_syslog(const Entry& section, const ConfigContext& ctx) {
 
 using M = MetricsConfig;
 const config::Key<M> kMetricsKeys[] = {
-    {"listen", [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+    {"listen",
+     [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        const std::string text = text_of(e, w, x);
        c.listen = with_setup_errors(e, x, [&] { return parse_listen_address(text); });
      }},
-    {"max_mismatch_series", [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.max_mismatch_series = count(e, w, 1, 100000, x); }},
+    {"max_mismatch_series",
+     [](M& c, const Entry& e, const std::string& w, const ConfigContext& x) {
+       c.max_mismatch_series = count(e, w, 1, 100000, x);
+     }},
 };
 
 MetricsConfig read_metrics(const Entry& section, const ConfigContext& ctx) {
@@ -183,10 +222,14 @@ MetricsConfig read_metrics(const Entry& section, const ConfigContext& ctx) {
 
 using X = ExportConfig;
 const config::Key<X> kExporterKeys[] = {
-    {"exit_grace", [](X& c, const Entry& e, const std::string& w, const ConfigContext& x) { c.exit_grace_s = seconds(e, w, 0, 300, x); }},
-    {"splunk_hec", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.hec = read_hec(e, x); }},
-    {"syslog", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.syslog = read_syslog(e, x); }},
-    {"prometheus", [](X& c, const Entry& e, const std::string&, const ConfigContext& x) { c.metrics = read_metrics(e, x); }},
+    {"exit_grace", [](X& c, const Entry& e, const std::string& w,
+                      const ConfigContext& x) { c.exit_grace_s = seconds(e, w, 0, 300, x); }},
+    {"splunk_hec", [](X& c, const Entry& e, const std::string&,
+                      const ConfigContext& x) { c.hec = read_hec(e, x); }},
+    {"syslog", [](X& c, const Entry& e, const std::string&,
+                  const ConfigContext& x) { c.syslog = read_syslog(e, x); }},
+    {"prometheus", [](X& c, const Entry& e, const std::string&,
+                      const ConfigContext& x) { c.metrics = read_metrics(e, x); }},
 };
 
 void read_section(const Entry& section, ExportConfig& out, const ConfigContext& ctx) {
@@ -198,10 +241,9 @@ void read_section(const Entry& section, ExportConfig& out, const ConfigContext& 
 }  // namespace
 
 config::Section config_section(ExportConfig& out) {
-  return config::Section{std::string(kSectionName),
-                               [&out](const Entry& e, const ConfigContext& ctx) {
-                                 read_section(e, out, ctx);
-                               }};
+  return config::Section{
+      std::string(kSectionName),
+      [&out](const Entry& e, const ConfigContext& ctx) { read_section(e, out, ctx); }};
 }
 
 void add_cli_options(CLI::App& sub, ExportOptions& o) {
@@ -233,8 +275,9 @@ ExportConfig merge(ExportConfig c, const ExportOptions& f) {
     if (c.hec->url.empty())
       throw SetupError("a HEC token was given but no collector: add --hec-url (or splunk_hec.url)");
     if (c.hec->token_file.empty() && c.hec->token_env.empty())
-      throw SetupError("the HEC collector needs a token: --hec-token-file FILE or --hec-token-env "
-                       "NAME (or token_file/token_env in exporters.splunk_hec)");
+      throw SetupError(
+          "the HEC collector needs a token: --hec-token-file FILE or --hec-token-env "
+          "NAME (or token_file/token_env in exporters.splunk_hec)");
   }
   if (!f.syslog.empty()) {
     if (!c.syslog) c.syslog.emplace();

@@ -26,8 +26,9 @@ std::string checked_token(std::string token, const std::string& origin) {
   if (token.empty()) throw SetupError("HEC token " + origin + " is empty");
   for (const char c : token)
     if (c < 0x21 || c > 0x7e)  // a line break would let the token forge HTTP headers
-      throw SetupError("HEC token " + origin +
-                       " holds a space or control character; a token is one word of printable ASCII");
+      throw SetupError(
+          "HEC token " + origin +
+          " holds a space or control character; a token is one word of printable ASCII");
   return token;
 }
 
@@ -42,7 +43,8 @@ std::string read_token_file(const std::string& path) {
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     throw SetupError("HEC token file " + path + ": not a regular file");
   if (st.st_mode & S_IROTH)
-    std::fprintf(stderr, "protoport: warning: HEC token file %s is readable by every user (chmod 600)\n",
+    std::fprintf(stderr,
+                 "protoport: warning: HEC token file %s is readable by every user (chmod 600)\n",
                  path.c_str());
   std::string text(kMaxTokenBytes + 1, '\0');
   std::size_t got = 0;
@@ -104,8 +106,10 @@ std::string hec_endpoint(const std::string& url) {
   if (path.empty() || path == "/")
     curl_url_set(u.get(), CURLUPART_PATH, "/services/collector/event", 0);
   if (scheme == "http" && !loopback_host(host))
-    std::fprintf(stderr, "protoport: warning: HEC URL %s is plain http: the token and the events "
-                         "cross the network unencrypted (use https)\n", shown.c_str());
+    std::fprintf(stderr,
+                 "protoport: warning: HEC URL %s is plain http: the token and the events "
+                 "cross the network unencrypted (use https)\n",
+                 shown.c_str());
   std::string out;
   if (curl_url_get(u.get(), CURLUPART_URL, &part, 0) == CURLUE_OK) out = part;
   curl_free(part);
@@ -141,8 +145,9 @@ HecExporter::HecExporter(const HecConfig& c, const std::string& default_host)
   if (!c.ca_file.empty() && ::access(c.ca_file.c_str(), R_OK) != 0)
     throw SetupError("HEC ca_file " + c.ca_file + ": " + std::strerror(errno));
   if (!c.verify_tls)
-    std::fprintf(stderr, "protoport: warning: splunk_hec: verify_tls is false: the collector's "
-                         "certificate is not checked\n");
+    std::fprintf(stderr,
+                 "protoport: warning: splunk_hec: verify_tls is false: the collector's "
+                 "certificate is not checked\n");
   global_init();
   curl_->handle = curl_easy_init();
   if (!curl_->handle) throw SetupError("libcurl could not create a handle");
@@ -162,21 +167,23 @@ HecExporter::HecExporter(const HecConfig& c, const std::string& default_host)
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c.verify_tls ? 2L : 0L);
   if (!c.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, c.ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEDATA, curl_.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, std::size_t size, std::size_t n, void* self) -> std::size_t {
-                     auto* curl = static_cast<Curl*>(self);
-                     const std::size_t bytes = size * n;
-                     if (curl->response.size() < kMaxResponseBytes)
-                       curl->response.append(data, std::min(bytes, kMaxResponseBytes - curl->response.size()));
-                     return bytes;
-                   });
+  curl_easy_setopt(
+      h, CURLOPT_WRITEFUNCTION,
+      +[](char* data, std::size_t size, std::size_t n, void* self) -> std::size_t {
+        auto* curl = static_cast<Curl*>(self);
+        const std::size_t bytes = size * n;
+        if (curl->response.size() < kMaxResponseBytes)
+          curl->response.append(data, std::min(bytes, kMaxResponseBytes - curl->response.size()));
+        return bytes;
+      });
   // Lets close() abandon a transfer once the exit grace has run out.
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION,
-                   +[](void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-                     return static_cast<HecExporter*>(self)->aborting() ? 1 : 0;
-                   });
+  curl_easy_setopt(
+      h, CURLOPT_XFERINFOFUNCTION,
+      +[](void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+        return static_cast<HecExporter*>(self)->aborting() ? 1 : 0;
+      });
   start();
 }
 
@@ -211,7 +218,7 @@ QueuedExporter::Attempt HecExporter::attempt(const std::vector<std::string>& bat
   a.error = "POST " + endpoint_ + ": HTTP " + std::to_string(status) + " " +
             protoport::for_terminal(curl_->response, 200);
   a.result = (status == 408 || status == 429 || status >= 500) ? Attempt::Result::retry
-                                                                 : Attempt::Result::reject;
+                                                               : Attempt::Result::reject;
   return a;
 }
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "export/settings.h"
 #include "export/hec_format.h"
 #include "export/queued_exporter.h"
+#include "export/settings.h"
 
 namespace protoport::exporters {
 

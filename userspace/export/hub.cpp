@@ -15,8 +15,7 @@ std::string host_name() {
 }
 
 Hub::Hub(const ExportConfig& config)
-    : config_(config),
-      series_(config.metrics ? config.metrics->max_mismatch_series : 500) {
+    : config_(config), series_(config.metrics ? config.metrics->max_mismatch_series : 500) {
   const std::string host = host_name();
   if (config_.hec) exporters_.push_back(net_module().make_hec(*config_.hec, host));
   if (config_.syslog) exporters_.push_back(std::make_unique<SyslogExporter>(*config_.syslog, host));
@@ -79,8 +78,9 @@ void Hub::print_stats(std::FILE* err) const {
     std::fprintf(err, "exporter %s\n", line.c_str());
   }
   if (series_.overflowed() > 0)
-    std::fprintf(err, "metrics: %llu mismatching flows counted under dest_port=\"other\" "
-                      "(max_mismatch_series reached)\n",
+    std::fprintf(err,
+                 "metrics: %llu mismatching flows counted under dest_port=\"other\" "
+                 "(max_mismatch_series reached)\n",
                  static_cast<unsigned long long>(series_.overflowed()));
 }
 

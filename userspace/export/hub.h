@@ -9,10 +9,10 @@
 #include <memory>
 #include <vector>
 
-#include "export/settings.h"
 #include "export/event.h"
 #include "export/exporter.h"
 #include "export/metrics_snapshot.h"
+#include "export/settings.h"
 
 namespace protoport::exporters {
 

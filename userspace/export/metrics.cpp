@@ -62,7 +62,8 @@ const char* kernel_help(pp_counter c) {
     case PP_OUT_ALREADY_SAMPLED: return "Packets of flow directions that already had their samples";
     case PP_OUT_SAMPLED: return "Samples written to the ring buffer";
     case PP_OUT_RINGBUF_FULL: return "Samples lost because the ring buffer was full";
-    case PP_OUT_FLOW_UPDATE_FAIL: return "Packets not sampled because the flow table refused an entry";
+    case PP_OUT_FLOW_UPDATE_FAIL:
+      return "Packets not sampled because the flow table refused an entry";
     default: return "Kernel counter";
   }
 }
@@ -81,9 +82,10 @@ std::vector<MetricFamily> metric_families(const MetricsSnapshot& s) {
   out.push_back(one_counter("protoport_ringbuf_malformed_records_total",
                             "Ring-buffer records too short for their header, ignored",
                             s.ringbuf_malformed));
-  out.push_back(one_counter("protoport_samples_total", "Kernel samples consumed by userspace", s.samples));
-  out.push_back(one_counter("protoport_samples_invalid_total", "Samples with inconsistent lengths, ignored",
-                            s.samples_invalid));
+  out.push_back(
+      one_counter("protoport_samples_total", "Kernel samples consumed by userspace", s.samples));
+  out.push_back(one_counter("protoport_samples_invalid_total",
+                            "Samples with inconsistent lengths, ignored", s.samples_invalid));
   out.push_back(one_counter("protoport_flows_total", "Flows tracked in userspace", s.flows));
   out.push_back(one_counter("protoport_flows_evicted_undecided_total",
                             "Flows evicted from the userspace tracker before a verdict",
@@ -98,7 +100,8 @@ std::vector<MetricFamily> metric_families(const MetricsSnapshot& s) {
     mismatches.push_back(counter(
         static_cast<double>(n),
         {{"app", std::string(fingerprint::to_string(key.app))},
-         {"dest_port", key.dest_port == MismatchSeries::kOther ? "other" : std::to_string(key.dest_port)},
+         {"dest_port",
+          key.dest_port == MismatchSeries::kOther ? "other" : std::to_string(key.dest_port)},
          {"transport", std::string(fingerprint::to_string(key.transport))}}));
   out.push_back(family("protoport_mismatches_total",
                        "Mismatching flows by app, destination port and transport (ports past the "
@@ -125,18 +128,20 @@ std::vector<MetricFamily> metric_families(const MetricsSnapshot& s) {
     capacity.push_back(gauge(static_cast<double>(e.queue_capacity), {{"exporter", e.name}}));
   }
   out.push_back(family("protoport_exporter_events_total",
-                       "Events handed to an exporter, by outcome", MetricType::Counter, std::move(events)));
+                       "Events handed to an exporter, by outcome", MetricType::Counter,
+                       std::move(events)));
   out.push_back(family("protoport_exporter_errors_total",
                        "Failed delivery attempts (connection, timeout, HTTP error)",
                        MetricType::Counter, std::move(errors)));
-  out.push_back(family("protoport_exporter_retries_total", "Delivery attempts repeated after a failure",
-                       MetricType::Counter, std::move(retries)));
+  out.push_back(family("protoport_exporter_retries_total",
+                       "Delivery attempts repeated after a failure", MetricType::Counter,
+                       std::move(retries)));
   out.push_back(family("protoport_exporter_queue_events", "Events waiting in an exporter's queue",
                        MetricType::Gauge, std::move(queued)));
   out.push_back(family("protoport_exporter_queue_capacity", "Bound of an exporter's queue",
                        MetricType::Gauge, std::move(capacity)));
-  out.push_back(family("protoport_config_reloads_total", "Configuration reloads on SIGHUP, by result",
-                       MetricType::Counter,
+  out.push_back(family("protoport_config_reloads_total",
+                       "Configuration reloads on SIGHUP, by result", MetricType::Counter,
                        {counter(static_cast<double>(s.reloads_ok), {{"result", "ok"}}),
                         counter(static_cast<double>(s.reloads_failed), {{"result", "failed"}})}));
   return out;
@@ -189,7 +194,8 @@ void probe_bind(const ListenAddress& l) {
   const int err = errno;
   ::close(fd);
   if (rc != 0)
-    throw SetupError("--metrics-listen " + l.to_string() + ": cannot listen: " + std::strerror(err));
+    throw SetupError("--metrics-listen " + l.to_string() +
+                     ": cannot listen: " + std::strerror(err));
 }
 
 }  // namespace

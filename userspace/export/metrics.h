@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "export/address.h"
-#include "export/metrics_snapshot.h"
 #include "export/exporter.h"
+#include "export/metrics_snapshot.h"
 #include "fingerprint/fingerprint.h"
 #include "policy/policy.h"
 

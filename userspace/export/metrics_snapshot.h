@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/kernel_counters.h"
 #include "export/exporter.h"
 #include "fingerprint/fingerprint.h"
-#include "common/kernel_counters.h"
 
 namespace protoport::exporters {
 

@@ -16,7 +16,8 @@ std::unique_ptr<MetricsSink> make_metrics(const ListenAddress& listen) {
   return std::make_unique<MetricsServer>(listen);
 }
 
-constexpr NetModuleApi kApi{kNetModuleAbi, sizeof(Event), sizeof(MetricsSnapshot), &make_hec, &make_metrics};
+constexpr NetModuleApi kApi{kNetModuleAbi, sizeof(Event), sizeof(MetricsSnapshot), &make_hec,
+                            &make_metrics};
 
 }  // namespace
 

@@ -29,8 +29,9 @@ const NetModuleApi* check_abi(const NetModuleApi* api, const std::string& path) 
   if (api == nullptr) throw SetupError(path + ": " PP_NET_MODULE_ENTRY " returned nothing");
   if (api->abi != kNetModuleAbi || api->event_size != sizeof(Event) ||
       api->snapshot_size != sizeof(MetricsSnapshot))
-    throw SetupError(path + ": built from another protoport version (module ABI " + std::to_string(api->abi) +
-                     ", this binary " + std::to_string(kNetModuleAbi) + "); install the matching one");
+    throw SetupError(path + ": built from another protoport version (module ABI " +
+                     std::to_string(api->abi) + ", this binary " + std::to_string(kNetModuleAbi) +
+                     "); install the matching one");
   return api;
 }
 
@@ -47,18 +48,22 @@ const NetModuleApi& load() {
       throw SetupError("cannot load " + path + ": " + (why ? why : "dlopen failed"));
     }
     auto entry = reinterpret_cast<NetModuleEntry>(::dlsym(handle, PP_NET_MODULE_ENTRY));
-    if (entry == nullptr) throw SetupError(path + ": not a protoport-net module (no " PP_NET_MODULE_ENTRY ")");
+    if (entry == nullptr)
+      throw SetupError(path + ": not a protoport-net module (no " PP_NET_MODULE_ENTRY ")");
     return *check_abi(entry(), path);  // kept loaded for the life of the process
   }
-  throw SetupError("the Splunk HEC and Prometheus exporters need protoport-net.so, installed with "
-                   "protoport; tried:" + tried);
+  throw SetupError(
+      "the Splunk HEC and Prometheus exporters need protoport-net.so, installed with "
+      "protoport; tried:" +
+      tried);
 }
 
 }  // namespace
 
 std::vector<std::string> net_module_candidates() {
   std::vector<std::string> out;
-  if (const char* env = ::secure_getenv("PROTOPORT_NET_MODULE"); env != nullptr && *env != '\0') out.emplace_back(env);
+  if (const char* env = ::secure_getenv("PROTOPORT_NET_MODULE"); env != nullptr && *env != '\0')
+    out.emplace_back(env);
   const std::string dir = own_directory();
   if (!dir.empty()) {
     out.push_back(dir + "/protoport-net.so");

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "export/settings.h"
 #include "export/exporter.h"
 #include "export/metrics_snapshot.h"
+#include "export/settings.h"
 
 namespace protoport::exporters {
 

@@ -5,6 +5,7 @@
 
 // The only symbol the module exports (everything else is hidden: -fvisibility=hidden and
 // --exclude-libs keep its copies of protoport's code from meeting the binary's).
-extern "C" __attribute__((visibility("default"))) const protoport::exporters::NetModuleApi* protoport_net_module() {
+extern "C" __attribute__((visibility("default"))) const protoport::exporters::NetModuleApi*
+protoport_net_module() {
   return protoport::exporters::linked_net_module();
 }

@@ -77,8 +77,8 @@ std::chrono::milliseconds Backoff::next() {
   delay = std::min(delay, max_);
   ++attempt_;
   std::uniform_real_distribution<double> jitter(0.8, 1.0);
-  return std::chrono::milliseconds(
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_))));
+  return std::chrono::milliseconds(std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_))));
 }
 
 }  // namespace protoport::exporters

@@ -18,9 +18,7 @@ std::string seconds_text(std::chrono::milliseconds d) {
 }  // namespace
 
 QueuedExporter::QueuedExporter(DeliverySettings settings)
-    : settings_(std::move(settings)),
-      queue_(settings_.queue_events),
-      log_(settings_.name) {}
+    : settings_(std::move(settings)), queue_(settings_.queue_events), log_(settings_.name) {}
 
 QueuedExporter::~QueuedExporter() { close(std::chrono::milliseconds(0)); }
 
@@ -80,7 +78,8 @@ void QueuedExporter::deliver(const std::vector<std::string>& batch) {
     }
     if (aborting()) continue;  // counted above on the next turn
     const auto delay = backoff.next();
-    log_.report(a.error + "; retrying (next in " + seconds_text(delay) + ", events wait in the queue)");
+    log_.report(a.error + "; retrying (next in " + seconds_text(delay) +
+                ", events wait in the queue)");
     wait_backoff(delay);
   }
 }

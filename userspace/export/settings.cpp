@@ -7,9 +7,9 @@ namespace protoport::exporters {
 
 std::optional<int> facility_code(std::string_view name) {
   static constexpr std::string_view kNames[] = {
-      "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-      "authpriv", "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1",
-      "local2", "local3", "local4", "local5", "local6", "local7"};
+      "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+      "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+      "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
   for (std::size_t i = 0; i < std::size(kNames); ++i)
     if (kNames[i] == name) return static_cast<int>(i);
   return std::nullopt;

@@ -17,20 +17,20 @@ struct HecConfig {
   std::string url;
   std::string token_file;  // exactly one of token_file and token_env
   std::string token_env;
-  std::string index;       // empty: the token's default index
+  std::string index;  // empty: the token's default index
   std::string source = "protoport";
   std::string sourcetype = "protoport";
-  std::string host;        // empty: this host's name
+  std::string host;  // empty: this host's name
   EventKinds events = kDefaultEventKinds;
   std::size_t batch_events = 100;
   std::size_t batch_bytes = 1 << 20;
   double flush_interval_s = 1.0;  // how long a batch waits for company
   std::size_t queue_events = 10000;
-  double timeout_s = 10;          // one request, connection included
+  double timeout_s = 10;  // one request, connection included
   double retry_initial_s = 0.5;
   double retry_max_s = 30;
   bool verify_tls = true;
-  std::string ca_file;            // empty: the system's CA store
+  std::string ca_file;  // empty: the system's CA store
   bool operator==(const HecConfig&) const = default;
 };
 
@@ -38,7 +38,7 @@ struct SyslogConfig {
   SyslogAddress address;
   std::string facility = "local0";
   std::string app_name = "protoport";
-  std::string hostname;           // empty: this host's name
+  std::string hostname;                   // empty: this host's name
   std::string sd_id = "protoport@32473";  // 32473: the documentation enterprise number (RFC 5612)
   EventKinds events = kDefaultEventKinds;
   std::size_t queue_events = 10000;

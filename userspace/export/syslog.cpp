@@ -36,9 +36,11 @@ SyslogExporter::SyslogExporter(const SyslogConfig& c, const std::string& default
       config_(c) {
   const auto facility = facility_code(c.facility);
   if (!facility) throw SetupError("syslog: unknown facility '" + c.facility + "'");
-  if (!valid_sd_id(c.sd_id)) throw SetupError("syslog: '" + c.sd_id + "' is not an SD-ID (name@number)");
-  header_ = SyslogHeader{*facility, c.hostname.empty() ? default_host : c.hostname, c.app_name,
-                         std::to_string(::getpid()), c.sd_id, default_max_bytes(c)};
+  if (!valid_sd_id(c.sd_id))
+    throw SetupError("syslog: '" + c.sd_id + "' is not an SD-ID (name@number)");
+  header_ = SyslogHeader{*facility,  c.hostname.empty() ? default_host : c.hostname,
+                         c.app_name, std::to_string(::getpid()),
+                         c.sd_id,    default_max_bytes(c)};
   start();
 }
 

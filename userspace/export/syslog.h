@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "export/settings.h"
 #include "export/queued_exporter.h"
+#include "export/settings.h"
 #include "export/syslog_format.h"
 
 namespace protoport::exporters {

@@ -29,9 +29,11 @@ std::string param_name(std::string_view name) {
 
 std::string summary(const Event& e) {
   const auto& r = e.record;
-  const std::string where = std::string(field(r, "app")) + " on " + std::string(field(r, "dest_port")) +
-                            "/" + std::string(field(r, "transport"));
-  const std::string pair = std::string(field(r, "src_ip")) + " -> " + std::string(field(r, "dest_ip"));
+  const std::string where = std::string(field(r, "app")) + " on " +
+                            std::string(field(r, "dest_port")) + "/" +
+                            std::string(field(r, "transport"));
+  const std::string pair =
+      std::string(field(r, "src_ip")) + " -> " + std::string(field(r, "dest_ip"));
   std::string text;
   switch (e.kind) {
     case EventKind::new_mismatch:
@@ -99,10 +101,10 @@ SyslogMessage format_rfc5424(const Event& e, const SyslogHeader& h) {
   // Too long: drop evidence fields from the end, then cut what evidence is left.
   while (m.text.size() > h.max_bytes) {
     m.truncated = true;
-    const auto last_payload = std::find_if(fields.rbegin(), fields.rend(),
-                                           [](const report::Field* f) { return !is_core_field(*f); });
-    std::size_t evidence_fields = static_cast<std::size_t>(
-        std::count_if(fields.begin(), fields.end(), [](const report::Field* f) { return f->payload; }));
+    const auto last_payload = std::find_if(
+        fields.rbegin(), fields.rend(), [](const report::Field* f) { return !is_core_field(*f); });
+    std::size_t evidence_fields = static_cast<std::size_t>(std::count_if(
+        fields.begin(), fields.end(), [](const report::Field* f) { return f->payload; }));
     if (evidence_fields > 1 && last_payload != fields.rend()) {
       fields.erase(std::next(last_payload).base());
     } else if (evidence_fields == 1 && cut > kMinEvidenceValue) {

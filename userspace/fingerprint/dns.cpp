@@ -187,14 +187,16 @@ bool match_dns(Bytes bytes, Transport transport, Result& out) {
 
   out.app = App::dns;
   out.role = h.response() ? Role::server : Role::client;
-  add_evidence(out, is_record ? EvidenceKey::dns_rrname : EvidenceKey::dns_qname, Bytes(name.text.data(), name.len));
+  add_evidence(out, is_record ? EvidenceKey::dns_rrname : EvidenceKey::dns_qname,
+               Bytes(name.text.data(), name.len));
   const char* tn = type_name(*type);
   char num[8];
   if (!tn) {
     std::snprintf(num, sizeof num, "%u", unsigned{*type});
     tn = num;
   }
-  add_evidence(out, is_record ? EvidenceKey::dns_rrtype : EvidenceKey::dns_qtype, std::string_view(tn));
+  add_evidence(out, is_record ? EvidenceKey::dns_rrtype : EvidenceKey::dns_qtype,
+               std::string_view(tn));
   return true;
 }
 

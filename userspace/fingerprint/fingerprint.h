@@ -17,7 +17,18 @@ namespace protoport::fingerprint {
 // A new app goes before kLast and gets a name in to_string(); everything that lists the apps
 // (policy names, metrics, per-app counts) iterates 0..kAppCount-1.
 enum class App : std::uint8_t {
-  unknown, dns, http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap,
+  unknown,
+  dns,
+  http,
+  ssl,
+  smtp,
+  mdns,
+  llmnr,
+  nbns,
+  ssh,
+  ftp,
+  pop3,
+  imap,
   kLast = imap,
 };
 inline constexpr std::size_t kAppCount = static_cast<std::size_t>(App::kLast) + 1;
@@ -82,8 +93,8 @@ constexpr std::string_view to_string(EvidenceKey key) {
 
 // One piece of evidence, verbatim from the payload: never trusted, never printed unescaped.
 struct Evidence {
-  std::string key;    // to_string() of an EvidenceKey
-  std::string value;  // raw bytes (may hold NUL, control bytes, invalid UTF-8)
+  std::string key;         // to_string() of an EvidenceKey
+  std::string value;       // raw bytes (may hold NUL, control bytes, invalid UTF-8)
   bool printable = false;  // every byte is printable ASCII (0x20..0x7e)
 };
 

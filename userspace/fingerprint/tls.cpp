@@ -174,9 +174,11 @@ bool parse_hello(ByteReader& r, std::size_t hello_end, bool client, HelloEvidenc
 
 void emit(const HelloEvidence& ev, bool client, Result& out) {
   if (ev.sni) add_evidence(out, EvidenceKey::sni, *ev.sni);
-  if (ev.alpn.any) add_evidence(out, client ? EvidenceKey::alpn : EvidenceKey::alpn_selected, ev.alpn.view());
+  if (ev.alpn.any)
+    add_evidence(out, client ? EvidenceKey::alpn : EvidenceKey::alpn_selected, ev.alpn.view());
   if (ev.versions_known && ev.versions.any)
-    add_evidence(out, client ? EvidenceKey::tls_versions : EvidenceKey::tls_version, ev.versions.view());
+    add_evidence(out, client ? EvidenceKey::tls_versions : EvidenceKey::tls_version,
+                 ev.versions.view());
 }
 
 bool following_records_valid(ByteReader r) {

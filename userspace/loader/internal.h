@@ -31,7 +31,8 @@ class UniqueFd {
 std::string errno_message(const std::string& what, int err);
 
 // Error(permission) for EPERM/EACCES, else Error(fallback).
-[[noreturn]] void throw_errno(const std::string& what, int err, ErrorKind fallback = ErrorKind::system);
+[[noreturn]] void throw_errno(const std::string& what, int err,
+                              ErrorKind fallback = ErrorKind::system);
 
 // Sums the per-CPU slots of a counters map (PERCPU_ARRAY, one entry of PP_CNT_MAX u64).
 Counters read_counters_fd(int map_fd);

@@ -51,7 +51,7 @@ class Error : public std::runtime_error {
 // Load-time settings. Written into the program's rodata / map sizes before load, so changing
 // them needs no rebuild. Ranges are checked by validate() (also called by Program).
 struct Settings {
-  std::uint32_t snap_len = PP_SNAP_DEFAULT;                   // payload bytes per sample, 1..PP_SNAP_MAX
+  std::uint32_t snap_len = PP_SNAP_DEFAULT;  // payload bytes per sample, 1..PP_SNAP_MAX
   std::uint32_t samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // 1..PP_SAMPLES_PER_DIR_MAX
   std::uint32_t max_flows = PP_FLOWS_DEFAULT;  // entries per flow table (IPv4, IPv6), 1..16 Mi
   std::uint32_t ringbuf_bytes = PP_RINGBUF_DEFAULT;  // power of two, >= page size, <= 1 GiB,
@@ -75,9 +75,9 @@ inline constexpr std::uint64_t kRingMinSamples = 16;
 std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len);
 
 // The counters as userspace holds them (common/kernel_counters.h); the loader reads them.
-using protoport::Counters;
 using protoport::counter_from_name;
 using protoport::counter_name;
+using protoport::Counters;
 
 // The counters of one running protoport program, found by map name (kCountersMapName) and
 // value size, for `protoport stats` in another process.
@@ -171,7 +171,8 @@ struct KernelLimits {
   // one local list per possible CPU plus one list of slack. A table holding at most
   // max_entries - lru_free_reserve() entries has never had to evict.
   std::uint64_t lru_free_reserve() const {
-    return static_cast<std::uint64_t>(lru_free_per_cpu) * (static_cast<std::uint64_t>(possible_cpus) + 1);
+    return static_cast<std::uint64_t>(lru_free_per_cpu) *
+           (static_cast<std::uint64_t>(possible_cpus) + 1);
   }
 };
 
@@ -182,7 +183,7 @@ KernelLimits probe_kernel_limits();
 const KernelLimits& kernel_limits();
 
 enum class XdpMode { native, generic, automatic };
-std::string_view xdp_mode_name(XdpMode mode);           // "native", "generic", "auto"
+std::string_view xdp_mode_name(XdpMode mode);  // "native", "generic", "auto"
 std::optional<XdpMode> xdp_mode_from_name(std::string_view name);
 
 // Resolves an interface name to its ifindex; throws Error(no_interface).
@@ -235,7 +236,8 @@ class XdpAttachment {
 // current poll()/consume() and is rethrown from it.
 class RingReader {
  public:
-  using Callback = std::function<void(const pp_sample& sample, std::span<const std::uint8_t> payload)>;
+  using Callback =
+      std::function<void(const pp_sample& sample, std::span<const std::uint8_t> payload)>;
 
   RingReader(const Program& program, Callback callback);
   ~RingReader();

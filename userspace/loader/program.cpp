@@ -119,8 +119,8 @@ std::string range_error(const char* field, std::uint64_t value, const std::strin
 
 void validate(const Settings& s) {
   if (s.snap_len < 1 || s.snap_len > PP_SNAP_MAX)
-    throw Error(ErrorKind::bad_settings,
-                range_error("snap length", s.snap_len, "must be 1.." + std::to_string(PP_SNAP_MAX)));
+    throw Error(ErrorKind::bad_settings, range_error("snap length", s.snap_len,
+                                                     "must be 1.." + std::to_string(PP_SNAP_MAX)));
   if (s.samples_per_dir < 1 || s.samples_per_dir > PP_SAMPLES_PER_DIR_MAX)
     throw Error(ErrorKind::bad_settings,
                 range_error("samples per direction", s.samples_per_dir,
@@ -238,8 +238,8 @@ void Program::clear_flows() const {
 
 TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat) const {
   if (frame.size() > UINT32_MAX)
-    throw Error(ErrorKind::system, "test run: frame of " + std::to_string(frame.size()) +
-                                       " bytes is too large");
+    throw Error(ErrorKind::system,
+                "test run: frame of " + std::to_string(frame.size()) + " bytes is too large");
   bpf_test_run_opts opts{};
   opts.sz = sizeof(opts);
   opts.data_in = frame.data();
@@ -262,7 +262,11 @@ namespace {
 // Cost: one program load (a verifier pass over two instructions) and one test run.
 std::uint32_t measure_test_run_linear_max() {
   const bpf_insn insns[] = {
-      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .src_reg = 0, .off = 0, .imm = XDP_PASS},
+      {.code = BPF_ALU64 | BPF_MOV | BPF_K,
+       .dst_reg = BPF_REG_0,
+       .src_reg = 0,
+       .off = 0,
+       .imm = XDP_PASS},
       {.code = BPF_JMP | BPF_EXIT, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0},
   };
   bpf_prog_load_opts load_opts{};
@@ -270,8 +274,8 @@ std::uint32_t measure_test_run_linear_max() {
   load_opts.expected_attach_type = BPF_XDP;
   load_opts.prog_flags = BPF_F_XDP_HAS_FRAGS;
   detail::LibbpfCapture quiet;  // a refusal is an answer here (0), not a message on stderr
-  const detail::UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_XDP, "pp_linear_probe", "Dual BSD/GPL", insns,
-                                            sizeof(insns) / sizeof(insns[0]), &load_opts));
+  const detail::UniqueFd prog(bpf_prog_load(BPF_PROG_TYPE_XDP, "pp_linear_probe", "Dual BSD/GPL",
+                                            insns, sizeof(insns) / sizeof(insns[0]), &load_opts));
   if (!prog) return 0;
   const long page = sysconf(_SC_PAGESIZE);
   std::vector<std::uint8_t> frame(static_cast<std::size_t>(page > 4096 ? page : 4096), 0);
@@ -303,7 +307,8 @@ KernelLimits probe_kernel_limits() {
   k.possible_cpus = static_cast<std::uint32_t>(conf > 0 ? conf : 1);
   k.lru_free_per_cpu = 128;  // LOCAL_FREE_TARGET: see KernelLimits
   k.probe_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   return k;
 }
 

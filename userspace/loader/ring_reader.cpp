@@ -58,5 +58,4 @@ int RingReader::poll(int timeout_ms) { return finish(ring_buffer__poll(rb_.get()
 
 int RingReader::consume() { return finish(ring_buffer__consume(rb_.get())); }
 
-
 }  // namespace protoport::loader

@@ -62,7 +62,8 @@ std::string LibbpfCapture::kernel_message() const {
     auto pos = line.find(kTag);
     if (pos == std::string::npos) continue;
     message = line.substr(pos + kTag.size());
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
   }
   return message;
 }

@@ -73,22 +73,20 @@ std::string detach_command(const std::string& ifname, const bpf_xdp_query_opts& 
 [[noreturn]] void throw_attach_failure(const std::string& ifname, int ifindex, XdpMode mode,
                                        int err, const std::string& kernel_message) {
   err = err < 0 ? -err : err;
-  const std::string why = kernel_message.empty() ? std::string(std::strerror(err < 0 ? -err : err))
-                                                 : kernel_message;
-  const std::string where = "interface " + ifname + " refuses " +
-                            std::string(xdp_mode_name(mode)) + " XDP: " + why;
+  const std::string why =
+      kernel_message.empty() ? std::string(std::strerror(err < 0 ? -err : err)) : kernel_message;
+  const std::string where =
+      "interface " + ifname + " refuses " + std::string(xdp_mode_name(mode)) + " XDP: " + why;
   switch (err) {
     case EBUSY:
-    case EEXIST:
-      throw_busy(ifname, ifindex);
+    case EEXIST: throw_busy(ifname, ifindex);
     case ENODEV:
       throw Error(ErrorKind::no_interface, "interface " + ifname + " disappeared while attaching");
     case EPERM:
     case EACCES:
-      throw Error(ErrorKind::permission, "attaching XDP to " + ifname +
-                                             " needs root (CAP_NET_ADMIN): " + why);
-    default:
-      throw Error(ErrorKind::xdp_unsupported, where);
+      throw Error(ErrorKind::permission,
+                  "attaching XDP to " + ifname + " needs root (CAP_NET_ADMIN): " + why);
+    default: throw Error(ErrorKind::xdp_unsupported, where);
   }
 }
 
@@ -116,10 +114,12 @@ int interface_index(const std::string& name) {
   return static_cast<int>(index);
 }
 
-XdpAttachment::XdpAttachment(const Program& program, int ifindex, XdpMode mode) : ifindex_(ifindex) {
+XdpAttachment::XdpAttachment(const Program& program, int ifindex, XdpMode mode)
+    : ifindex_(ifindex) {
   char name[IF_NAMESIZE] = {};
   if (ifindex <= 0 || if_indextoname(static_cast<unsigned>(ifindex), name) == nullptr)
-    throw Error(ErrorKind::no_interface, "no network interface with index " + std::to_string(ifindex));
+    throw Error(ErrorKind::no_interface,
+                "no network interface with index " + std::to_string(ifindex));
   ifname_ = name;
   if (attached_prog_id(ifindex) != 0) throw_busy(ifname_, ifindex);
 
@@ -179,8 +179,7 @@ XdpAttachment& XdpAttachment::operator=(XdpAttachment&& other) noexcept {
   if (this != &other) {
     try {
       detach();
-    } catch (...) {
-    }
+    } catch (...) {}
     ifindex_ = other.ifindex_;
     ifname_ = std::move(other.ifname_);
     mode_ = other.mode_;

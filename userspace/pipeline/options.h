@@ -12,18 +12,18 @@
 namespace protoport::pipeline {
 
 struct Options {
-  std::string format = "table";    // --format table|json|csv
-  std::string output_file;         // --output FILE: JSON lines appended, flushed per row
-  std::string flows_file;          // --flows FILE: every flow's verdict as JSON lines
-  bool risk = false;               // --risk: risk events too
-  std::string config_file;         // --config FILE
-  std::string preset;              // --preset default|escu-v10 (empty: the default)
-  std::size_t max_tracked_flows = 65536;   // userspace flow-tracker bound
-  std::size_t max_report_rows = 100000;    // aggregation bound
+  std::string format = "table";           // --format table|json|csv
+  std::string output_file;                // --output FILE: JSON lines appended, flushed per row
+  std::string flows_file;                 // --flows FILE: every flow's verdict as JSON lines
+  bool risk = false;                      // --risk: risk events too
+  std::string config_file;                // --config FILE
+  std::string preset;                     // --preset default|escu-v10 (empty: the default)
+  std::size_t max_tracked_flows = 65536;  // userspace flow-tracker bound
+  std::size_t max_report_rows = 100000;   // aggregation bound
   // The kernel's samples per flow direction: when both directions have sent this many, no more
   // come, and the flow is decided without waiting for its idle timeout.
   unsigned samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;
-  exporters::ExportOptions exporters;      // --hec-url, --syslog, --metrics-listen, ...
+  exporters::ExportOptions exporters;  // --hec-url, --syslog, --metrics-listen, ...
 };
 
 }  // namespace protoport::pipeline

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 
-#include "report/time_format.h"
 #include "common/usage_error.h"
 #include "pipeline/config_load.h"
 #include "pipeline/sample_dump.h"
 #include "policy/names.h"
 #include "report/record.h"
+#include "report/time_format.h"
 
 namespace protoport::pipeline {
 
@@ -54,7 +54,7 @@ report::AppendFile open_output(const std::string& path) {
 }
 
 std::unique_ptr<exporters::Hub> make_hub(const exporters::ExportConfig& from_file,
-                                        const exporters::ExportOptions& flags) {
+                                         const exporters::ExportOptions& flags) {
   try {
     const exporters::ExportConfig config = exporters::merge(from_file, flags);
     if (!config.any()) return nullptr;
@@ -77,8 +77,7 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
       formatter_(report::make_formatter(format_, {terminal_width(out)})),
       aggregator_(opts.max_report_rows),
       risk_(opts.max_report_rows),
-      tracker_({.max_flows = opts.max_tracked_flows,
-                .samples_per_dir = opts.samples_per_dir},
+      tracker_({.max_flows = opts.max_tracked_flows, .samples_per_dir = opts.samples_per_dir},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
   if (!opts.flows_file.empty()) flows_file_.emplace(open_output(opts.flows_file));
@@ -108,7 +107,8 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   if (aggregator_.add(*mismatch).is_new) {
     auto record = report::record_new_mismatch(*mismatch);
     emit(formatter_->new_mismatch(*mismatch), report::json_line(record));
-    if (hub_) hub_->publish({exporters::EventKind::new_mismatch, mismatch->time_ns, std::move(record)});
+    if (hub_)
+      hub_->publish({exporters::EventKind::new_mismatch, mismatch->time_ns, std::move(record)});
   }
   if (opts_.risk) {
     if (const auto event = risk_.observe(*mismatch)) {
@@ -132,7 +132,8 @@ void Pipeline::report() {
   for (const auto& row : snap.rows) {
     auto record = report::record_row(row);
     file_lines += report::json_line(record);
-    if (export_rows) hub_->publish({exporters::EventKind::report_row, row.last_ns, std::move(record)});
+    if (export_rows)
+      hub_->publish({exporters::EventKind::report_row, row.last_ns, std::move(record)});
   }
   file_lines += report::json_line(report::record_summary(snap, last_now_ns_));
   emit(formatter_->report(snap, last_now_ns_), file_lines);
@@ -160,8 +161,10 @@ bool Pipeline::reload() {
     std::fprintf(stderr, "protoport: reloaded %s: %zu rules, %zu filters; aggregates kept\n",
                  opts_.config_file.c_str(), policy_.rules().size(), policy_.filters().size());
     if (!(fresh.exporters == export_config_))
-      std::fprintf(stderr, "protoport: note: exporter settings in %s changed; they take effect at "
-                           "the next start\n", opts_.config_file.c_str());
+      std::fprintf(stderr,
+                   "protoport: note: exporter settings in %s changed; they take effect at "
+                   "the next start\n",
+                   opts_.config_file.c_str());
     return true;
   } catch (const std::exception& e) {  // config::ConfigError: "file:line: message"
     ++reloads_failed_;
@@ -205,7 +208,8 @@ void Pipeline::print_stats(std::FILE* err) const {
                static_cast<unsigned long long>(t.samples),
                static_cast<unsigned long long>(t.samples_invalid),
                static_cast<unsigned long long>(t.samples_after_verdict),
-               static_cast<unsigned long long>(t.flows), static_cast<unsigned long long>(t.verdicts),
+               static_cast<unsigned long long>(t.flows),
+               static_cast<unsigned long long>(t.verdicts),
                static_cast<unsigned long long>(t.verdicts_on_timeout),
                static_cast<unsigned long long>(t.evicted_undecided),
                static_cast<unsigned long long>(mismatches_),

@@ -67,7 +67,9 @@ class Pipeline final : public SampleSink {
   void on_verdict(const FlowVerdict& v);
   void emit(const std::string& text, const std::string& json_line);
   void publish_metrics();
-  std::uint64_t filtered_total() const { return filtered_before_reload_ + policy_.filtered_total(); }
+  std::uint64_t filtered_total() const {
+    return filtered_before_reload_ + policy_.filtered_total();
+  }
 
   Options opts_;
   std::FILE* out_;

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/escape.h"
 #include "common/ip_addr.h"
 #include "report/time_format.h"
-#include "common/escape.h"
 
 namespace protoport::pipeline {
 
@@ -54,7 +54,7 @@ std::string SampleDump::format(const pp_sample& s, std::span<const std::uint8_t>
 }
 
 void SampleDump::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
-                       std::int64_t wall_ns) {
+                           std::int64_t wall_ns) {
   const std::string line = format(s, payload, wall_ns);
   std::fprintf(out_, "%s\n", line.c_str());
   std::fflush(out_);

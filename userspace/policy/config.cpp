@@ -8,14 +8,14 @@ namespace protoport::policy {
 
 namespace {
 
+using config::closest;
 using config::ConfigContext;
 using config::Entry;
+using config::node_kind;
+using config::port_from_text;
 using config::read_map;
 using config::read_port;
 using config::read_scalar;
-using config::port_from_text;
-using config::node_kind;
-using config::closest;
 
 // Text from the file, safe to print in a message (a config may hold anything).
 

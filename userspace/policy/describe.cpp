@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "policy/names.h"
 #include "common/escape.h"
+#include "policy/names.h"
 
 namespace protoport::policy {
 

@@ -23,7 +23,8 @@ struct FileCloser {
 std::uint64_t to_ns(const struct timeval& ts) {
   // With PCAP_TSTAMP_PRECISION_NANO, tv_usec holds nanoseconds.
   if (ts.tv_sec < 0) return 0;
-  constexpr std::uint64_t kMaxSec = std::numeric_limits<std::uint64_t>::max() / 1'000'000'000ull - 1;
+  constexpr std::uint64_t kMaxSec =
+      std::numeric_limits<std::uint64_t>::max() / 1'000'000'000ull - 1;
   const auto sec = static_cast<std::uint64_t>(ts.tv_sec);
   if (sec > kMaxSec) return std::numeric_limits<std::uint64_t>::max();
   return sec * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_usec);
@@ -42,7 +43,8 @@ CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path_.c_str(), "rb"));
   if (!file) throw CaptureError(path_ + ": cannot open: " + std::strerror(errno));
   struct stat st {};
-  if (fstat(fileno(file.get()), &st) != 0) throw CaptureError(path_ + ": cannot stat: " + std::strerror(errno));
+  if (fstat(fileno(file.get()), &st) != 0)
+    throw CaptureError(path_ + ": cannot stat: " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw CaptureError(path_ + ": is a directory, not a capture");
   if (S_ISREG(st.st_mode)) {
     file_size_ = static_cast<std::uint64_t>(st.st_size);
@@ -52,7 +54,8 @@ CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
   std::setvbuf(file.get(), stdio_buffer_.get(), _IOFBF, kStdioBufferLen);
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_.reset(pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
+  pcap_.reset(
+      pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
   if (!pcap_) {
     if (std::strstr(errbuf, "unknown file format") != nullptr)
       throw CaptureError(path_ + ": not a pcap or pcapng capture (unknown file format)");
@@ -63,8 +66,9 @@ CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
   dlt_ = pcap_datalink(pcap_.get());
   const auto link = link_from_dlt(dlt_);
   if (!link) {
-    throw CaptureError(path_ + ": unsupported link type " + describe_datalink(dlt_) +
-                       "; replay reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback");
+    throw CaptureError(
+        path_ + ": unsupported link type " + describe_datalink(dlt_) +
+        "; replay reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback");
   }
   link_ = *link;
   if (link_ != Link::ethernet) {

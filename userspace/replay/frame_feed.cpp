@@ -75,7 +75,8 @@ void FrameFeed::read_all(std::stop_token stop) {
       if (!options_.all_bytes) f.preview = preview_frame(frame.bytes);
       // A stateless frame longer than the least linear data any kernel gives keeps its bytes:
       // SkipFilter runs it if this kernel's test runs do not give it whole.
-      f.has_bytes = options_.all_bytes || !stateless_outcome(f.preview.kind) || f.len > kTestRunLinearFloor;
+      f.has_bytes =
+          options_.all_bytes || !stateless_outcome(f.preview.kind) || f.len > kTestRunLinearFloor;
       if (f.has_bytes) {
         f.offset = static_cast<std::uint32_t>(batch->bytes.size());
         batch->bytes.insert(batch->bytes.end(), frame.bytes.begin(), frame.bytes.end());

@@ -34,11 +34,11 @@ namespace protoport::replay {
 
 struct FeedFrame {
   std::uint64_t ts_ns = 0;
-  std::uint32_t len = 0;        // frame length, what the program's byte counter adds
-  std::uint32_t offset = 0;     // of its bytes in FeedBatch::bytes, when has_bytes
-  bool has_bytes = false;       // false: a stateless frame of at most kTestRunLinearFloor bytes,
-                                // counted, never run
-  FramePreview preview;         // empty (kind run) when every frame's bytes were asked for
+  std::uint32_t len = 0;     // frame length, what the program's byte counter adds
+  std::uint32_t offset = 0;  // of its bytes in FeedBatch::bytes, when has_bytes
+  bool has_bytes = false;    // false: a stateless frame of at most kTestRunLinearFloor bytes,
+                             // counted, never run
+  FramePreview preview;      // empty (kind run) when every frame's bytes were asked for
 };
 
 struct FeedBatch {
@@ -48,12 +48,14 @@ struct FeedBatch {
   std::vector<FeedFrame> frames;
   std::vector<std::uint8_t> bytes;
 
-  std::span<const std::uint8_t> bytes_of(const FeedFrame& f) const { return {bytes.data() + f.offset, f.len}; }
+  std::span<const std::uint8_t> bytes_of(const FeedFrame& f) const {
+    return {bytes.data() + f.offset, f.len};
+  }
 };
 
 struct FeedOptions {
-  bool all_bytes = false;      // every frame carries its bytes and no preview (--exact)
-  bool file_offsets = false;   // fill FeedBatch::file_offset (an lseek per batch; for progress)
+  bool all_bytes = false;     // every frame carries its bytes and no preview (--exact)
+  bool file_offsets = false;  // fill FeedBatch::file_offset (an lseek per batch; for progress)
 };
 
 class FrameFeed {

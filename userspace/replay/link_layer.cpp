@@ -33,7 +33,8 @@ std::uint16_t load_be16(const std::uint8_t* p) {
 }
 
 // Writes a 14-byte Ethernet header and then `payload` into scratch; source MAC from `src_mac`
-// when given (6 bytes), zeros otherwise; destination MAC always zeros (cooked captures do not keep it).
+// when given (6 bytes), zeros otherwise; destination MAC always zeros (cooked captures do not keep
+// it).
 Converted rebuild(std::uint16_t ether_type, const std::uint8_t* src_mac,
                   std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& scratch) {
   const std::size_t len = kEthernetHeaderLen + payload.size();
@@ -51,7 +52,8 @@ Converted from_sll(std::span<const std::uint8_t> rec, std::vector<std::uint8_t>&
                    std::size_t header_len, std::size_t proto_off, std::size_t addr_len_off,
                    std::size_t addr_off, bool addr_len_is_16bit) {
   if (rec.size() < header_len) return {ConvertStatus::truncated, {}};
-  const std::size_t addr_len = addr_len_is_16bit ? load_be16(&rec[addr_len_off]) : rec[addr_len_off];
+  const std::size_t addr_len =
+      addr_len_is_16bit ? load_be16(&rec[addr_len_off]) : rec[addr_len_off];
   const std::uint8_t* src_mac = addr_len == kMacLen ? &rec[addr_off] : nullptr;
   return rebuild(load_be16(&rec[proto_off]), src_mac, rec.subspan(header_len), scratch);
 }
@@ -100,7 +102,8 @@ std::optional<Link> link_from_dlt(int dlt) {
   }
 }
 
-Converted to_ethernet(Link link, std::span<const std::uint8_t> record, std::vector<std::uint8_t>& scratch) {
+Converted to_ethernet(Link link, std::span<const std::uint8_t> record,
+                      std::vector<std::uint8_t>& scratch) {
   switch (link) {
     case Link::ethernet:
       if (record.size() < kEthernetHeaderLen) return {ConvertStatus::truncated, {}};

@@ -44,6 +44,7 @@ struct Converted {
 // returned as they are, without a copy. Other link types are rebuilt into `scratch`, which only
 // ever grows, so that a long replay allocates once. The result is valid until the next call with
 // the same scratch buffer, or until `record`'s storage changes.
-Converted to_ethernet(Link link, std::span<const std::uint8_t> record, std::vector<std::uint8_t>& scratch);
+Converted to_ethernet(Link link, std::span<const std::uint8_t> record,
+                      std::vector<std::uint8_t>& scratch);
 
 }  // namespace protoport::replay

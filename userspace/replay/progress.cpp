@@ -10,7 +10,8 @@ namespace {
 std::uint64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 constexpr int kBarWidth = 20;
@@ -20,7 +21,9 @@ constexpr int kBarWidth = 20;
 Progress Progress::for_stderr() { return Progress(stderr, isatty(fileno(stderr)) == 1); }
 
 Progress::Progress(std::FILE* out, bool enabled, Clock clock, std::uint32_t check_every)
-    : out_(out), enabled_(enabled && out != nullptr), clock_(clock ? std::move(clock) : Clock(monotonic_ns)),
+    : out_(out),
+      enabled_(enabled && out != nullptr),
+      clock_(clock ? std::move(clock) : Clock(monotonic_ns)),
       check_every_(check_every == 0 ? 1 : check_every) {}
 
 void Progress::start(std::uint64_t now) {
@@ -45,7 +48,8 @@ void Progress::draw(std::uint64_t frames, const ProgressPoint& at, std::uint64_t
   std::fprintf(out_, "\r[%zu/%zu] %.*s ", at.file_index + 1, at.file_count,
                static_cast<int>(at.file.size()), at.file.data());
   if (percent >= 0) std::fprintf(out_, "[%s] %3d%% ", bar, percent);
-  std::fprintf(out_, "%llu frames, %.0f frames/s\x1b[K", static_cast<unsigned long long>(frames), rate);
+  std::fprintf(out_, "%llu frames, %.0f frames/s\x1b[K", static_cast<unsigned long long>(frames),
+               rate);
   std::fflush(out_);
   ++lines_drawn_;
 }

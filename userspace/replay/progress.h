@@ -13,8 +13,8 @@ namespace protoport::replay {
 
 // What the display needs at the moment it draws; computed only then (ftell is not free).
 struct ProgressPoint {
-  std::string_view file;        // current file name
-  std::size_t file_index = 0;   // 0-based
+  std::string_view file;       // current file name
+  std::size_t file_index = 0;  // 0-based
   std::size_t file_count = 1;
   std::uint64_t file_offset = 0;  // bytes of the current file read
   std::uint64_t file_size = 0;    // 0 when unknown (a pipe): no percent shown

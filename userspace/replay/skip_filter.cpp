@@ -86,7 +86,8 @@ Step parse_ipv6(std::span<const std::uint8_t> f, std::size_t off, FramePreview& 
         if (pos + PP_IPV6_OPT_HLEN > f.size()) return Step::malformed;
         {
           const std::size_t hdrlen = f[pos + PP_IPV6_OPT_LEN_OFFSET];
-          const std::size_t len = next == PP_NEXTHDR_AUTH ? PP_IPV6_AH_BYTES(hdrlen) : PP_IPV6_OPT_BYTES(hdrlen);
+          const std::size_t len =
+              next == PP_NEXTHDR_AUTH ? PP_IPV6_AH_BYTES(hdrlen) : PP_IPV6_OPT_BYTES(hdrlen);
           next = f[pos + PP_IPV6_OPT_NEXTHDR_OFFSET];
           pos += len;
         }
@@ -184,7 +185,8 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   p.has_payload = payload_len > 0;
   canonicalize(p);
   if (!whole) return p;  // run, key known
-  p.kind = ip.l4proto == PP_IPPROTO_TCP && !syn && payload_len == 0 ? FrameKind::tcp_no_payload : FrameKind::flow;
+  p.kind = ip.l4proto == PP_IPPROTO_TCP && !syn && payload_len == 0 ? FrameKind::tcp_no_payload
+                                                                    : FrameKind::flow;
   return p;
 }
 
@@ -200,14 +202,15 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind) {
   return std::nullopt;
 }
 
-SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows, std::size_t test_run_linear_max,
-                       std::uint64_t lru_free_reserve)
-    : samples_per_dir_(samples_per_dir), linear_max_(test_run_linear_max == 0 ? kTestRunLinearFloor : test_run_linear_max) {
+SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows,
+                       std::size_t test_run_linear_max, std::uint64_t lru_free_reserve)
+    : samples_per_dir_(samples_per_dir),
+      linear_max_(test_run_linear_max == 0 ? kTestRunLinearFloor : test_run_linear_max) {
   // Below the floor, FrameFeed may have dropped the bytes of a frame this limit says to run.
   if (linear_max_ < kTestRunLinearFloor)
-    throw std::invalid_argument("skip filter: test_run linear data of " + std::to_string(linear_max_) +
-                                " bytes is below the least any kernel gives (" +
-                                std::to_string(kTestRunLinearFloor) + ")");
+    throw std::invalid_argument(
+        "skip filter: test_run linear data of " + std::to_string(linear_max_) +
+        " bytes is below the least any kernel gives (" + std::to_string(kTestRunLinearFloor) + ")");
   entry_limit_ = max_flows > lru_free_reserve ? max_flows - lru_free_reserve : 0;
   flow_skipping_ = entry_limit_ > 0;
 }
@@ -261,8 +264,9 @@ void SkipFilter::on_sample(const pp_sample& s) {
   FramePreview p;
   std::memcpy(p.key.addr[0], s.saddr, 16);
   std::memcpy(p.key.addr[1], s.daddr, 16);
-  const std::uint8_t ports[4] = {static_cast<std::uint8_t>(s.sport >> 8), static_cast<std::uint8_t>(s.sport),
-                                 static_cast<std::uint8_t>(s.dport >> 8), static_cast<std::uint8_t>(s.dport)};
+  const std::uint8_t ports[4] = {
+      static_cast<std::uint8_t>(s.sport >> 8), static_cast<std::uint8_t>(s.sport),
+      static_cast<std::uint8_t>(s.dport >> 8), static_cast<std::uint8_t>(s.dport)};
   std::memcpy(&p.key.port[0], &ports[0], 2);  // the sample has host order, keys network order
   std::memcpy(&p.key.port[1], &ports[2], 2);
   p.key.proto = s.proto;

@@ -105,8 +105,8 @@ class SkipFilter {
   //    kTestRunLinearFloor (std::invalid_argument if less).
   //  - lru_free_reserve: flow-table entries the LRU may keep on free lists; flow skipping stops
   //    before the frames run could have created more than max_flows minus that many entries.
-  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows, std::size_t test_run_linear_max,
-             std::uint64_t lru_free_reserve);
+  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows,
+             std::size_t test_run_linear_max, std::uint64_t lru_free_reserve);
   // The same with kTestRunLinearMax and 128 free entries per configured CPU plus one list
   // (x86_64, 4 KiB pages, 17 fragments, LRU lists of kernels 4.10-6.15): for unit tests.
   SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows);
@@ -143,7 +143,7 @@ class SkipFilter {
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
 
   std::uint32_t samples_per_dir_;
-  std::size_t linear_max_;      // longer frames are run
+  std::size_t linear_max_;  // longer frames are run
   std::uint64_t entry_limit_;
   std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused
   bool flow_skipping_ = true;

@@ -52,7 +52,8 @@ Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
 ReportSnapshot Aggregator::snapshot() const {
   ReportSnapshot snap;
   snap.rows.reserve(rows_.size());
-  for (const auto* slot = rows_.oldest(); slot; slot = slot->newer()) snap.rows.push_back(slot->value);
+  for (const auto* slot = rows_.oldest(); slot; slot = slot->newer())
+    snap.rows.push_back(slot->value);
   std::sort(snap.rows.begin(), snap.rows.end(),
             [](const Row& a, const Row& b) { return a.key < b.key; });
   for (const Row& row : snap.rows) snap.flows += row.count;

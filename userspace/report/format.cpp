@@ -17,24 +17,18 @@ std::optional<Format> parse_format(std::string_view name) {
 
 std::string_view to_string(Format format) {
   switch (format) {
-    case Format::json:
-      return "json";
-    case Format::csv:
-      return "csv";
-    case Format::table:
-      break;
+    case Format::json: return "json";
+    case Format::csv: return "csv";
+    case Format::table: break;
   }
   return "table";
 }
 
 std::unique_ptr<Formatter> make_formatter(Format format, const FormatOptions& options) {
   switch (format) {
-    case Format::json:
-      return make_json_formatter();
-    case Format::csv:
-      return make_csv_formatter();
-    case Format::table:
-      break;
+    case Format::json: return make_json_formatter();
+    case Format::csv: return make_csv_formatter();
+    case Format::table: break;
   }
   return make_table_formatter(options);
 }

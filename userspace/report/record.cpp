@@ -76,12 +76,9 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
                      text("app", std::string(fingerprint::to_string(key.app))),
                      number("dest_port", key.dest_port),
                      text("transport", std::string(fingerprint::to_string(key.transport))),
-                     text("action", std::string(kAction)),
-                     text("rule", key.rule),
-                     number("count", count),
-                     text("firstTime", format_utc(first_ns)),
-                     text("lastTime", format_utc(last_ns)),
-                     text("expected", expected)});
+                     text("action", std::string(kAction)), text("rule", key.rule),
+                     number("count", count), text("firstTime", format_utc(first_ns)),
+                     text("lastTime", format_utc(last_ns)), text("expected", expected)});
   add_evidence(r, evidence);
   return r;
 }
@@ -89,7 +86,8 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
 }  // namespace
 
 Record record_new_mismatch(const policy::Mismatch& m) {
-  return cim_record("new_mismatch", row_key(m), m.src_port, 1, m.time_ns, m.time_ns, m.expected, m.evidence);
+  return cim_record("new_mismatch", row_key(m), m.src_port, 1, m.time_ns, m.time_ns, m.expected,
+                    m.evidence);
 }
 
 Record record_row(const Row& row) {
