@@ -173,3 +173,29 @@ TEST_CASE("--dump prints each sample, escaped, and detects nothing") {
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("new_mismatch") == std::string::npos);
 }
+
+TEST_CASE(
+    "a full disk under --output or on stdout does not stop detection; lost rows are counted") {
+  TempDir dir;
+  pipeline::Options o;
+  o.format = "json";
+  o.output_file = "/dev/full";  // every write: ENOSPC
+  o.flows_file = dir.file("flows.json");
+  std::FILE* full = std::fopen("/dev/full", "w");
+  REQUIRE(full != nullptr);
+  {
+    pipeline::Pipeline p(o, full);
+    const auto q = dns_query();
+    CHECK_NOTHROW(
+        p.on_sample(header("192.0.2.1", 40000, "192.0.2.2", 5300, q.size(), 1), q, kWall));
+    CHECK(p.writes_lost() == 2);                            // the row on stdout and in --output
+    CHECK(json_lines(read_all(o.flows_file)).size() == 1);  // the other file still written
+    CHECK_NOTHROW(
+        p.on_sample(header("192.0.2.1", 40001, "192.0.2.2", 5301, q.size(), 2), q, kWall));
+    CHECK(p.writes_lost() == 4);
+    CHECK(p.mismatching_flows() == 2);  // detection went on
+    CHECK_NOTHROW(p.finish());
+    CHECK(json_lines(read_all(o.flows_file)).size() == 2);
+  }
+  std::fclose(full);
+}

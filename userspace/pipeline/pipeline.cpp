@@ -45,9 +45,9 @@ report::Record flow_record(const FlowVerdict& v) {
   return r;
 }
 
-report::AppendFile open_output(const std::string& path) {
+report::RowOutput open_output(const std::string& option, const std::string& path) {
   try {
-    return report::AppendFile(path);
+    return report::RowOutput(option, report::AppendFile(path));
   } catch (const report::OutputError& e) {
     throw UsageError(e.what());
   }
@@ -70,7 +70,7 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out) : Pipeline(opts, out, lo
 
 Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
     : opts_(opts),
-      out_(out),
+      stdout_("standard output", out),
       export_config_(std::move(config.exporters)),
       policy_(std::move(config.policy)),
       format_(report::parse_format(opts.format).value_or(report::Format::table)),
@@ -79,19 +79,16 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
       risk_(opts.max_report_rows),
       tracker_({.max_flows = opts.max_tracked_flows, .samples_per_dir = opts.samples_per_dir},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
-  if (!opts.output_file.empty()) output_file_.emplace(open_output(opts.output_file));
-  if (!opts.flows_file.empty()) flows_file_.emplace(open_output(opts.flows_file));
+  if (!opts.output_file.empty()) output_file_.emplace(open_output("--output", opts.output_file));
+  if (!opts.flows_file.empty()) flows_file_.emplace(open_output("--flows", opts.flows_file));
   hub_ = make_hub(export_config_, opts.exporters);
-  const std::string header = formatter_->header();
-  if (!header.empty()) {
-    std::fputs(header.c_str(), out_);
-    std::fflush(out_);
-  }
+  stdout_.write(formatter_->header());
 }
 
+// Every sink gets its copy whatever happened to the others: a failed write is counted and said
+// by its RowOutput, and detection goes on.
 void Pipeline::emit(const std::string& text, const std::string& json_line) {
-  std::fputs(text.c_str(), out_);
-  std::fflush(out_);  // a row is seen (and survives a crash) the moment it is found
+  stdout_.write(text);
   if (output_file_) output_file_->write(json_line);
 }
 
@@ -106,15 +103,17 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   if (hub_) hub_->count_mismatch(*mismatch);
   if (aggregator_.add(*mismatch).is_new) {
     auto record = report::record_new_mismatch(*mismatch);
-    emit(formatter_->new_mismatch(*mismatch), report::json_line(record));
+    const std::string line = report::json_line(record);
     if (hub_)
       hub_->publish({exporters::EventKind::new_mismatch, mismatch->time_ns, std::move(record)});
+    emit(formatter_->new_mismatch(*mismatch), line);
   }
   if (opts_.risk) {
     if (const auto event = risk_.observe(*mismatch)) {
       auto record = report::record_risk(*event);
-      emit(formatter_->risk(*event), report::json_line(record));
+      const std::string line = report::json_line(record);
       if (hub_) hub_->publish({exporters::EventKind::risk, event->first_ns, std::move(record)});
+      emit(formatter_->risk(*event), line);
     }
   }
 }
@@ -199,7 +198,16 @@ void Pipeline::publish_metrics() {
   hub_->publish_metrics(std::move(s));
 }
 
+std::uint64_t Pipeline::writes_lost() const {
+  return stdout_.writes_lost() + (output_file_ ? output_file_->writes_lost() : 0) +
+         (flows_file_ ? flows_file_->writes_lost() : 0);
+}
+
 void Pipeline::print_stats(std::FILE* err) const {
+  for (const auto* output :
+       {&stdout_, output_file_ ? &*output_file_ : nullptr, flows_file_ ? &*flows_file_ : nullptr})
+    if (output && output->writes_lost() > 0)
+      std::fprintf(err, "output: %s\n", output->summary().c_str());
   const auto& t = tracker_.stats();
   std::fprintf(err,
                "userspace: samples %llu (invalid %llu, after verdict %llu), flows %llu, "

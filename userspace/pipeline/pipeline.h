@@ -22,8 +22,8 @@
 #include "protoport/sample.h"
 #include "report/aggregator.h"
 #include "report/format.h"
-#include "report/output_file.h"
 #include "report/risk.h"
+#include "report/row_output.h"
 
 namespace protoport::pipeline {
 
@@ -60,6 +60,8 @@ class Pipeline final : public SampleSink {
   const FlowTrackerStats& tracker_stats() const { return tracker_.stats(); }
   std::uint64_t mismatching_flows() const { return mismatches_; }  // not suppressed by a filter
   std::size_t report_rows() const { return aggregator_.size(); }
+  // Writes lost on the standard output and the --output/--flows files.
+  std::uint64_t writes_lost() const;
   report::ReportSnapshot snapshot() const;
 
  private:
@@ -72,13 +74,13 @@ class Pipeline final : public SampleSink {
   }
 
   Options opts_;
-  std::FILE* out_;
+  report::RowOutput stdout_;
   exporters::ExportConfig export_config_;  // the file's, to tell a reload that changed it
   policy::Policy policy_;
   report::Format format_;
   std::unique_ptr<report::Formatter> formatter_;
-  std::optional<report::AppendFile> output_file_;
-  std::optional<report::AppendFile> flows_file_;
+  std::optional<report::RowOutput> output_file_;
+  std::optional<report::RowOutput> flows_file_;
   report::Aggregator aggregator_;
   report::RiskTracker risk_;
   FlowTracker tracker_;
