@@ -199,3 +199,21 @@ TEST_CASE(
   }
   std::fclose(full);
 }
+
+TEST_CASE("keys sprayed past --max-report-rows are announced once each, not once per eviction") {
+  pipeline::Options o;
+  o.format = "json";
+  o.max_report_rows = 10;
+  Captured out;
+  pipeline::Pipeline p(o, out.file);
+  const auto q = dns_query();
+  std::uint64_t flow = 0;
+  for (int round = 0; round < 5; ++round)
+    for (std::uint16_t port = 6000; port < 6050; ++port, ++flow)
+      p.on_sample(header("192.0.2.1", 40000, "192.0.2.2", port, q.size(), flow + 1), q, kWall);
+  const auto lines = json_lines(out.text());
+  CHECK(lines.size() == 50);  // one new_mismatch per distinct key
+  CHECK(p.mismatching_flows() == 250);
+  CHECK(p.announcements_held() == 200);
+  CHECK(p.report_rows() == 10);
+}

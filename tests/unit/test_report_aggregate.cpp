@@ -200,3 +200,20 @@ TEST_CASE("risk events live: each pair once, bounded and counted") {
   CHECK(risk.observe(mismatch(App::dns, 5353, "192.0.2.10", "198.51.100.1")));
   CHECK(risk.evicted() == 2);
 }
+
+TEST_CASE("a key evicted and seen again is a new row, but seen_before: not news to announce") {
+  Aggregator agg(2);
+  const auto a = mismatch(App::dns, 5300), b = mismatch(App::dns, 5301),
+             c = mismatch(App::dns, 5302);
+  CHECK(agg.add(a).is_new);
+  CHECK(agg.add(b).is_new);
+  const auto third = agg.add(c);  // evicts a
+  CHECK(third.is_new);
+  CHECK(third.evicted);
+  CHECK_FALSE(third.seen_before);
+  const auto again = agg.add(a);  // a comes back: a row again, not a first sighting
+  CHECK(again.is_new);
+  CHECK(again.seen_before);
+  CHECK(agg.seen_again() == 1);
+  CHECK_FALSE(agg.add(mismatch(App::dns, 5303)).seen_before);  // never seen: a first sighting
+}

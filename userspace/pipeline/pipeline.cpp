@@ -101,7 +101,17 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   if (!mismatch) return;
   ++mismatches_;
   if (hub_) hub_->count_mismatch(*mismatch);
-  if (aggregator_.add(*mismatch).is_new) {
+  const auto added = aggregator_.add(*mismatch);
+  if (added.evicted && !said_table_full_) {
+    std::fprintf(stderr,
+                 "protoport: report table full (--max-report-rows %zu): the least recently "
+                 "updated rows are evicted and counted; a key seen again after its eviction is "
+                 "not announced again\n",
+                 aggregator_.max_rows());
+    said_table_full_ = true;
+  }
+  if (added.is_new && added.seen_before) ++announcements_held_;
+  if (added.is_new && !added.seen_before) {
     auto record = report::record_new_mismatch(*mismatch);
     const std::string line = report::json_line(record);
     if (hub_)
@@ -209,20 +219,21 @@ void Pipeline::print_stats(std::FILE* err) const {
     if (output && output->writes_lost() > 0)
       std::fprintf(err, "output: %s\n", output->summary().c_str());
   const auto& t = tracker_.stats();
-  std::fprintf(err,
-               "userspace: samples %llu (invalid %llu, after verdict %llu), flows %llu, "
-               "verdicts %llu (on timeout %llu), evicted undecided %llu, mismatching flows %llu, "
-               "filtered %llu, report rows evicted %llu\n",
-               static_cast<unsigned long long>(t.samples),
-               static_cast<unsigned long long>(t.samples_invalid),
-               static_cast<unsigned long long>(t.samples_after_verdict),
-               static_cast<unsigned long long>(t.flows),
-               static_cast<unsigned long long>(t.verdicts),
-               static_cast<unsigned long long>(t.verdicts_on_timeout),
-               static_cast<unsigned long long>(t.evicted_undecided),
-               static_cast<unsigned long long>(mismatches_),
-               static_cast<unsigned long long>(filtered_total()),
-               static_cast<unsigned long long>(aggregator_.evicted_rows()));
+  std::fprintf(
+      err,
+      "userspace: samples %llu (invalid %llu, after verdict %llu), flows %llu, "
+      "verdicts %llu (on timeout %llu), evicted undecided %llu, mismatching flows %llu, "
+      "filtered %llu, report rows evicted %llu (seen again and not announced again %llu)\n",
+      static_cast<unsigned long long>(t.samples),
+      static_cast<unsigned long long>(t.samples_invalid),
+      static_cast<unsigned long long>(t.samples_after_verdict),
+      static_cast<unsigned long long>(t.flows), static_cast<unsigned long long>(t.verdicts),
+      static_cast<unsigned long long>(t.verdicts_on_timeout),
+      static_cast<unsigned long long>(t.evicted_undecided),
+      static_cast<unsigned long long>(mismatches_),
+      static_cast<unsigned long long>(filtered_total()),
+      static_cast<unsigned long long>(aggregator_.evicted_rows()),
+      static_cast<unsigned long long>(announcements_held_));
   std::string by_app;
   for (const auto app : policy::all_apps()) {
     const auto i = static_cast<std::size_t>(app);

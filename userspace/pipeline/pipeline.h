@@ -60,6 +60,8 @@ class Pipeline final : public SampleSink {
   const FlowTrackerStats& tracker_stats() const { return tracker_.stats(); }
   std::uint64_t mismatching_flows() const { return mismatches_; }  // not suppressed by a filter
   std::size_t report_rows() const { return aggregator_.size(); }
+  // new_mismatch events not emitted: the key had been announced, then evicted from the table.
+  std::uint64_t announcements_held() const { return announcements_held_; }
   // Writes lost on the standard output and the --output/--flows files.
   std::uint64_t writes_lost() const;
   report::ReportSnapshot snapshot() const;
@@ -87,6 +89,8 @@ class Pipeline final : public SampleSink {
   std::int64_t last_now_ns_ = 0;
   std::array<std::uint64_t, fingerprint::kAppCount> verdicts_by_app_{};
   std::uint64_t mismatches_ = 0;
+  std::uint64_t announcements_held_ = 0;  // new rows of keys evicted before: no new_mismatch
+  bool said_table_full_ = false;
   std::unique_ptr<exporters::Hub> hub_;  // null when nothing is exported
   std::function<KernelView()> kernel_source_;
   std::uint64_t filtered_before_reload_ = 0;

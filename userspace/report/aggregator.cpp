@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <random>
 
 namespace protoport::report {
 
@@ -24,7 +25,28 @@ std::size_t RowKeyHash::operator()(const RowKey& key) const {
   return static_cast<std::size_t>(h ^ (std::hash<std::string>{}(key.rule) * 0x9e3779b97f4a7c15ull));
 }
 
-Aggregator::Aggregator(std::size_t max_rows) : rows_(max_rows) {}
+Aggregator::Aggregator(std::size_t max_rows)
+    : rows_(max_rows),
+      evicted_keys_(kRememberedPerRow * rows_.capacity()),
+      seed_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()) {}
+
+std::uint64_t Aggregator::fingerprint(const RowKey& key) const {
+  std::uint64_t h = 0xcbf29ce484222325ull ^ seed_;  // FNV-1a from a seeded basis
+  const auto mix = [&h](std::uint8_t byte) {
+    h ^= byte;
+    h *= 0x100000001b3ull;
+  };
+  for (const auto b : key.src_ip.bytes) mix(b);
+  for (const auto b : key.dest_ip.bytes) mix(b);
+  mix(key.src_ip.v4);
+  mix(key.dest_ip.v4);
+  mix(static_cast<std::uint8_t>(key.app));
+  mix(static_cast<std::uint8_t>(key.transport));
+  mix(static_cast<std::uint8_t>(key.dest_port >> 8));
+  mix(static_cast<std::uint8_t>(key.dest_port));
+  for (const char c : key.rule) mix(static_cast<std::uint8_t>(c));
+  return h;
+}
 
 Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
   RowKey key = row_key(m);
@@ -38,10 +60,15 @@ Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
     return {false, false};
   }
   AddResult result{true, false};
+  if (evicted_rows_ > 0 && evicted_keys_.contains(fingerprint(key))) {
+    result.seen_before = true;
+    ++seen_again_;
+  }
   if (rows_.full()) {
     auto& victim = *rows_.oldest();
     ++evicted_rows_;
     evicted_flows_ += victim.value.count;
+    evicted_keys_.insert(fingerprint(victim.value.key));
     rows_.erase(victim);
     result.evicted = true;
   }

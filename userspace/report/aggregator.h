@@ -2,7 +2,10 @@
 // Mismatches aggregated as the Splunk search does: one row per (src_ip, dest_ip, app, dest_port,
 // transport, action, rule) with count (flows), firstTime and lastTime, plus the evidence of the
 // first flow seen. Bounded: at max_rows, adding a new key evicts the least recently updated row;
-// evicted rows and the flows they held are counted and shown in every report.
+// evicted rows and the flows they held are counted and shown in every report. The keys of
+// evicted rows are remembered (fingerprints of 16 bytes, up to kRememberedPerRow x max_rows), so
+// that a key seen again after its eviction is not announced as new again: an attacker spraying
+// keys makes protoport announce each key once, not once per eviction.
 #pragma once
 
 #include <compare>
@@ -14,6 +17,7 @@
 
 #include "common/ip_addr.h"
 #include "common/lru_map.h"
+#include "common/recent_set.h"
 #include "fingerprint/fingerprint.h"
 #include "policy/policy.h"
 
@@ -66,9 +70,12 @@ class Aggregator {
 
   explicit Aggregator(std::size_t max_rows = kDefaultMaxRows);  // max_rows 0 is taken as 1
 
+  static constexpr std::size_t kRememberedPerRow = 4;
+
   struct AddResult {
-    bool is_new = false;   // the key had no row (first time, or again after its eviction)
-    bool evicted = false;  // making room for it evicted the least recently updated row
+    bool is_new = false;       // the key had no row (first time, or again after its eviction)
+    bool evicted = false;      // making room for it evicted the least recently updated row
+    bool seen_before = false;  // is_new, but the key had a row that was evicted: not news
   };
   AddResult add(const policy::Mismatch& mismatch);
 
@@ -76,11 +83,18 @@ class Aggregator {
   std::size_t max_rows() const { return rows_.capacity(); }
   std::uint64_t evicted_rows() const { return evicted_rows_; }
   std::uint64_t evicted_flows() const { return evicted_flows_; }
+  // New rows whose key had been evicted before (AddResult::seen_before).
+  std::uint64_t seen_again() const { return seen_again_; }
 
   ReportSnapshot snapshot() const;
 
  private:
+  std::uint64_t fingerprint(const RowKey& key) const;
+
   LruMap<RowKey, Row, RowKeyHash> rows_;  // oldest(): least recently updated, evicted first
+  RecentSet evicted_keys_;                // fingerprints of evicted rows' keys
+  std::uint64_t seed_;                    // per process: fingerprints an attacker cannot aim at
+  std::uint64_t seen_again_ = 0;
   std::uint64_t evicted_rows_ = 0;
   std::uint64_t evicted_flows_ = 0;
 };
