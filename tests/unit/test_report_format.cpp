@@ -436,3 +436,80 @@ TEST_CASE(
           std::string::npos);
   }
 }
+
+namespace {
+
+// The evidence items of a table's new_mismatch text (its lines after the first, and the first
+// line's items after the rule), split on the two-space separator, each key=decoded value.
+std::map<std::string, std::string> table_evidence(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::string items;
+  std::istringstream in(text);
+  std::string line;
+  bool first = true;
+  while (std::getline(in, line)) {
+    if (first) {  // "NEW ...": evidence comes on the continuation lines
+      first = false;
+      continue;
+    }
+    REQUIRE(line.rfind("    ", 0) == 0);
+    items += (items.empty() ? "" : "  ") + line.substr(4);
+  }
+  std::size_t start = 0;
+  while (start <= items.size()) {
+    const std::size_t end = std::min(items.find("  ", start), items.size());
+    const std::string item = items.substr(start, end - start);
+    start = end + 2;
+    if (item.rfind("at ", 0) == 0 || item.find('=') == std::string::npos) continue;  // time, rule
+    const std::string key = item.substr(0, item.find('='));
+    REQUIRE_MESSAGE(out.count(key) == 0, "field read twice: " << key);
+    out[key] = decode_terminal(item.substr(item.find('=') + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("no payload can forge a field: each format reads back as the same fields and bytes") {
+  std::vector<std::string> values = hostile_strings();
+  values.pop_back();  // "": an empty value is no forgery
+  values.push_back("a  sni=bank.example  tls_versions=TLSv1.3");
+  values.push_back(" lead and trail ");
+  values.push_back("\\xff");  // the text, as a payload may hold it
+  values.push_back("\xff");   // the byte
+  values.push_back("x\",\"sni\":\"y");
+  for (const std::string& raw : values) {
+    if (raw.size() > 200) continue;  // the table cuts long values by design
+    CAPTURE(for_terminal(raw, 80));
+    const Mismatch m = mismatch(App::http, 8081, Transport::tcp, "192.0.2.10", "198.51.100.80",
+                                {{"http_host", raw, false}, {"http_method", "GET", true}});
+    // JSON: the value, or its exact bytes beside it when it was not UTF-8.
+    const json j = json::parse(json_line(record_new_mismatch(m)));
+    CHECK(j.count("sni") == 0);
+    CHECK(j.count("tls_versions") == 0);
+    std::string bytes = j.at("http_host").get<std::string>();
+    if (j.contains("http_host_hex")) {
+      const std::string h = j.at("http_host_hex").get<std::string>();
+      bytes.clear();
+      for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+        bytes += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+    }
+    CHECK(bytes == raw);
+    CHECK(j.contains("http_host_hex") == (for_json(raw) != raw));
+    // Table: exactly the two fields, the value decoded back to its bytes.
+    const auto fields = table_evidence(make_formatter(Format::table, {100000})->new_mismatch(m));
+    CHECK(fields.size() == 2);
+    CHECK(fields.at("http_host") == raw);
+    CHECK(fields.at("http_method") == "GET");
+    // CSV: the cell decodes to the bytes.
+    const auto cells = read_csv(csv_header() + csv_line(record_new_mismatch(m)));
+    REQUIRE(cells.size() == 2);
+    const auto& columns = csv_columns();
+    const auto at = std::find(columns.begin(), columns.end(), "http_host") - columns.begin();
+    std::string cell = cells[1][static_cast<std::size_t>(at)];
+    if (!cell.empty() && cell[0] == '\'' &&
+        std::string("=+-@").find(for_terminal(raw)[0]) != std::string::npos)
+      cell.erase(0, 1);
+    CHECK(decode_terminal(cell) == raw);
+  }
+}

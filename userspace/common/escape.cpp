@@ -14,19 +14,41 @@ void append_hex(std::string& out, unsigned char byte) {
   out += kHex[byte & 0x0f];
 }
 
-// One input byte as terminal-safe text: itself, "\\" or "\xNN".
-void append_terminal_unit(std::string& out, unsigned char byte) {
+// One input byte as terminal-safe text: itself, "\\" or "\xNN"; a space as "\x20" when
+// `escape_space` (table values that could otherwise be read as several fields).
+void append_terminal_unit(std::string& out, unsigned char byte, bool escape_space = false) {
   if (byte == '\\')
     out += "\\\\";
-  else if (byte >= 0x20 && byte <= 0x7e)
+  else if (byte >= 0x20 && byte <= 0x7e && !(escape_space && byte == ' '))
     out += static_cast<char>(byte);
   else
     append_hex(out, byte);
 }
 
-std::size_t terminal_unit_width(unsigned char byte) {
+std::size_t terminal_unit_width(unsigned char byte, bool escape_space = false) {
   if (byte == '\\') return 2;
-  return byte >= 0x20 && byte <= 0x7e ? 1 : 4;
+  return byte >= 0x20 && byte <= 0x7e && !(escape_space && byte == ' ') ? 1 : 4;
+}
+
+// for_terminal(raw, max_width), spaces escaped or not.
+std::string terminal_text(std::string_view raw, std::size_t max_width, bool escape_space) {
+  std::size_t full = 0;
+  for (const char c : raw) full += terminal_unit_width(static_cast<unsigned char>(c), escape_space);
+  std::string out;
+  if (full <= max_width) {
+    out.reserve(full);
+    for (const char c : raw) append_terminal_unit(out, static_cast<unsigned char>(c), escape_space);
+    return out;
+  }
+  if (max_width < 3) return std::string(max_width, '.');
+  std::size_t width = 0;
+  for (const char c : raw) {
+    const std::size_t w = terminal_unit_width(static_cast<unsigned char>(c), escape_space);
+    if (width + w > max_width - 3) break;
+    append_terminal_unit(out, static_cast<unsigned char>(c), escape_space);
+    width += w;
+  }
+  return out + "...";
 }
 
 // The code point of a valid sequence of `len` bytes at s[i].
@@ -80,19 +102,13 @@ std::string for_terminal(std::string_view raw) {
 }
 
 std::string for_terminal(std::string_view raw, std::size_t max_width) {
-  std::size_t full = 0;
-  for (const char c : raw) full += terminal_unit_width(static_cast<unsigned char>(c));
-  if (full <= max_width) return for_terminal(raw);
-  if (max_width < 3) return std::string(max_width, '.');
-  std::string out;
-  std::size_t width = 0;
-  for (const char c : raw) {
-    const std::size_t w = terminal_unit_width(static_cast<unsigned char>(c));
-    if (width + w > max_width - 3) break;
-    append_terminal_unit(out, static_cast<unsigned char>(c));
-    width += w;
-  }
-  return out + "...";
+  return terminal_text(raw, max_width, false);
+}
+
+std::string for_table_value(std::string_view raw, std::size_t max_width) {
+  const bool separable = raw.find("  ") == std::string_view::npos &&
+                         (raw.empty() || (raw.front() != ' ' && raw.back() != ' '));
+  return terminal_text(raw, max_width, !separable);
 }
 
 std::string for_json(std::string_view raw) {

@@ -20,11 +20,17 @@ std::string for_terminal(std::string_view raw);
 // and is never cut inside a \xNN or \\ sequence. max_width < 3 yields at most max_width dots.
 std::string for_terminal(std::string_view raw, std::size_t max_width);
 
+// A value in the table's "key=value  key=value" evidence lists: for_terminal(raw, max_width),
+// except that when the raw value holds two spaces in a row, or starts or ends with a space, every
+// space becomes \x20. Items are separated by two spaces, so a value can never be read back as
+// several fields ("a  sni=bank.example" stays one value), and decodes like for_terminal().
+std::string for_table_value(std::string_view raw, std::size_t max_width);
+
 // JSON string content: valid UTF-8 is kept as is (the JSON serializer escapes control
 // characters, and protoport dumps with ensure_ascii, so the line is pure ASCII); each byte that is
 // not part of valid UTF-8 becomes the four characters \xNN. Always valid UTF-8. A backslash is
-// kept as is, so that valid text reaches the SIEM verbatim (the table and CSV forms are the
-// unambiguous ones).
+// kept as is, so that valid text reaches the SIEM verbatim; the JSON formatter adds the exact
+// bytes in hex (<field>_hex) next to a value this changed, so the two can never be confused.
 std::string for_json(std::string_view raw);
 
 // One CSV cell per RFC 4180 for text that is already free of control bytes (our own fields or a

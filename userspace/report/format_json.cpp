@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// JSON lines with CIM field names. Payload text is made valid UTF-8 by for_json, and dump() uses
+// JSON lines with CIM field names. Payload text is made valid UTF-8 by for_json (with the exact
+// bytes in <field>_hex beside a value that was not UTF-8), and dump() uses
 // ensure_ascii (the line is pure ASCII: no raw control or C1 byte reaches a terminal) and the
 // replace error handler as a second guard, so a payload can never make dump() throw.
 #include <nlohmann/json.hpp>
@@ -10,13 +11,36 @@
 
 namespace protoport::report {
 
+namespace {
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    out += kDigits[static_cast<unsigned char>(c) >> 4];
+    out += kDigits[static_cast<unsigned char>(c) & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string json_line(const Record& record) {
   nlohmann::ordered_json object = nlohmann::ordered_json::object();
   for (const Field& f : record) {
-    if (f.number)
+    if (f.number) {
       object[f.name] = *f.number;
-    else
-      object[f.name] = f.payload ? for_json(f.value) : f.value;
+    } else if (!f.payload) {
+      object[f.name] = f.value;
+    } else {
+      std::string text = for_json(f.value);
+      const bool changed = text != f.value;
+      object[f.name] = std::move(text);
+      // Bytes that are not UTF-8 became the text \xNN, which a payload could also hold
+      // literally: the exact bytes go next to it, so the value is never ambiguous.
+      if (changed) object[f.name + "_hex"] = hex(f.value);
+    }
   }
   return object.dump(-1, ' ', true, nlohmann::ordered_json::error_handler_t::replace) + '\n';
 }

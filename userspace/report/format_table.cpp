@@ -26,14 +26,15 @@ std::string endpoint(const IpAddr& ip, std::uint16_t port) {
                : "[" + ip.to_string() + "]:" + std::to_string(port);
 }
 
-// "key=value" items for the evidence, each short enough for a continuation line.
+// "key=value" items for the evidence, each short enough for a continuation line. Items are
+// separated by two spaces, which no value holds (for_table_value), so none can forge another.
 std::vector<std::string> evidence_items(const std::vector<fingerprint::Evidence>& evidence,
                                         std::size_t width) {
   std::vector<std::string> items;
   const std::size_t room = width > kIndent ? width - kIndent : 1;
   for (const auto& [key, value] : evidence_fields(evidence)) {
     std::string item = for_terminal(key) + "=";
-    item += for_terminal(value, room > item.size() ? room - item.size() : 3);
+    item += for_table_value(value, room > item.size() ? room - item.size() : 3);
     items.push_back(std::move(item));
   }
   return items;
