@@ -416,3 +416,15 @@ TEST_CASE("the example configuration in examples/ is valid") {
   CHECK_FALSE(p.rules().empty());
   CHECK_FALSE(p.filters().empty());
 }
+
+TEST_CASE("YAML nested past the parser's limit says so, at its line") {
+  const std::string flow = "filters: " + std::string(3000, '[') + std::string(3000, ']') + "\n";
+  const std::string message = error_of(flow);
+  CHECK(message.find("cfg.yaml:1: ") == 0);
+  CHECK(message.find("nests deeper than") != std::string::npos);
+  CHECK(message.find("bad file") == std::string::npos);
+  std::string block = "filters:\n";
+  for (int i = 1; i < 800; ++i)
+    block += std::string(2 * static_cast<std::size_t>(i), ' ') + "- a:\n";
+  CHECK(error_of(block).find("nests deeper than") != std::string::npos);
+}

@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include <yaml-cpp/depthguard.h>
+
 namespace protoport::config {
 
 namespace {
@@ -32,6 +34,10 @@ void parse_text(std::string_view text, const std::string& file, std::span<const 
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own text for it is "bad file"
+    ctx.fail(e.mark, "the YAML nests deeper than " + std::to_string(e.depth()) +
+                         " levels here; a protoport configuration needs at most 4 (is this the "
+                         "right file?)");
   } catch (const YAML::Exception& e) {
     ctx.fail(e.mark, "YAML syntax error: " + e.msg);
   }
