@@ -138,7 +138,31 @@ TEST_CASE("a TCP DNS length prefix sent alone is joined with the next segment") 
   CHECK(h.verdicts.empty());
   h.sample("192.0.2.1", 40000, "192.0.2.2", 5353, kTcp, PP_DIR_TO_RESP, msg);
   REQUIRE(h.verdicts.size() == 1);
-  CHECK(h.verdicts[0].fp.app == App::mdns);  // DNS wire format on 5353 is named for mdns
+  // Unicast DNS for a.lab.test to 5353 is dns, not mdns: only group-sent or .local-named DNS
+  // wire format is named for mDNS there (issue 19).
+  CHECK(h.verdicts[0].fp.app == App::dns);
+}
+
+TEST_CASE("DNS wire format sent to a multicast group or broadcast is named for its cousin") {
+  const auto msg = dns_message(false);  // a.lab.test: an ordinary name
+  for (const char* group : {"224.0.0.251", "ff02::fb"}) {
+    Harness h;
+    const char* src = group[0] == 'f' ? "2001:db8::1" : "192.0.2.1";
+    h.sample(src, 5353, group, 5353, kUdp, PP_DIR_UNKNOWN, msg);
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].fp.app == App::mdns);
+  }
+  for (const char* group : {"224.0.0.252", "ff02::1:3"}) {
+    Harness h;
+    const char* src = group[0] == 'f' ? "2001:db8::1" : "192.0.2.1";
+    h.sample(src, 40000, group, 5355, kUdp, PP_DIR_UNKNOWN, msg);
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].fp.app == App::llmnr);
+  }
+  Harness unicast;
+  unicast.sample("192.0.2.1", 40000, "192.0.2.2", 5355, kUdp, PP_DIR_UNKNOWN, msg);
+  REQUIRE(unicast.verdicts.size() == 1);
+  CHECK(unicast.verdicts[0].fp.app == App::dns);
 }
 
 TEST_CASE("each flow gets one verdict; a reused 5-tuple with a new kernel flow is a new flow") {

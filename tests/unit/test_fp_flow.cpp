@@ -18,12 +18,38 @@ const Buf kHello = client_hello({.sni = "mail.example.com"});
 const Buf kBanner = text("220 mx.example.com ESMTP Postfix\r\n");
 }  // namespace
 
-TEST_CASE("flow: DNS wire format is renamed by the responder's port") {
+// A NetBIOS name query for "WORKGROUP<1d>" (first-level encoding) and an LLMNR-style query for a
+// single-label name.
+const Buf kNbQuery = dns_message({}, "FHEPFCELEHFCEPFFFACACACACACACABN", 0x20);
+const Buf kSingleLabel = dns_message({}, "printer", 1);
+const Buf kTunnel = dns_message({}, "aGVsbG8gd29ybGQ.exfil.test", 16);
+
+// Renamed only when the message travels as the cousin protocol does (issue 19: the port alone
+// let a unicast DNS tunnel on 5353, 5355 or 137 pass as mdns, llmnr or nbns).
+TEST_CASE("flow: DNS wire format is renamed by the responder's port and how it was sent") {
+  const fp::Delivery group5355{5355, true};
   CHECK(fp::classify_flow(kQuery, kResponse, Transport::udp, 53).app == App::dns);
-  CHECK(fp::classify_flow(kQuery, kResponse, Transport::udp, 5353).app == App::mdns);
-  CHECK(fp::classify_flow(kQuery, {}, Transport::udp, 5355).app == App::llmnr);
-  CHECK(fp::classify_flow({}, kResponse, Transport::udp, 137).app == App::nbns);
-  CHECK(fp::classify_flow(tcp_framed(kQuery), {}, Transport::tcp, 5355).app == App::llmnr);
+  CHECK(fp::classify_flow(kQuery, kResponse, Transport::udp, 5353).app == App::mdns);  // .local
+  CHECK(fp::classify_flow(kQuery, {}, Transport::udp, group5355).app == App::llmnr);
+  CHECK(fp::classify_flow(kSingleLabel, {}, Transport::udp, 5355).app == App::llmnr);
+  CHECK(fp::classify_flow({}, kNbQuery, Transport::udp, 137).app == App::nbns);
+  CHECK(fp::classify_flow(tcp_framed(kSingleLabel), {}, Transport::tcp, 5355).app == App::llmnr);
+  // Unicast DNS to their ports with ordinary names (a DNS tunnel's shape) stays dns.
+  for (const std::uint16_t port : {5353, 5355, 137}) {
+    CHECK(fp::classify_flow(kTunnel, {}, Transport::udp, port).app == App::dns);
+    CHECK(fp::classify_flow(tcp_framed(kTunnel), {}, Transport::tcp, port).app == App::dns);
+  }
+  CHECK(fp::classify_flow(kResponse, {}, Transport::udp, 137).app == App::dns);  // not NetBIOS
+  // ... and sent to a group it is the cousin, whatever the names (mDNS/LLMNR queriers).
+  CHECK(fp::classify_flow(kTunnel, {}, Transport::udp, fp::Delivery{5353, true}).app == App::mdns);
+  CHECK(fp::classify_flow(kTunnel, {}, Transport::udp, group5355).app == App::llmnr);
+  // mDNS names: .local, link-local reverse zones, any case, a trailing dot.
+  for (const char* name :
+       {"Printer.LOCAL", "printer.local.", "1.0.254.169.in-addr.arpa",
+        "b.a.9.8.7.6.5.0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa"})
+    CHECK(fp::classify_flow(dns_message({}, name, 12), {}, Transport::udp, 5353).app == App::mdns);
+  for (const char* name : {"local.example.com", "notlocal", "2.0.192.in-addr.arpa"})
+    CHECK(fp::classify_flow(dns_message({}, name, 12), {}, Transport::udp, 5353).app == App::dns);
   // Only DNS is renamed: HTTP on 5353 stays http.
   CHECK(fp::classify_flow(text("GET / HTTP/1.1\r\n\r\n"), {}, Transport::tcp, 5353).app ==
         App::http);

@@ -12,7 +12,21 @@ namespace {
 // the kernel still tracks is not mistaken for a new flow and counted twice.
 constexpr std::int64_t kDecidedIdleFactor = 10;
 
+// A multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8) or the IPv4 limited broadcast; IPv4
+// addresses are v4-mapped.
+bool group_address(const std::uint8_t (&addr)[16], bool v4) {
+  if (!v4) return addr[0] == 0xff;
+  return (addr[12] & 0xf0) == 0xe0 ||
+         (addr[12] == 0xff && addr[13] == 0xff && addr[14] == 0xff && addr[15] == 0xff);
+}
+
 }  // namespace
+
+fingerprint::Delivery FlowTracker::delivery_of(const Slot& f, int resp) {
+  const Key& k = f.key();
+  const bool v4 = k.family == PP_FAMILY_V4;
+  return {k.port[resp], group_address(k.addr[0], v4) || group_address(k.addr[1], v4)};
+}
 
 bool FlowTracker::Key::operator==(const Key& o) const {
   return std::memcmp(addr, o.addr, sizeof addr) == 0 && port[0] == o.port[0] &&
@@ -156,14 +170,14 @@ void FlowTracker::decide_with(Slot& f, int sender, std::span<const std::uint8_t>
   if (opening_bytes(f, other).empty()) {
     // Only the sender has spoken: the flow's verdict is this classification (common case; no
     // second pass over the same bytes).
-    r.app = fingerprint::name_for_port(r.app, f.key().port[resp]);
+    r.app = fingerprint::name_for_delivery(r, delivery_of(f, resp));
     emit(f, init, std::move(r));
     return;
   }
   const auto from_init = init == sender ? sender_bytes : opening_bytes(f, init);
   const auto from_resp = resp == sender ? sender_bytes : opening_bytes(f, resp);
   emit(f, init,
-       fingerprint::classify_flow(from_init, from_resp, transport_of(f), f.key().port[resp]));
+       fingerprint::classify_flow(from_init, from_resp, transport_of(f), delivery_of(f, resp)));
 }
 
 void FlowTracker::decide(Slot& f, bool on_timeout) {

@@ -96,6 +96,7 @@ class FlowTracker {
   void decide(Slot& f, bool on_timeout);
   void emit(Slot& f, int init, fingerprint::Result fp);
   void evict_oldest();
+  static fingerprint::Delivery delivery_of(const Slot& f, int resp);
   static fingerprint::Transport transport_of(const Slot& f) {
     return f.key().proto == PP_IPPROTO_TCP ? fingerprint::Transport::tcp
                                            : fingerprint::Transport::udp;

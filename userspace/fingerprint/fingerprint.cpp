@@ -88,13 +88,61 @@ bool server_speaks_first(App app) {
 
 }  // namespace
 
-App name_for_port(App app, std::uint16_t responder_port) {
-  if (app != App::dns) return app;
-  switch (responder_port) {
-    case 5353: return App::mdns;
-    case 5355: return App::llmnr;
-    case 137: return App::nbns;
-    default: return app;
+namespace {
+
+bool ends_with_label(std::string_view name, std::string_view zone) {  // case-insensitive
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.size() < zone.size()) return false;
+  const std::string_view tail = name.substr(name.size() - zone.size());
+  for (std::size_t i = 0; i < zone.size(); ++i) {
+    const char c = tail[i] >= 'A' && tail[i] <= 'Z' ? static_cast<char>(tail[i] + 32) : tail[i];
+    if (c != zone[i]) return false;
+  }
+  return name.size() == zone.size() || name[name.size() - zone.size() - 1] == '.';
+}
+
+bool mdns_name(std::string_view name) {
+  for (const std::string_view zone : {"local", "254.169.in-addr.arpa", "8.e.f.ip6.arpa",
+                                      "9.e.f.ip6.arpa", "a.e.f.ip6.arpa", "b.e.f.ip6.arpa"})
+    if (ends_with_label(name, zone)) return true;
+  return false;
+}
+
+bool single_label(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  return !name.empty() && name.find('.') == std::string_view::npos;
+}
+
+bool netbios_name(std::string_view name) {  // first-level encoding; a scope may follow
+  const std::string_view label = name.substr(0, name.find('.'));
+  if (label.size() != 32) return false;
+  for (const char c : label)
+    if (!((c >= 'A' && c <= 'P') || (c >= 'a' && c <= 'p'))) return false;
+  return true;
+}
+
+// True if the message names something and every name it names passes `test`.
+template <typename Test>
+bool all_names(const Result& r, Test&& test) {
+  bool any = false;
+  for (const Evidence& e : r.evidence) {
+    if (e.key != to_string(EvidenceKey::dns_qname) && e.key != to_string(EvidenceKey::dns_rrname))
+      continue;
+    if (!test(std::string_view(e.value))) return false;
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
+App name_for_delivery(const Result& r, const Delivery& d) {
+  if (r.app != App::dns) return r.app;
+  switch (d.responder_port) {
+    case 5353: return d.to_group || all_names(r, mdns_name) ? App::mdns : App::dns;
+    case 5355: return d.to_group || all_names(r, single_label) ? App::llmnr : App::dns;
+    case 137: return all_names(r, netbios_name) ? App::nbns : App::dns;
+    default: return r.app;
   }
 }
 
@@ -113,13 +161,25 @@ Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport
 Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port) {
-  return classify_flow(from_initiator, from_responder, transport, responder_port,
+  return classify_flow(from_initiator, from_responder, transport, Delivery{responder_port},
                        FirstSpeaker::unknown);
 }
 
 Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
+                     const Delivery& delivery) {
+  return classify_flow(from_initiator, from_responder, transport, delivery, FirstSpeaker::unknown);
+}
+
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port, FirstSpeaker first) {
+  return classify_flow(from_initiator, from_responder, transport, Delivery{responder_port}, first);
+}
+
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     const Delivery& delivery, FirstSpeaker first) {
   // No parser accepts fewer bytes than this: a shorter payload (a TCP DNS length prefix alone,
   // a keep-alive byte) cannot be the evidence, so the other direction decides.
   constexpr std::size_t kMinDecisive = 4;
@@ -144,7 +204,7 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
         server_speaks_first(resp.app) && resp.role == Role::server && init.app == App::unknown;
   }
   Result out = take_resp ? std::move(resp) : std::move(init);
-  out.app = name_for_port(out.app, responder_port);
+  out.app = name_for_delivery(out, delivery);
   return out;
 }
 

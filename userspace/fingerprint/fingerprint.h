@@ -111,16 +111,36 @@ struct Result {
 // sample is at most snap_len bytes): parsers classify from what is there and never read past it.
 Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport);
 
+// How a flow's messages travelled, beyond their bytes: what tells DNS from the link-local
+// protocols that share its wire format (mDNS, LLMNR, NBNS).
+struct Delivery {
+  std::uint16_t responder_port = 0;
+  bool to_group = false;  // an endpoint is a multicast group or the IPv4 limited broadcast
+};
+
 // Flow-level verdict from both directions (either may be empty). from_initiator is what the
-// connection's initiator sent, from_responder what the responder sent; responder_port is the
-// responder's port, used only to rename DNS wire format on 5353/5355/137 as mdns/llmnr/nbns.
+// connection's initiator sent, from_responder what the responder sent; `delivery` says how
+// (used only to name DNS wire format mdns, llmnr or nbns, see name_for_delivery). The form with
+// a port is a unicast flow to that port.
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     const Delivery& delivery);
 Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port);
 
-// DNS wire format on the ports of its multicast cousins is named for them: dns with
-// responder_port 5353, 5355 or 137 is mdns, llmnr or nbns; any other app is returned as is.
-App name_for_port(App app, std::uint16_t responder_port);
+// DNS wire format is named for a link-local cousin only when it travels the way that protocol
+// does; anything else stays dns, so that a unicast DNS tunnel to 5353, 5355 or 137 is a dns
+// mismatch like on any other port:
+//   mdns   responder port 5353, and sent to a group (224.0.0.251, ff02::fb), or every name in it
+//          an mDNS name (under .local, or a link-local reverse zone: 254.169.in-addr.arpa,
+//          8-b.e.f.ip6.arpa), as in unicast mDNS replies and direct queries (RFC 6762 5.5, 6.7);
+//   llmnr  responder port 5355, and sent to a group (224.0.0.252, ff02::1:3), or every name in it
+//          a single label, as in unicast LLMNR replies and TCP queries (RFC 4795 2.4);
+//   nbns   responder port 137, and its name NetBIOS-encoded (RFC 1001 14.1: 32 letters A-P), to
+//          a broadcast or a WINS server alike.
+// Any other app is returned as is.
+App name_for_delivery(const Result& r, const Delivery& delivery);
 
 // Which direction's first payload came first, when the caller knows (sample timestamps).
 enum class FirstSpeaker : std::uint8_t { unknown, initiator, responder };
@@ -129,6 +149,9 @@ enum class FirstSpeaker : std::uint8_t { unknown, initiator, responder };
 // form assumes the client spoke first unless the responder's payload is a server greeting (SMTP,
 // FTP, POP3, IMAP, SSH) that the client's bytes do not contradict; a payload shorter than any
 // parser can decide on (a TCP DNS length prefix alone) leaves the decision to the other side.
+Result classify_flow(std::span<const std::uint8_t> from_initiator,
+                     std::span<const std::uint8_t> from_responder, Transport transport,
+                     const Delivery& delivery, FirstSpeaker first);
 Result classify_flow(std::span<const std::uint8_t> from_initiator,
                      std::span<const std::uint8_t> from_responder, Transport transport,
                      std::uint16_t responder_port, FirstSpeaker first);
