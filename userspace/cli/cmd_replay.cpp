@@ -204,9 +204,9 @@ int run_replay(const ReplayOptions& o) {
     print_counters(stderr, counters, "replay", o.detect.json_counters());
     std::fprintf(
         stderr,
-        "replay: %llu files (%llu damaged), %llu records, %llu frames run (%llu of them predicted, "
-        "not "
-        "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
+        "replay: %llu files (%llu damaged), %llu records, %llu frames run (%llu of them "
+        "predicted, not test-run), %llu refused by the kernel, %llu truncated, %llu unknown "
+        "link family\n",
         static_cast<unsigned long long>(feed.file_count()),
         static_cast<unsigned long long>(damaged), static_cast<unsigned long long>(rs.records),
         static_cast<unsigned long long>(frames - refused),
