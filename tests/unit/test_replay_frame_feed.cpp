@@ -5,6 +5,11 @@
 #include <doctest/doctest.h>
 #include <pcap/pcap.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -13,6 +18,7 @@
 
 #include "replay/capture_sequence.h"
 #include "replay/frame_feed.h"
+#include "replay/interrupt.h"
 #include "replay_test_util.h"
 
 using namespace protoport::replay;
@@ -199,4 +205,70 @@ TEST_CASE("a corrupt record right at a batch or file boundary: nothing lost, not
       for (std::size_t i = 0; i < good; ++i) REQUIRE(ts[i] == 1'700'000'000'000'000'000ull + i);
     }
   }
+}
+
+TEST_CASE("continue_after_damage: the damaged file's last batch names it, the next file follows") {
+  TempDir dir;
+  write_capture(dir.file("a.pcap"), DLT_EN10MB, records(0, 2500, 60, 0));
+  write_capture(dir.file("b.pcap"), DLT_EN10MB, records(3000, 10, 60, 0));
+  write_capture(dir.file("c.pcap"), DLT_EN10MB, records(4000, 10, 60, 0));
+  std::filesystem::resize_file(dir.file("b.pcap"),
+                               std::filesystem::file_size(dir.file("b.pcap")) - 5);
+  FrameFeed feed(CaptureSequence({dir.file("a.pcap"), dir.file("b.pcap"), dir.file("c.pcap")}),
+                 {.continue_after_damage = true});
+  std::vector<std::uint64_t> ts;
+  std::vector<std::pair<std::size_t, std::string>> damage;
+  std::size_t damaged_batch_frames = 0;
+  while (const FeedBatch* batch = feed.next()) {
+    for (const FeedFrame& f : batch->frames) ts.push_back(f.ts_ns);
+    if (!batch->damage.empty()) {
+      damage.emplace_back(batch->file_index, batch->damage);
+      damaged_batch_frames = batch->frames.size();
+    }
+  }
+  REQUIRE(ts.size() == 2500 + 9 + 10);
+  CHECK(ts[2508] == 1'700'000'000'000'000'000ull + 3008);
+  CHECK(ts.back() == 1'700'000'000'000'000'000ull + 4009);
+  REQUIRE(damage.size() == 1);
+  CHECK(damage[0].first == 1);
+  CHECK(damage[0].second.find(dir.file("b.pcap") + ": frame 10: truncated capture") == 0);
+  CHECK(damaged_batch_frames == 9);  // the damage comes after the file's frames
+  CHECK(feed.stats().frames == 2519);
+}
+
+TEST_CASE("an interrupt stops a reader blocked on a pipe nobody closes; what was read arrives") {
+  TempDir dir;
+  const auto path = dir.file("a.pcap");
+  write_capture(path, DLT_EN10MB, records(0, 5, 60, 0));
+  std::string content;
+  {
+    std::ifstream in(path, std::ios::binary);
+    content.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  REQUIRE(write(fds[1], content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  Interrupt interrupt;
+  {
+    FrameFeed feed(CaptureSequence({"/dev/fd/" + std::to_string(fds[0])}, interrupt.fd()),
+                   {.continue_after_damage = true, .interrupt = &interrupt});
+    // The reader takes the 5 frames out of the pipe (FIONREAD 0), holds them in an open batch
+    // and waits for more that never come.
+    for (int i = 0, left = 1; i < 1000 && left != 0; ++i) {
+      REQUIRE(ioctl(fds[1], FIONREAD, &left) == 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::thread raiser([&] { interrupt.raise(SIGINT); });
+    std::vector<std::uint64_t> ts;
+    while (const FeedBatch* batch = feed.next()) {
+      CHECK(batch->damage.empty());  // a cancelled read is not damage
+      for (const FeedFrame& f : batch->frames) ts.push_back(f.ts_ns);
+    }
+    raiser.join();
+    CHECK(ts.size() == 5);
+    CHECK(interrupt.signal_number() == SIGINT);
+  }  // the feed's destructor returns: its reader has ended
+  close(fds[0]);
+  close(fds[1]);
 }

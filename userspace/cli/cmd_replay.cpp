@@ -5,12 +5,20 @@
 // Frames the program provably leaves untouched are not run (replay::SkipFilter): the samples
 // are the same, and the kernel counters printed include what the skipped frames would have
 // added, so the output equals that of --exact, which runs every frame.
+//
+// A damaged file (cut or corrupt record) is named with its frame number and skipped; the files
+// after it are still read, and the exit code is then 3. SIGINT or SIGTERM stops reading at once
+// (even a pipe nobody closes); the report of what was read is printed and written, and the exit
+// code is 128 + the signal (130 for SIGINT), as Suricata and Zeek do with -r.
+#include <signal.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +31,7 @@
 #include "pipeline/sample_sink.h"
 #include "replay/capture_sequence.h"
 #include "replay/frame_feed.h"
+#include "replay/interrupt.h"
 #include "replay/progress.h"
 #include "replay/skip_filter.h"
 
@@ -51,25 +60,68 @@ std::uint32_t replay_ringbuf_bytes(const loader::Settings& s) {
   return std::min(loader::smallest_ringbuf_bytes(s.snap_len), s.ringbuf_bytes);
 }
 
+// The handler reaches the Interrupt of the running replay through this pointer.
+std::atomic<replay::Interrupt*> g_interrupt{nullptr};
+
+extern "C" void on_replay_signal(int sig) {
+  if (replay::Interrupt* i = g_interrupt.load()) i->raise(sig);
+}
+
+// SIGINT and SIGTERM raise `interrupt` while it exists. SA_RESETHAND: a second Ctrl-C kills at
+// once, should stopping ever hang. SA_RESTART: the main thread's writes and bpf calls are not cut
+// short by EINTR; the reads that must stop are woken through interrupt.fd() instead.
+class ReplaySignals {
+ public:
+  explicit ReplaySignals(replay::Interrupt& interrupt) {
+    g_interrupt.store(&interrupt);
+    struct sigaction sa {};
+    sa.sa_handler = on_replay_signal;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~ReplaySignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_interrupt.store(nullptr);
+  }
+  ReplaySignals(const ReplaySignals&) = delete;
+  ReplaySignals& operator=(const ReplaySignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
 int run_replay(const ReplayOptions& o) {
   loader::Settings settings = o.detect.kernel;
   settings.verbose = o.verbose;
   settings.ring_wakeup = false;  // drained with consume() after every test run: no wakeups
   settings.ringbuf_bytes = replay_ringbuf_bytes(settings);
   loader::validate(settings);
-  for (const auto& f : o.files) {
-    if (std::FILE* probe = std::fopen(f.c_str(), "rb"))
-      std::fclose(probe);
-    else
-      throw UsageError(f + ": cannot open capture");
-  }
+  // Standard input can be read once: a second '-' would see the rest of the first.
+  if (std::count(o.files.begin(), o.files.end(), std::string(replay::kStdinName)) > 1)
+    throw UsageError("'-' (standard input) can be given only once");
+  replay::Interrupt interrupt;
+  ReplaySignals signals(interrupt);
   const auto sink = pipeline::make_sink(o.detect.pipeline_options(), o.detect.dump, stdout);
 
-  // The captures are checked, then read on a second thread from now on: while this one loads
-  // the program (verifier, flow tables) and later while it runs frames through it.
-  replay::FrameFeed feed(
-      replay::CaptureSequence(o.files),
-      {.all_bytes = o.exact, .file_offsets = o.progress && isatty(STDERR_FILENO)});
+  // The captures are checked (each opened once: pipes and `-` can be read only once), then read
+  // on a second thread from now on: while this one loads the program (verifier, flow tables)
+  // and later while it runs frames through it. A file that cannot be opened or is not a capture
+  // stops everything here (CaptureError: exit 3, naming the file and the reason).
+  std::optional<replay::CaptureSequence> captures;
+  try {
+    captures.emplace(o.files, interrupt.fd());
+  } catch (const replay::CaptureError&) {
+    if (interrupt.requested()) return 128 + interrupt.signal_number();  // nothing was read
+    throw;
+  }
+  replay::FrameFeed feed(std::move(*captures), {.all_bytes = o.exact,
+                                                .file_offsets = o.progress && isatty(STDERR_FILENO),
+                                                .continue_after_damage = true,
+                                                .interrupt = &interrupt});
   loader::Program program(settings);
   replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows,
                             loader::kernel_limits().test_run_linear_max,
@@ -83,7 +135,7 @@ int run_replay(const ReplayOptions& o) {
 
   replay::Progress progress =
       o.progress ? replay::Progress::for_stderr() : replay::Progress(stderr, false);
-  std::uint64_t frames = 0, refused = 0;
+  std::uint64_t frames = 0, refused = 0, damaged = 0;
   std::size_t file_index = 0;
   int exit_code = kExitOk;
   try {
@@ -117,6 +169,13 @@ int run_replay(const ReplayOptions& o) {
                                        feed.file_count(), batch->file_offset, batch->file_size};
         });
       }
+      if (!batch->damage.empty()) {  // this file ends here; the next one follows
+        progress.finish();
+        std::fprintf(stderr, "protoport: %s; the rest of this file is skipped\n",
+                     batch->damage.c_str());
+        ++damaged;
+        exit_code = kExitCapture;  // the report of every file is still printed below
+      }
     }
   } catch (const replay::CaptureError& e) {
     progress.finish();
@@ -124,6 +183,17 @@ int run_replay(const ReplayOptions& o) {
     exit_code = kExitCapture;  // the report of what was read is still printed below
   }
   progress.finish();
+  if (interrupt.requested()) {
+    const int sig = interrupt.signal_number();
+    std::fprintf(stderr,
+                 "protoport: interrupted by %s: reading stopped; the report covers the %llu "
+                 "frames read before it\n",
+                 sig == SIGINT    ? "SIGINT"
+                 : sig == SIGTERM ? "SIGTERM"
+                                  : "a signal",
+                 static_cast<unsigned long long>(frames));
+    exit_code = 128 + sig;  // the shell's convention for a command ended by a signal
+  }
   sink->finish();
   const auto rs = feed.stats();
   if (o.verbose || !o.detect.dump) {
@@ -134,10 +204,11 @@ int run_replay(const ReplayOptions& o) {
     print_counters(stderr, counters, "replay", o.detect.json_counters());
     std::fprintf(
         stderr,
-        "replay: %llu files, %llu records, %llu frames run (%llu of them predicted, not "
-        "test-run), %llu refused by the kernel, %llu truncated, %llu unknown link family\n",
+        "replay: %llu files (%llu damaged), %llu records, %llu frames run (%llu of them "
+        "predicted, not test-run), %llu refused by the kernel, %llu truncated, %llu unknown "
+        "link family\n",
         static_cast<unsigned long long>(feed.file_count()),
-        static_cast<unsigned long long>(rs.records),
+        static_cast<unsigned long long>(damaged), static_cast<unsigned long long>(rs.records),
         static_cast<unsigned long long>(frames - refused),
         static_cast<unsigned long long>(filter.skipped_frames()),
         static_cast<unsigned long long>(refused), static_cast<unsigned long long>(rs.truncated),
@@ -156,7 +227,10 @@ void register_replay(CLI::App& app, Commands& commands) {
       "Run captures (pcap or pcapng; Ethernet, Linux cooked SLL/SLL2, raw IP, BSD loopback)\n"
       "through the same XDP program and detection as 'watch' (needs root to load BPF).\n"
       "Times come from the capture, so a file always gives the same report.");
-  sub->add_option("files", o->files, "Capture files, replayed in order")->required();
+  sub->add_option("files", o->files,
+                  "Capture files, replayed in order; '-' is standard input (pipes and FIFOs\n"
+                  "work too)")
+      ->required();
   sub->add_flag("-v,--verbose", o->verbose, "Show libbpf's messages and replay statistics");
   sub->add_flag("!--no-progress", o->progress,
                 "No progress line (it is shown only when stderr is a terminal anyway)");

@@ -20,7 +20,9 @@ namespace {
 constexpr const char* kExitHelp =
     "Exit codes: 0 success; 1 runtime failure (not root, no BTF, interface refuses XDP, ...);\n"
     "2 bad command line, option value, interface name or configuration file;\n"
-    "3 capture file unreadable or corrupt.";
+    "3 capture file unreadable or corrupt (replay still reads the other files and prints the\n"
+    "report of what was read); 130 (128+signal) replay stopped by SIGINT (SIGTERM: 143), after\n"
+    "printing the report of what was read.";
 
 }  // namespace
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "replay/capture_reader.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -30,6 +33,39 @@ std::uint64_t to_ns(const struct timeval& ts) {
   return sec * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_usec);
 }
 
+// A stream input (pipe, FIFO, terminal) read through fopencookie(): each read first waits in
+// poll(2) for the input or the cancel fd, so that a request to stop reaches a reader blocked on
+// a writer that never writes nor closes. libpcap only sees a FILE*, as it does for any file.
+struct CancellableInput {
+  int fd;
+  int cancel_fd;
+};
+
+ssize_t cancellable_read(void* cookie, char* buf, size_t size) {
+  const auto* in = static_cast<CancellableInput*>(cookie);
+  for (;;) {
+    struct pollfd fds[2] = {{in->cancel_fd, POLLIN, 0}, {in->fd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {  // checked first: a stop wins over waiting data
+      errno = ECANCELED;
+      return -1;
+    }
+    const ssize_t n = read(in->fd, buf, size);
+    if (n < 0 && errno == EINTR) continue;
+    return n;
+  }
+}
+
+int cancellable_close(void* cookie) {
+  auto* in = static_cast<CancellableInput*>(cookie);
+  const int rc = close(in->fd);
+  delete in;
+  return rc;
+}
+
 }  // namespace
 
 void CaptureReader::PcapCloser::operator()(pcap* p) const { pcap_close(p); }
@@ -39,16 +75,66 @@ std::string describe_datalink(int dlt) {
   return std::string(name != nullptr ? name : "unknown") + " (" + std::to_string(dlt) + ")";
 }
 
-CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path_.c_str(), "rb"));
-  if (!file) throw CaptureError(path_ + ": cannot open: " + std::strerror(errno));
+std::string display_name(const std::string& path) { return path == kStdinName ? "stdin" : path; }
+
+int open_capture_input(const std::string& path) {
+  // A duplicate, so that closing the capture leaves descriptor 0 alone.
+  const int fd = path == kStdinName ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+                                    : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw CaptureError(display_name(path) + ": cannot open: " + std::strerror(errno));
   struct stat st {};
-  if (fstat(fileno(file.get()), &st) != 0)
-    throw CaptureError(path_ + ": cannot stat: " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw CaptureError(path_ + ": is a directory, not a capture");
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    const int err = errno;
+    const bool dir = S_ISDIR(st.st_mode);
+    close(fd);
+    if (dir) throw CaptureError(display_name(path) + ": is a directory, not a capture");
+    throw CaptureError(display_name(path) + ": cannot stat: " + std::strerror(err));
+  }
+  return fd;
+}
+
+CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
+  name_ = display_name(path_);
+  open(open_capture_input(path_), -1);
+}
+
+CaptureReader::CaptureReader(std::string path, int fd, int cancel_fd) : path_(std::move(path)) {
+  name_ = display_name(path_);
+  open(fd, cancel_fd);
+}
+
+void CaptureReader::open(int fd, int cancel_fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    throw CaptureError(name_ + ": cannot stat: " + std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    throw CaptureError(name_ + ": is a directory, not a capture");
+  }
+  std::unique_ptr<std::FILE, FileCloser> file;
   if (S_ISREG(st.st_mode)) {
-    file_size_ = static_cast<std::uint64_t>(st.st_size);
-    if (file_size_ == 0) throw CaptureError(path_ + ": empty file, not a pcap or pcapng capture");
+    // From the current offset: `replay - <file` may have been handed a file already partly read.
+    const off_t at = lseek(fd, 0, SEEK_CUR);
+    file_size_ = static_cast<std::uint64_t>(st.st_size);  // file_offset() counts from 0 too
+    if (st.st_size <= (at > 0 ? at : 0)) {
+      close(fd);
+      throw CaptureError(name_ + ": empty file, not a pcap or pcapng capture");
+    }
+    file.reset(fdopen(fd, "rb"));
+  } else if (cancel_fd >= 0) {
+    auto* cookie = new CancellableInput{fd, cancel_fd};
+    file.reset(fopencookie(cookie, "rb", {cancellable_read, nullptr, nullptr, cancellable_close}));
+    if (!file) delete cookie;
+  } else {
+    file.reset(fdopen(fd, "rb"));
+  }
+  if (!file) {
+    const int err = errno;
+    close(fd);
+    throw CaptureError(name_ + ": cannot open: " + std::strerror(err));
   }
   stdio_buffer_ = std::make_unique<char[]>(kStdioBufferLen);
   std::setvbuf(file.get(), stdio_buffer_.get(), _IOFBF, kStdioBufferLen);
@@ -58,8 +144,8 @@ CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
       pcap_fopen_offline_with_tstamp_precision(file.get(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
   if (!pcap_) {
     if (std::strstr(errbuf, "unknown file format") != nullptr)
-      throw CaptureError(path_ + ": not a pcap or pcapng capture (unknown file format)");
-    throw CaptureError(path_ + ": cannot read capture: " + errbuf);
+      throw CaptureError(name_ + ": not a pcap or pcapng capture (unknown file format)");
+    throw CaptureError(name_ + ": cannot read capture: " + errbuf);
   }
   file_ = file.release();  // pcap_close() closes it from now on
 
@@ -67,14 +153,12 @@ CaptureReader::CaptureReader(std::string path) : path_(std::move(path)) {
   const auto link = link_from_dlt(dlt_);
   if (!link) {
     throw CaptureError(
-        path_ + ": unsupported link type " + describe_datalink(dlt_) +
+        name_ + ": unsupported link type " + describe_datalink(dlt_) +
         "; replay reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback");
   }
   link_ = *link;
-  if (link_ != Link::ethernet) {
-    const int snaplen = pcap_snapshot(pcap_.get());
-    if (snaplen > 0) scratch_.resize(static_cast<std::size_t>(snaplen) + kEthernetHeaderLen);
-  }
+  // No buffer is sized from the header's snapshot length (pcap_snapshot()): it is whatever the
+  // writer claimed, up to 0x7fffffff. scratch_ grows with the frames, up to kMaxRecordBytes.
 }
 
 CaptureReader::~CaptureReader() = default;
@@ -87,13 +171,22 @@ bool CaptureReader::next(Frame& out) {
     const u_char* data = nullptr;
     const int rc = pcap_next_ex(pcap_.get(), &hdr, &data);
     if (rc == PCAP_ERROR_BREAK) return false;  // end of file
+    // Built only for an error: no allocation per frame.
+    auto frame = [&] { return ": frame " + std::to_string(stats_.records + 1) + ": "; };
     if (rc != 1) {
       // libpcap's text says what is wrong ("truncated dump file; tried to read 62 captured
       // bytes, only got 30", "an interface has a snapshot length 2000 different from ...").
       const std::string detail = pcap_geterr(pcap_.get());
       const bool cut = detail.find("truncated") != std::string::npos;
-      throw CaptureError(path_ + ": frame " + std::to_string(stats_.records + 1) + ": " +
-                         (cut ? "truncated capture (" : "unreadable record (") + detail + ")");
+      throw CaptureError(name_ + frame() + (cut ? "truncated capture (" : "unreadable record (") +
+                         detail + ")");
+    }
+    if (hdr->caplen > kMaxRecordBytes) {
+      // libpcap 1.10 refuses these itself for the link types replay reads; this keeps the bound
+      // ours, whatever libpcap does.
+      throw CaptureError(name_ + frame() + "record of " + std::to_string(hdr->caplen) +
+                         " bytes, more than any link delivers (replay's limit is " +
+                         std::to_string(kMaxRecordBytes) + " bytes)");
     }
     ++stats_.records;
     const Converted conv = to_ethernet(link_, {data, hdr->caplen}, scratch_);

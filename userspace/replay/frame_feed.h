@@ -13,6 +13,11 @@
 // (Unless it is longer than kTestRunLinearFloor: SkipFilter, which knows the running kernel's
 // test_run limit, may still have to run it.)
 // Batches never span two files, and arrive in capture order.
+//
+// A damaged file (a corrupt or cut record) either ends the feed (its CaptureError rethrown by
+// next()) or, with FeedOptions::continue_after_damage, ends only that file: its last batch
+// carries the error in FeedBatch::damage and the next file follows. An Interrupt stops reading
+// at once, even on a pipe nobody writes to: the frames already read are delivered, then the end.
 #pragma once
 
 #include <condition_variable>
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "replay/capture_sequence.h"
+#include "replay/interrupt.h"
 #include "replay/skip_filter.h"
 
 namespace protoport::replay {
@@ -47,6 +53,9 @@ struct FeedBatch {
   std::uint64_t file_size = 0;    // of that file
   std::vector<FeedFrame> frames;
   std::vector<std::uint8_t> bytes;
+  // Not empty: the file of this batch is damaged and ends here (CaptureError::what(), naming the
+  // file and the frame); the rest of it is not read. The batch may have no frames.
+  std::string damage;
 
   std::span<const std::uint8_t> bytes_of(const FeedFrame& f) const {
     return {bytes.data() + f.offset, f.len};
@@ -56,6 +65,12 @@ struct FeedBatch {
 struct FeedOptions {
   bool all_bytes = false;     // every frame carries its bytes and no preview (--exact)
   bool file_offsets = false;  // fill FeedBatch::file_offset (an lseek per batch; for progress)
+  // A damaged file ends only itself (FeedBatch::damage), not the whole feed: `replay cut.pcap
+  // good.pcap` still reads good.pcap.
+  bool continue_after_damage = false;
+  // Raised: stop reading (checked per frame, and wakes a read blocked on a pipe when the
+  // CaptureSequence was made with interrupt->fd()). Must outlive the feed.
+  const Interrupt* interrupt = nullptr;
 };
 
 class FrameFeed {
@@ -64,16 +79,18 @@ class FrameFeed {
   static constexpr std::size_t kBatchFrames = 1024;
   static constexpr std::size_t kBatchBytes = 256 * 1024;
 
-  // Starts reading at once, on its own thread.
+  // Starts reading at once, on its own thread, which blocks SIGINT, SIGTERM and SIGHUP: they are
+  // for the caller's thread.
   FrameFeed(CaptureSequence captures, FeedOptions options);
   // Stops the reader (it may be waiting for a free batch) and joins it.
   ~FrameFeed();
   FrameFeed(const FrameFeed&) = delete;
   FrameFeed& operator=(const FrameFeed&) = delete;
 
-  // The next batch in capture order, or nullptr once every frame was delivered. The batch stays
-  // valid until the next call. After nullptr, a CaptureError (corrupt record) or any other
-  // failure of the reader is rethrown: every frame before it has been delivered.
+  // The next batch in capture order, or nullptr once every frame was delivered (or, after an
+  // Interrupt, every frame read before it). The batch stays valid until the next call. After
+  // nullptr, a CaptureError (corrupt record, unless continue_after_damage) or any other failure
+  // of the reader is rethrown: every frame before it has been delivered.
   const FeedBatch* next();
 
   std::size_t file_count() const { return paths_.size(); }
@@ -84,6 +101,9 @@ class FrameFeed {
  private:
   using BatchPtr = std::unique_ptr<FeedBatch>;
   void read_all(std::stop_token stop);
+  bool interrupted() const {
+    return options_.interrupt != nullptr && options_.interrupt->requested();
+  }
   bool publish(BatchPtr& batch, std::stop_token& stop);  // false: stopped
 
   CaptureSequence captures_;  // used by the reader thread only, until it has finished
