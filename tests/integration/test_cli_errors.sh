@@ -35,7 +35,8 @@ expect 2 "--xdp-mode" "$PP" watch -i lo --xdp-mode fast
 printf 'preset: default\nexpected_ports:\n  dns: [53, 70000]\n' >"$DIR/bad.yaml"
 expect 2 "^$DIR/bad.yaml:3: " "$PP" policy --config "$DIR/bad.yaml"
 expect 2 "^$DIR/bad.yaml:3: " "$PP" replay --config "$DIR/bad.yaml" "$CAPTURE"
-expect 2 "cannot open|does not exist" "$PP" replay "$DIR/missing.pcap"
+# A capture that cannot be opened is a capture problem (README: exit 3), with the reason.
+expect 3 "missing.pcap: cannot open: No such file or directory" "$PP" replay "$DIR/missing.pcap"
 printf 'not a capture\n' >"$DIR/text.pcap"
 expect 3 "text.pcap: not a pcap or pcapng capture" "$PP" replay "$DIR/text.pcap"
 head -c 1500 "$CAPTURE" >"$DIR/cut.pcapng"
