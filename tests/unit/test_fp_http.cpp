@@ -60,27 +60,16 @@ TEST_CASE("http: every registered method, WebDAV and CONNECT included") {
 }
 
 TEST_CASE("http: request near-misses") {
-  for (std::string s : {"GETX / HTTP/1.1\r\n\r\n",
-                        "get / HTTP/1.1\r\n\r\n",
-                        "GET  / HTTP/1.1\r\n",
-                        "GET / HTTP/2.0\r\n\r\n",
-                        "GET / RTSP/1.0\r\n\r\n",
-                        "PRI / HTTP/1.1\r\n",
-                        "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
-                        "OPTIONS sip:bob@example.com SIP/2.0\r\n",
-                        "OPTIONS rtsp://cam/stream/with/a/long",
-                        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n",
-                        "GET /a\x01"
-                        "b HTTP/1.1\r\n",
-                        "GET ",
-                        "GET",
-                        "POST /x\r\n",
-                        "GET * HTTP/1.1\r\n",
-                        "GET example.com:80",
-                        "OPTIONS * RTS",
-                        "OPTIONS * RTSP/1.0",
-                        "GET / HTTP/1.1x",
-                        "GET / HTTP/1.12"}) {
+  for (std::string s :
+       {"GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
+        "GET / RTSP/1.0\r\n\r\n", "PRI / HTTP/1.1\r\n",
+        "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
+        "OPTIONS sip:bob@example.com SIP/2.0\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
+        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n",
+        "GET /a\x01"
+        "b HTTP/1.1\r\n",
+        "GET ", "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80", "OPTIONS * RTS",
+        "OPTIONS * RTSP/1.0", "GET / HTTP/1.1x", "GET / HTTP/1.12"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
@@ -124,10 +113,9 @@ TEST_CASE("http: status lines are the server's") {
   CHECK(tcp(text("HTTP/1.0 404 Not Found\r\n")).app == App::http);
   CHECK(tcp(text("HTTP/1.1 200\r\n")).app == App::http);  // empty reason phrase
   CHECK(tcp(text("HTTP/1.1 101 Switching Protocols\r\n")).app == App::http);
-  for (std::string s :
-       {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
-        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "HTTP/1.1  200 OK\r\n", "RTSP/1.0 200 OK\r\n",
-        "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
+  for (std::string s : {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
+                        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "RTSP/1.0 200 OK\r\n",
+                        "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
@@ -165,4 +153,30 @@ TEST_CASE("http: the Host value is raw bytes with a printable flag") {
   CHECK(*evidence(r, "http_host") == std::string("a\x1b"
                                                  "b"));
   CHECK_FALSE(r.evidence.back().printable);
+}
+
+// Issue 20: what nginx and Apache accept in a request line is http (nginx answered 200 to each
+// request form here), what curl accepts in a status line too; look-alikes stay out.
+TEST_CASE("http: the forms servers accept: empty lines first, runs of spaces or tabs") {
+  for (std::string s :
+       {"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", "\r\n\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET  /  HTTP/1.1\r\nHost: h\r\n\r\n", "GET  / HTTP/1.1\r\n", "GET\t/\tHTTP/1.1\r\n",
+        "GET / HTTP/1.1  \r\n", "POST   /upload    HTTP/1.0\r\n",
+        "\nGET  /a/long/path/cut/by/the/sampler"}) {
+    CAPTURE(s);
+    const auto r = tcp(text(s));
+    CHECK(r.app == App::http);
+    CHECK(r.role == Role::client);
+  }
+  CHECK(evidence(tcp(text("\r\nGET  /  HTTP/1.1\r\nHost: split.example\r\n\r\n")), "http_host") ==
+        "split.example");
+  CHECK(tcp(text("HTTP/1.1  200 OK\r\n")).app == App::http);
+  CHECK(tcp(text("HTTP/1.1\t200 OK\r\n")).app == App::http);
+  for (std::string s :
+       {"\r\nOPTIONS sip:bob@example.com SIP/2.0\r\n", "\r\nDESCRIBE  rtsp://cam/  RTSP/1.0\r\n",
+        "GET  /  HTTP/2.0\r\n", "\r\n\r\n", "\r\nget / HTTP/1.1\r\n", "GET  /  RTSP/1.0\r\n",
+        "\r\n220 mail ESMTP\r\n"}) {
+    CAPTURE(s);
+    CHECK(tcp(text(s)).app != App::http);
+  }
 }

@@ -195,3 +195,59 @@ TEST_CASE("tls: SNI bytes come back raw with a printable flag") {
   CHECK(*evidence(r, "sni") == s.sni);
   CHECK_FALSE(r.evidence[0].printable);
 }
+
+namespace {
+
+// The handshake message inside `record` (one record) fragmented over records at `cuts`.
+Buf refragment(const Buf& record, const std::vector<std::size_t>& cuts) {
+  const Buf message(record.begin() + 5, record.end());
+  Buf out;
+  std::size_t from = 0;
+  std::vector<std::size_t> ends = cuts;
+  ends.push_back(message.size());
+  for (const std::size_t to : ends) {
+    put(out, hex("16 0301"));
+    put16(out, static_cast<unsigned>(to - from));
+    out.insert(out.end(), message.begin() + static_cast<std::ptrdiff_t>(from),
+               message.begin() + static_cast<std::ptrdiff_t>(to));
+    from = to;
+  }
+  return out;
+}
+
+}  // namespace
+
+// Issue 20: a server reassembles a handshake message fragmented over records (RFC 8446 5.1),
+// so protoport does too: openssl s_server answered every one of these.
+TEST_CASE("tls: a ClientHello fragmented over records at any point is the same ClientHello") {
+  const Buf whole = client_hello({.sni = "split.example", .alpn = {"h2"}});
+  const std::size_t n = whole.size() - 5;
+  for (std::size_t cut = 1; cut < n; ++cut) {
+    CAPTURE(cut);
+    const auto r = tcp(refragment(whole, {cut}));
+    REQUIRE(r.app == App::ssl);
+    CHECK(r.role == fp::Role::client);
+    CHECK(evidence(r, "sni") == "split.example");
+    CHECK(evidence(r, "alpn") == "h2");
+    CHECK(evidence(r, "tls_hello_records") == "2");
+  }
+  // One byte per record, and 1 + 3 + rest.
+  std::vector<std::size_t> every;
+  for (std::size_t i = 1; i < n; ++i) every.push_back(i);
+  const auto bytewise = tcp(refragment(whole, every));
+  CHECK(bytewise.app == App::ssl);
+  CHECK(evidence(bytewise, "sni") == "split.example");
+  const auto three = tcp(refragment(whole, {1, 4}));
+  CHECK(evidence(three, "sni") == "split.example");
+  CHECK(evidence(three, "tls_hello_records") == "3");
+  // The ServerHello too.
+  const auto sh = tcp(refragment(server_hello({.versions = {0x0304}}), {4}));
+  CHECK(sh.app == App::ssl);
+  CHECK(sh.role == fp::Role::server);
+  // Not joined: a first fragment followed by a record of another type, or lengths that lie.
+  Buf mixed = refragment(whole, {3});
+  mixed[5 + 3] = 0x17;  // the second record's type: application data
+  CHECK(tcp(mixed).app != App::ssl);
+  const Buf one = refragment(whole, {});
+  CHECK_FALSE(evidence(tcp(one), "tls_hello_records"));  // one record: nothing to say
+}

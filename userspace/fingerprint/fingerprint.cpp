@@ -76,6 +76,8 @@ bool match_tcp(Bytes b, Result& r) {
     if (detail::match_smtp(b, r) || detail::match_others(b, r)) return true;
   } else if (c == '+' || c == '*') {
     if (detail::match_others(b, r)) return true;
+  } else if (c == '\r' || c == '\n') {
+    if (detail::match_http(b, r)) return true;  // empty lines before a request line
   }
   return detail::match_dns(b, Transport::tcp, r);
 }

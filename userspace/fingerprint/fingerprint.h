@@ -47,24 +47,25 @@ std::string_view to_string(Role role);  // "client", "server", "unknown"
 // this order (the CSV columns, the JSON and table fields), so a new key is added here, with its
 // name, and nowhere else.
 enum class EvidenceKey : std::uint8_t {
-  sni,            // TLS ClientHello server_name
-  http_host,      // HTTP request Host header
-  http_method,    // HTTP request method
-  dns_qname,      // DNS question name
-  dns_qtype,      // DNS question type (A, AAAA, TXT, ...)
-  smtp_ehlo,      // SMTP EHLO/HELO domain
-  alpn,           // TLS ClientHello ALPN list
-  alpn_selected,  // TLS ServerHello ALPN choice
-  tls_versions,   // TLS ClientHello supported versions
-  tls_version,    // TLS ServerHello chosen version
-  http_status,    // HTTP response status code
-  http_version,   // "HTTP/2.0" for the h2 preface
-  dns_rrname,     // first answer's name of a response without a question (mDNS announcement)
-  dns_rrtype,     // and its type
-  smtp_banner,    // SMTP 220 greeting text
-  tls_record,     // the first record's type when the payload holds no hello (a TLS flow seen
-                  // midstream): "app_data", "alert", "ccs", "handshake"
-  kLast = tls_record,
+  sni,                // TLS ClientHello server_name
+  http_host,          // HTTP request Host header
+  http_method,        // HTTP request method
+  dns_qname,          // DNS question name
+  dns_qtype,          // DNS question type (A, AAAA, TXT, ...)
+  smtp_ehlo,          // SMTP EHLO/HELO domain
+  alpn,               // TLS ClientHello ALPN list
+  alpn_selected,      // TLS ServerHello ALPN choice
+  tls_versions,       // TLS ClientHello supported versions
+  tls_version,        // TLS ServerHello chosen version
+  http_status,        // HTTP response status code
+  http_version,       // "HTTP/2.0" for the h2 preface
+  dns_rrname,         // first answer's name of a response without a question (mDNS announcement)
+  dns_rrtype,         // and its type
+  smtp_banner,        // SMTP 220 greeting text
+  tls_record,         // the first record's type when the payload holds no hello (a TLS flow seen
+                      // midstream): "app_data", "alert", "ccs", "handshake"
+  tls_hello_records,  // records the first handshake message was fragmented over, when > 1
+  kLast = tls_hello_records,
 };
 inline constexpr std::size_t kEvidenceKeyCount = static_cast<std::size_t>(EvidenceKey::kLast) + 1;
 
@@ -87,6 +88,7 @@ constexpr std::string_view to_string(EvidenceKey key) {
     case EvidenceKey::dns_rrtype: return "dns_rrtype";
     case EvidenceKey::smtp_banner: return "smtp_banner";
     case EvidenceKey::tls_record: return "tls_record";
+    case EvidenceKey::tls_hello_records: return "tls_hello_records";
   }
   return "unknown";
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // HTTP/1.x (RFC 9112) request and status lines, and the HTTP/2 cleartext preface (RFC 9113 3.4).
-// A request needs a registered method followed by exactly one space, a request-target, and the
-// version; a status line needs the version and a three-digit status code. A request line cut off
-// by the sampler still classifies when everything up to the cut is well-formed and the sample is
-// long enough that the cut is the sampler's, not the message's end.
+// A request needs a registered method, a request-target and the version; a status line needs the
+// version and a three-digit status code. Strict about structure, as lenient as servers about
+// form: empty lines before the request line (RFC 9112 2.2) and runs of spaces or tabs between its
+// parts are skipped, as nginx and Apache do. A request line cut off by the sampler still
+// classifies when everything up to the cut is well-formed and the sample is long enough that the
+// cut is the sampler's, not the message's end.
 #include <array>
 
 #include "fingerprint/parsers.h"
@@ -26,6 +28,17 @@ constexpr std::size_t kLongestMethod = 17;  // UPDATEREDIRECTREF
 constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr std::size_t kH2PrefaceMin = 16;  // "PRI * HTTP/2.0\r\n": the rest may be cut off
 constexpr std::size_t kMaxRequestLine = 8192;
+constexpr int kMaxLeadingEmptyLines = 64;
+
+bool is_blank(std::uint8_t c) { return c == ' ' || c == '\t'; }
+
+// Skips a run of spaces and tabs; true if there was one.
+bool skip_blanks(ByteReader& r) { return !r.take_while(is_blank).empty(); }
+
+Bytes trim_blanks_right(Bytes b) {
+  while (!b.empty() && is_blank(b.back())) b = b.first(b.size() - 1);
+  return b;
+}
 
 bool is_method(Bytes token) {
   for (std::string_view m : kMethods)
@@ -33,10 +46,10 @@ bool is_method(Bytes token) {
   return false;
 }
 
-// Request-target bytes. Spaces are not allowed by RFC 9112 but clients send them unencoded
-// ("GET /my file HTTP/1.1", "CONNECT host:25 / HTTP/1.0") and servers accept them; control bytes
-// never appear.
-bool is_target_byte(std::uint8_t c) { return c >= 0x20 && c != 0x7f; }
+// Request-target bytes (and the blanks before the version). Spaces are not allowed by RFC 9112
+// but clients send them unencoded ("GET /my file HTTP/1.1", "CONNECT host:25 / HTTP/1.0") and
+// servers accept them, tabs too as separators; other control bytes never appear.
+bool is_target_byte(std::uint8_t c) { return (c >= 0x20 && c != 0x7f) || c == '\t'; }
 
 // "HTTP/1." DIGIT: true if present; `cut` if the sample ends inside a prefix of it.
 bool read_version(ByteReader& r, bool& cut) {
@@ -93,9 +106,10 @@ bool plausible_target_start(Bytes method, Bytes target) {
 // must be the start of "HTTP/1.x", or this is another protocol's line ("OPTIONS * RTSP/1.0").
 bool plausible_cut_line(Bytes target) {
   constexpr std::string_view kVersion = "HTTP/1.";
+  target = trim_blanks_right(target);  // cut inside the blanks before the version
   std::size_t last_space = target.size();
   for (std::size_t i = 0; i < target.size(); ++i)
-    if (target[i] == ' ') last_space = i;
+    if (is_blank(target[i])) last_space = i;
   if (last_space == target.size()) return true;
   Bytes tail = target.subspan(last_space + 1);
   if (tail.size() <= kVersion.size()) return equals(tail, kVersion.substr(0, tail.size()));
@@ -103,33 +117,41 @@ bool plausible_cut_line(Bytes target) {
          is_digit(tail.back());
 }
 
-// A complete request line after "METHOD ": target SP "HTTP/1.x" (true: headers follow), or an
-// HTTP/0.9 Simple-Request (RFC 1945 4.1: "GET" SP Request-URI, no version, no headers).
-std::optional<bool> complete_line_has_headers(Bytes method, Bytes target) {
-  constexpr std::size_t kVersionLen = 9;  // " HTTP/1.x"
-  if (target.size() > kVersionLen) {
-    ByteReader v(target.subspan(target.size() - kVersionLen));
+// A complete request line after "METHOD" and its blanks: target, blanks, "HTTP/1.x", blanks
+// (true: headers follow; `target` is cut to the target), or an HTTP/0.9 Simple-Request (RFC 1945
+// 4.1: "GET" SP Request-URI, no version, no headers).
+std::optional<bool> complete_line_has_headers(Bytes method, Bytes& target) {
+  constexpr std::size_t kVersionLen = 8;  // "HTTP/1.x"
+  const Bytes line = trim_blanks_right(target);
+  if (line.size() > kVersionLen + 1 && is_blank(line[line.size() - kVersionLen - 1])) {
+    ByteReader v(line.subspan(line.size() - kVersionLen));
     bool cut = false;
-    if (v.starts_with(" ", true) && read_version(v, cut)) return true;
+    if (read_version(v, cut)) {
+      target = trim_blanks_right(line.first(line.size() - kVersionLen));
+      return true;
+    }
   }
   if (!equals(method, "GET")) return std::nullopt;
-  for (std::uint8_t c : target)
-    if (c == ' ') return std::nullopt;
+  for (std::uint8_t c : line)
+    if (is_blank(c)) return std::nullopt;
   return false;
 }
 
 bool match_request(Bytes bytes, Result& out) {
   ByteReader r(bytes);
+  for (int i = 0;
+       i < kMaxLeadingEmptyLines && (r.starts_with("\r\n", true) || r.starts_with("\n", true));
+       ++i) {}
   Bytes method = r.take_while([](std::uint8_t c) { return (c >= 'A' && c <= 'Z') || c == '-'; },
                               kLongestMethod + 1);
-  if (!r.starts_with(" ", true) || !is_method(method)) return false;
+  if (!is_method(method) || !skip_blanks(r)) return false;
   // Without a line end in the sample the line was cut (by the sampler or by segmentation).
   auto line = r.line(kMaxRequestLine);
   Bytes target = line ? *line : r.rest();
   if (!line && !target.empty() && target.back() == '\r') target = target.first(target.size() - 1);
   for (std::uint8_t c : target)
     if (!is_target_byte(c)) return false;
-  if (target.empty() || target[0] == ' ' || !plausible_target_start(method, target)) return false;
+  if (target.empty() || !plausible_target_start(method, target)) return false;
   bool headers_follow = false;
   if (line) {
     auto has_headers = complete_line_has_headers(method, target);
@@ -148,7 +170,7 @@ bool match_request(Bytes bytes, Result& out) {
 bool match_status(Bytes bytes, Result& out) {
   ByteReader r(bytes);
   bool cut = false;
-  if (!read_version(r, cut) || !r.starts_with(" ", true)) return false;
+  if (!read_version(r, cut) || !skip_blanks(r)) return false;
   auto code = r.take(3);
   if (!code || (*code)[0] < '1' || (*code)[0] > '5' || !is_digit((*code)[1]) ||
       !is_digit((*code)[2]))
@@ -176,6 +198,7 @@ bool match_h2_preface(Bytes bytes, Result& out) {
 
 bool match_http(Bytes bytes, Result& out) {
   if (bytes.empty()) return false;
+  if (bytes[0] == '\r' || bytes[0] == '\n') return match_request(bytes, out);
   if (bytes[0] == 'H' && match_status(bytes, out)) return true;
   if (bytes[0] == 'P' && match_h2_preface(bytes, out)) return true;
   return match_request(bytes, out);

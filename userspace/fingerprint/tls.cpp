@@ -5,6 +5,7 @@
 // there, but one inconsistent field rejects it.
 #include <array>
 #include <cstdio>
+#include <optional>
 
 #include "fingerprint/parsers.h"
 
@@ -251,6 +252,44 @@ bool match_handshake(ByteReader& r, std::size_t record_len, Result& out) {
   return true;
 }
 
+// The first handshake message as the receiving TLS stack reads it: the bodies of the
+// consecutive handshake records at the start of `bytes` joined (RFC 8446 5.1 lets a message be
+// fragmented over records down to one byte each, a known DPI evasion), up to the end of that
+// message, the sample's end, the first record of another type, or kMaxJoined bytes.
+constexpr std::size_t kMaxJoined = 4096;
+
+bool match_joined_handshake(Bytes bytes, Result& out) {
+  std::array<std::uint8_t, kMaxJoined> joined;
+  std::size_t len = 0;
+  int records = 0;
+  std::optional<std::size_t> message_end;  // 4 + the message's length, once its header is in
+  ByteReader r(bytes);
+  while (r.has(kRecordHeader)) {  // each record takes at least 6 bytes of the sample
+    auto type = r.u8();
+    auto version = r.u16();
+    auto rec_len = r.u16();
+    if (*type != kHandshake || !record_version(*version) || *rec_len == 0 || *rec_len > kMaxRecord)
+      break;
+    ++records;
+    const Bytes body = r.rest().first(r.remaining() < *rec_len ? r.remaining() : *rec_len);
+    const std::size_t take = body.size() < joined.size() - len ? body.size() : joined.size() - len;
+    for (std::size_t i = 0; i < take; ++i) joined[len + i] = body[i];
+    len += take;
+    if (!message_end && len >= 4)
+      message_end = 4 + (std::size_t{joined[1]} << 16 | std::size_t{joined[2]} << 8 | joined[3]);
+    if ((message_end && len >= *message_end) || !r.skip(*rec_len) || len == joined.size()) break;
+  }
+  if (len < 4) return false;  // not even the message's type and length
+  ByteReader m(Bytes(joined.data(), len));
+  if (!match_handshake(m, len, out)) return false;
+  if (records > 1) {  // the hello arrived in pieces: worth showing
+    char n[8];
+    const int w = std::snprintf(n, sizeof n, "%d", records);
+    add_evidence(out, EvidenceKey::tls_hello_records, std::string_view(n, w > 0 ? w : 0));
+  }
+  return true;
+}
+
 bool match_records(Bytes bytes, Result& out) {
   ByteReader r(bytes);
   if (!r.has(kRecordHeader)) return false;
@@ -264,7 +303,7 @@ bool match_records(Bytes bytes, Result& out) {
   ByteReader after(r.rest());
   if (after.skip(*len) && !following_records_valid(after)) return false;
   switch (*type) {
-    case kHandshake: return *len >= 4 && match_handshake(r, *len, out);
+    case kHandshake: return match_joined_handshake(bytes, out);
     case kCcs: {
       auto body = r.u8();
       if (*len != 1 || (body && *body != 1)) return false;
