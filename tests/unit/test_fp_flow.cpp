@@ -141,3 +141,23 @@ TEST_CASE("flow: names") {
   CHECK_FALSE(fp::is_printable(text("a\tb")));
   CHECK_FALSE(fp::is_printable(hex("80")));
 }
+
+// Issue 20: a request form no parser knows, answered by the server as its protocol, is named by
+// the answer; an answer that rejects the request (400, an alert) names nothing.
+TEST_CASE("flow: the server's accepting reply decides when the request was not recognised") {
+  const Buf odd_request = text("GeT / HTTP/1.1\r\nHost: h\r\n\r\n");  // lower-case: not ours
+  CHECK(fp::classify_payload(odd_request, Transport::tcp).app == App::unknown);
+  const auto r =
+      fp::classify_flow(odd_request, text("HTTP/1.1 200 OK\r\n\r\n"), Transport::tcp, 8081);
+  CHECK(r.app == App::http);
+  CHECK(r.role == Role::server);
+  CHECK(fp::classify_flow(Buf(40, 0x8a), server_hello({}), Transport::tcp, 4443).app == App::ssl);
+  CHECK(
+      fp::classify_flow(odd_request, text("HTTP/1.1 400 Bad Request\r\n\r\n"), Transport::tcp, 8081)
+          .app == App::unknown);
+  CHECK(fp::classify_flow(odd_request, text("HTTP/1.1 505 HTTP Version Not Supported\r\n\r\n"),
+                          Transport::tcp, 8081)
+            .app == App::unknown);
+  CHECK(fp::classify_flow(Buf(40, 0x8a), hex("15 0303 0002 0228"), Transport::tcp, 4443).app ==
+        App::unknown);
+}

@@ -82,6 +82,20 @@ bool match_tcp(Bytes b, Result& r) {
   return detail::match_dns(b, Transport::tcp, r);
 }
 
+// A reply that shows the server took the request as its protocol: not a TLS alert, not an HTTP
+// status that rejects the request itself (400, 414, 431, 505: what servers answer to bytes they
+// cannot parse as HTTP).
+bool reply_accepts(const Result& reply) {
+  if (reply.app == App::unknown || reply.role != Role::server) return false;
+  for (const Evidence& e : reply.evidence) {
+    if (e.key == to_string(EvidenceKey::tls_record) && e.value == "alert") return false;
+    if (e.key == to_string(EvidenceKey::http_status) &&
+        (e.value == "400" || e.value == "414" || e.value == "431" || e.value == "505"))
+      return false;
+  }
+  return true;
+}
+
 // Protocols whose server speaks first: its greeting is the flow's opening payload.
 bool server_speaks_first(App app) {
   return app == App::smtp || app == App::ftp || app == App::pop3 || app == App::imap ||
@@ -196,6 +210,10 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
   } else if (init.app == resp.app) {
     take_resp = false;
     for (Evidence& e : resp.evidence) init.evidence.push_back(std::move(e));
+  } else if (init.app == App::unknown && reply_accepts(resp)) {
+    // A request in a form no parser knows, answered by the server as its protocol (a
+    // ServerHello, a status line that is not a rejection): the server's reading decides.
+    take_resp = true;
   } else if (first != FirstSpeaker::unknown) {
     take_resp = first == FirstSpeaker::responder;
   } else {
