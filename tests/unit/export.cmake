@@ -16,3 +16,4 @@ add_test(NAME unit.export_net_module_needed
          COMMAND ${CMAKE_COMMAND} -DMODULE=$<TARGET_FILE:protoport-net>
                  -DFORBIDDEN=libbpf,libyaml-cpp -P ${CMAKE_CURRENT_SOURCE_DIR}/check_needed.cmake)
 set_tests_properties(unit.export_net_module_needed PROPERTIES LABELS unit TIMEOUT 60)
+pp_unit_test(test_export_error_log SOURCES test_export_error_log.cpp LIBS pp_export)
