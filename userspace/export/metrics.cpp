@@ -193,9 +193,15 @@ void probe_bind(const ListenAddress& l) {
   }
   const int err = errno;
   ::close(fd);
-  if (rc != 0)
-    throw SetupError("--metrics-listen " + l.to_string() +
-                     ": cannot listen: " + std::strerror(err));
+  if (rc == 0) return;
+  const std::string what = "--metrics-listen " + l.to_string() + ": cannot listen: ";
+  if (err == EADDRINUSE)
+    throw TemporarySetupError(what + std::strerror(err) +
+                              " (another process listens there; a protoport still stopping?)");
+  if (err == EADDRNOTAVAIL)
+    throw TemporarySetupError(what + std::strerror(err) +
+                              " (no interface of this host has that address, yet?)");
+  throw SetupError(what + std::strerror(err));
 }
 
 }  // namespace
