@@ -16,3 +16,8 @@ add_test(NAME unit.export_net_module_needed
          COMMAND ${CMAKE_COMMAND} -DMODULE=$<TARGET_FILE:protoport-net>
                  -DFORBIDDEN=libbpf,libyaml-cpp -P ${CMAKE_CURRENT_SOURCE_DIR}/check_needed.cmake)
 set_tests_properties(unit.export_net_module_needed PROPERTIES LABELS unit TIMEOUT 60)
+pp_unit_test(test_export_error_log SOURCES test_export_error_log.cpp LIBS pp_export)
+# The protoport binary's exit code for a metrics address in use (1: temporary, retried by systemd).
+add_test(NAME unit.export_exit_codes
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_export_exit_codes.sh $<TARGET_FILE:protoport>)
+set_tests_properties(unit.export_exit_codes PROPERTIES LABELS unit TIMEOUT 60)

@@ -200,3 +200,12 @@ TEST_CASE("SD-IDs and facilities") {
   CHECK(exporters::facility_code("local7") == 23);
   CHECK_FALSE(exporters::facility_code("LOCAL0"));
 }
+
+TEST_CASE("syslog timeout: how long a stream collector may take nothing") {
+  const auto c = parse("exporters:\n  syslog:\n    address: tcp://x\n    timeout: 2.5\n");
+  REQUIRE(c.syslog);
+  CHECK(c.syslog->timeout_s == 2.5);
+  CHECK(parse("exporters:\n  syslog:\n    address: tcp://x\n").syslog->timeout_s == 10);
+  CHECK(error_of("exporters:\n  syslog:\n    address: tcp://x\n    timeout: 0\n") ==
+        "cfg.yaml:4: exporters.syslog.timeout: '0' is not a number of seconds from 0.1 to 300");
+}

@@ -19,6 +19,15 @@ class SetupError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A setup failure that may pass without the user changing anything (the listen address in use,
+// perhaps by the previous instance still stopping; the address not configured yet at boot): the
+// CLI exits with code 1, a runtime failure, which a service manager retries (exit 2 is in the
+// systemd unit's RestartPreventExitStatus).
+class TemporarySetupError : public SetupError {
+ public:
+  using SetupError::SetupError;
+};
+
 enum class SyslogTransport : std::uint8_t { udp, tcp, unix_socket };
 std::string_view to_string(SyslogTransport t);  // "udp", "tcp", "unix"
 

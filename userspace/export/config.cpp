@@ -183,6 +183,8 @@ const config::Key<S> kSyslogKeys[] = {
      [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        c.max_message_bytes = count(e, w, 480, 65000, x);
      }},
+    {"timeout", [](S& c, const Entry& e, const std::string& w,
+                   const ConfigContext& x) { c.timeout_s = seconds(e, w, 0.1, 300, x); }},
     {"retry_initial",
      [](S& c, const Entry& e, const std::string& w, const ConfigContext& x) {
        c.retry_initial_s = seconds(e, w, 0.01, 3600, x);

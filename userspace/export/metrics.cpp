@@ -193,9 +193,15 @@ void probe_bind(const ListenAddress& l) {
   }
   const int err = errno;
   ::close(fd);
-  if (rc != 0)
-    throw SetupError("--metrics-listen " + l.to_string() +
-                     ": cannot listen: " + std::strerror(err));
+  if (rc == 0) return;
+  const std::string what = "--metrics-listen " + l.to_string() + ": cannot listen: ";
+  if (err == EADDRINUSE)
+    throw TemporarySetupError(what + std::strerror(err) +
+                              " (another process listens there; a protoport still stopping?)");
+  if (err == EADDRNOTAVAIL)
+    throw TemporarySetupError(what + std::strerror(err) +
+                              " (no interface of this host has that address, yet?)");
+  throw SetupError(what + std::strerror(err));
 }
 
 }  // namespace
@@ -205,8 +211,14 @@ MetricsServer::MetricsServer(const ListenAddress& listen)
   probe_bind(listen_);
   const BlockedSignals quiet;  // civetweb's threads must not take watch's signals
   try {
+    // civetweb gives each connection a thread of its own until the request is read: with few
+    // threads, a few clients that connect and stay silent (or send half a request) would keep
+    // every scrape waiting for civetweb's default 30 s. More threads than a scraper and a few
+    // idle clients need, and a short limit on reading a request (whole, not per read:
+    // civetweb's read_message), which also bounds a slow client's hold on a thread.
     exposer_ = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", listen_.to_string(), "num_threads", "2"});
+        std::vector<std::string>{"listening_ports", listen_.to_string(), "num_threads", "8",
+                                 "request_timeout_ms", "3000", "enable_keep_alive", "no"});
   } catch (const std::exception& e) {
     throw SetupError("--metrics-listen " + listen_.to_string() + ": cannot listen: " + e.what());
   }

@@ -51,7 +51,8 @@ std::string exposition_text(const MetricsSnapshot& snapshot);
 
 class MetricsServer final : public MetricsSink {
  public:
-  // Listens at once; throws SetupError naming the address and the reason when it cannot.
+  // Listens at once; throws SetupError naming the address and the reason when it cannot
+  // (TemporarySetupError when the address is in use or not on this host: that may pass).
   explicit MetricsServer(const ListenAddress& listen);
   ~MetricsServer() override;
   MetricsServer(const MetricsServer&) = delete;

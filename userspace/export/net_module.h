@@ -31,7 +31,8 @@ struct NetModuleApi {
   std::uint32_t abi;
   std::uint32_t event_size;     // sizeof(Event) where the module was built
   std::uint32_t snapshot_size;  // sizeof(MetricsSnapshot)
-  // Both throw SetupError for what the user must fix (token file, address in use...).
+  // Both throw SetupError for what the user must fix (token file, bad address...), its
+  // TemporarySetupError for what may pass by itself (address in use).
   std::unique_ptr<Exporter> (*make_hec)(const HecConfig& config, const std::string& default_host);
   std::unique_ptr<MetricsSink> (*make_metrics)(const ListenAddress& listen);
 };

@@ -43,6 +43,9 @@ struct SyslogConfig {
   EventKinds events = kDefaultEventKinds;
   std::size_t queue_events = 10000;
   std::size_t max_message_bytes = 0;  // 0: 2048 for udp (RFC 5426), 8192 otherwise
+  // Stream transports: how long a connect, or written bytes the collector does not take, may
+  // wait before the attempt fails and is retried on a new connection.
+  double timeout_s = 10;
   double retry_initial_s = 0.5;
   double retry_max_s = 30;
   bool operator==(const SyslogConfig&) const = default;

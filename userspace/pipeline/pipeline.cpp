@@ -59,6 +59,8 @@ std::unique_ptr<exporters::Hub> make_hub(const exporters::ExportConfig& from_fil
     const exporters::ExportConfig config = exporters::merge(from_file, flags);
     if (!config.any()) return nullptr;
     return std::make_unique<exporters::Hub>(config);
+  } catch (const exporters::TemporarySetupError&) {
+    throw;  // may pass by itself (address in use): a runtime failure, exit 1, retried by systemd
   } catch (const exporters::SetupError& e) {
     throw UsageError(e.what());
   }
