@@ -118,14 +118,15 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
     const std::string line = report::json_line(record);
     if (hub_)
       hub_->publish({exporters::EventKind::new_mismatch, mismatch->time_ns, std::move(record)});
-    emit(formatter_->new_mismatch(*mismatch), line);
+    // JSON on stdout is the --output line: formatted once.
+    emit(format_ == report::Format::json ? line : formatter_->new_mismatch(*mismatch), line);
   }
   if (opts_.risk) {
     if (const auto event = risk_.observe(*mismatch)) {
       auto record = report::record_risk(*event);
       const std::string line = report::json_line(record);
       if (hub_) hub_->publish({exporters::EventKind::risk, event->first_ns, std::move(record)});
-      emit(formatter_->risk(*event), line);
+      emit(format_ == report::Format::json ? line : formatter_->risk(*event), line);
     }
   }
 }
