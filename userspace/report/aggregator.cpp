@@ -7,31 +7,13 @@
 
 namespace protoport::report {
 
-std::size_t RowKeyHash::operator()(const RowKey& key) const {
-  // FNV-1a over the fixed-size fields, then mixed with the rule's hash.
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  const auto mix = [&h](std::uint8_t byte) {
-    h ^= byte;
-    h *= 0x100000001b3ull;
-  };
-  for (const auto b : key.src_ip.bytes) mix(b);
-  for (const auto b : key.dest_ip.bytes) mix(b);
-  mix(key.src_ip.v4);
-  mix(key.dest_ip.v4);
-  mix(static_cast<std::uint8_t>(key.app));
-  mix(static_cast<std::uint8_t>(key.transport));
-  mix(static_cast<std::uint8_t>(key.dest_port >> 8));
-  mix(static_cast<std::uint8_t>(key.dest_port));
-  return static_cast<std::size_t>(h ^ (std::hash<std::string>{}(key.rule) * 0x9e3779b97f4a7c15ull));
-}
+namespace {
 
-Aggregator::Aggregator(std::size_t max_rows)
-    : rows_(max_rows),
-      evicted_keys_(kRememberedPerRow * rows_.capacity()),
-      seed_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()) {}
+constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ull;
 
-std::uint64_t Aggregator::fingerprint(const RowKey& key) const {
-  std::uint64_t h = 0xcbf29ce484222325ull ^ seed_;  // FNV-1a from a seeded basis
+// FNV-1a over every field of the key, from `basis`.
+std::uint64_t hash_key(const RowKey& key, std::uint64_t basis) {
+  std::uint64_t h = basis;
   const auto mix = [&h](std::uint8_t byte) {
     h ^= byte;
     h *= 0x100000001b3ull;
@@ -46,6 +28,21 @@ std::uint64_t Aggregator::fingerprint(const RowKey& key) const {
   mix(static_cast<std::uint8_t>(key.dest_port));
   for (const char c : key.rule) mix(static_cast<std::uint8_t>(c));
   return h;
+}
+
+}  // namespace
+
+std::size_t RowKeyHash::operator()(const RowKey& key) const {
+  return static_cast<std::size_t>(hash_key(key, kFnvBasis));
+}
+
+Aggregator::Aggregator(std::size_t max_rows)
+    : rows_(max_rows),
+      evicted_keys_(kRememberedPerRow * rows_.capacity()),
+      seed_((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}()) {}
+
+std::uint64_t Aggregator::fingerprint(const RowKey& key) const {
+  return hash_key(key, kFnvBasis ^ seed_);  // a seeded basis: collisions cannot be aimed at
 }
 
 Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
