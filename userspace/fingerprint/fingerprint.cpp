@@ -77,6 +77,8 @@ bool match_tcp(Bytes b, Result& r) {
     if (detail::match_smtp(b, r) || detail::match_others(b, r)) return true;
   } else if (c == '+' || c == '*') {
     if (detail::match_others(b, r)) return true;
+  } else if (c == ' ' || c == '\t') {
+    if (detail::match_http(b, r)) return true;  // blanks before a request line's method
   } else if (c == '\r' || c == '\n') {
     // Empty lines before a request line or an FTP command.
     if (detail::match_http(b, r) || detail::match_others(b, r)) return true;
