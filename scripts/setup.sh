@@ -13,7 +13,7 @@ build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev z
   libclang-rt-14-dev)  # libFuzzer and sanitizer runtimes for clang 14 (tests/fuzz)
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks
-  python3-aiosmtpd openssh-server openssh-client tcpdump tshark wireshark-common libndpi-bin
+  python3-aiosmtpd openssh-server openssh-client vsftpd tcpdump tshark wireshark-common libndpi-bin
   valgrind time ethtool  # benchmarks: callgrind, /usr/bin/time -v (peak RSS), veth GRO (NAPI)
   libio-socket-inet6-perl  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
   rsyslog prometheus systemd)  # exporter tests: real syslog and Prometheus servers; systemd-analyze
@@ -33,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Installed servers must not run outside the tests' namespaces.
 # Without systemd (a container), package scripts may still have started them through init.d.
-for svc in nginx dnsmasq ssh rsyslog prometheus; do
+for svc in nginx dnsmasq ssh vsftpd rsyslog prometheus; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
 done
 

@@ -155,8 +155,9 @@ TEST_CASE("http: the Host value is raw bytes with a printable flag") {
   CHECK_FALSE(r.evidence.back().printable);
 }
 
-// Issue 20: what nginx and Apache accept in a request line is http (nginx answered 200 to each
-// request form here), what curl accepts in a status line too; look-alikes stay out.
+// Issue 20: what real servers accept in a request line is http (nginx answered 200 to each
+// request form here but the tabs, which it answers 400 and Python's http.server 200: see
+// integration.differential), what curl accepts in a status line too; look-alikes stay out.
 TEST_CASE("http: the forms servers accept: empty lines first, runs of spaces or tabs") {
   for (std::string s :
        {"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", "\r\n\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
@@ -179,4 +180,28 @@ TEST_CASE("http: the forms servers accept: empty lines first, runs of spaces or 
     CAPTURE(s);
     CHECK(tcp(text(s)).app != App::http);
   }
+}
+
+// Issue 20, differential test: Python's http.server splits the request line on whitespace and
+// answers a request with blanks before its method (nginx answers 400); RFC 9112 3 allows it.
+TEST_CASE("http: blanks before the method, as servers that split on whitespace accept") {
+  for (std::string s : {" GET / HTTP/1.1\r\nHost: h\r\n\r\n", "\t\tPOST /x HTTP/1.0\r\n",
+                        "\r\n   GET / HTTP/1.1\r\n", "  GET  /a/long/path/cut/by/the/sampler"}) {
+    CAPTURE(s);
+    const auto r = tcp(text(s));
+    CHECK(r.app == App::http);
+    CHECK(r.role == Role::client);
+  }
+  CHECK(evidence(tcp(text(" GET / HTTP/1.1\r\nHost: lead.example\r\n\r\n")), "http_host") ==
+        "lead.example");
+  for (std::string s :
+       {" OPTIONS sip:bob@example.com SIP/2.0\r\n", "  DESCRIBE rtsp://cam/ RTSP/1.0\r\n",
+        " get / HTTP/1.1\r\n", " GET / HTTP/2.0\r\n", "    \r\n", " ", "\t220 mail ESMTP\r\n",
+        "\v GET / HTTP/1.1\r\n"}) {
+    CAPTURE(s);
+    CHECK(tcp(text(s)).app != App::http);
+  }
+  // Bounded: 64 blanks are skipped, 65 are not.
+  CHECK(tcp(text(std::string(64, ' ') + "GET / HTTP/1.1\r\n")).app == App::http);
+  CHECK(tcp(text(std::string(65, ' ') + "GET / HTTP/1.1\r\n")).app == App::unknown);
 }

@@ -70,14 +70,18 @@ bool match_tcp(Bytes b, Result& r) {
   } else if (c >= 'A' && c <= 'Z') {
     if (detail::match_http(b, r) || detail::match_smtp(b, r) || detail::match_others(b, r))
       return true;
-  } else if (c == 'e' || c == 'h') {
-    if (detail::match_smtp(b, r)) return true;  // commands are case-insensitive
+  } else if (c >= 'a' && c <= 'z') {
+    // SMTP and FTP commands are case-insensitive.
+    if (detail::match_smtp(b, r) || detail::match_others(b, r)) return true;
   } else if (c == '2') {
     if (detail::match_smtp(b, r) || detail::match_others(b, r)) return true;
   } else if (c == '+' || c == '*') {
     if (detail::match_others(b, r)) return true;
+  } else if (c == ' ' || c == '\t') {
+    if (detail::match_http(b, r)) return true;  // blanks before a request line's method
   } else if (c == '\r' || c == '\n') {
-    if (detail::match_http(b, r)) return true;  // empty lines before a request line
+    // Empty lines before a request line or an FTP command.
+    if (detail::match_http(b, r) || detail::match_others(b, r)) return true;
   }
   return detail::match_dns(b, Transport::tcp, r);
 }
@@ -210,6 +214,10 @@ Result classify_flow(std::span<const std::uint8_t> from_initiator,
   } else if (init.app == resp.app) {
     take_resp = false;
     for (Evidence& e : resp.evidence) init.evidence.push_back(std::move(e));
+  } else if (init.app == App::ftp && init.role == Role::client && resp.app == App::pop3 &&
+             resp.role == Role::server) {
+    // USER is FTP's and POP3's: the server's greeting says which it is talking to.
+    take_resp = true;
   } else if (init.app == App::unknown && reply_accepts(resp)) {
     // A request in a form no parser knows, answered by the server as its protocol (a
     // ServerHello, a status line that is not a rejection): the server's reading decides.

@@ -2,10 +2,10 @@
 // HTTP/1.x (RFC 9112) request and status lines, and the HTTP/2 cleartext preface (RFC 9113 3.4).
 // A request needs a registered method, a request-target and the version; a status line needs the
 // version and a three-digit status code. Strict about structure, as lenient as servers about
-// form: empty lines before the request line (RFC 9112 2.2) and runs of spaces or tabs between its
-// parts are skipped, as nginx and Apache do. A request line cut off by the sampler still
-// classifies when everything up to the cut is well-formed and the sample is long enough that the
-// cut is the sampler's, not the message's end.
+// form: empty lines before the request line (RFC 9112 2.2; nginx), blanks before the method and
+// runs of spaces or tabs between its parts (RFC 9112 3; Python's http.server) are skipped. A
+// request line cut off by the sampler still classifies when everything up to the cut is well-formed
+// and the sample is long enough that the cut is the sampler's, not the message's end.
 #include <array>
 
 #include "fingerprint/parsers.h"
@@ -29,6 +29,7 @@ constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr std::size_t kH2PrefaceMin = 16;  // "PRI * HTTP/2.0\r\n": the rest may be cut off
 constexpr std::size_t kMaxRequestLine = 8192;
 constexpr int kMaxLeadingEmptyLines = 64;
+constexpr std::size_t kMaxLeadingBlanks = 64;
 
 bool is_blank(std::uint8_t c) { return c == ' ' || c == '\t'; }
 
@@ -142,6 +143,9 @@ bool match_request(Bytes bytes, Result& out) {
   for (int i = 0;
        i < kMaxLeadingEmptyLines && (r.starts_with("\r\n", true) || r.starts_with("\n", true));
        ++i) {}
+  // Blanks before the method: RFC 9112 3 lets a recipient ignore them, and servers that split
+  // the request line on whitespace (Python's http.server) answer such a request.
+  if (r.take_while(is_blank, kMaxLeadingBlanks + 1).size() > kMaxLeadingBlanks) return false;
   Bytes method = r.take_while([](std::uint8_t c) { return (c >= 'A' && c <= 'Z') || c == '-'; },
                               kLongestMethod + 1);
   if (!is_method(method) || !skip_blanks(r)) return false;
@@ -198,7 +202,7 @@ bool match_h2_preface(Bytes bytes, Result& out) {
 
 bool match_http(Bytes bytes, Result& out) {
   if (bytes.empty()) return false;
-  if (bytes[0] == '\r' || bytes[0] == '\n') return match_request(bytes, out);
+  if (bytes[0] == '\r' || bytes[0] == '\n' || is_blank(bytes[0])) return match_request(bytes, out);
   if (bytes[0] == 'H' && match_status(bytes, out)) return true;
   if (bytes[0] == 'P' && match_h2_preface(bytes, out)) return true;
   return match_request(bytes, out);

@@ -11,6 +11,9 @@
 #   peer_tls   PORT...   openssl s_server (TLS 1.2 and 1.3), one per port and family
 #   peer_smtp  PORT...   aiosmtpd (smtp_peer.py), one process for every port
 #   peer_ssh   PORT...   openssh sshd with a private config and a host key made at run time
+#   peer_ftp   PORT...   vsftpd (USER answered 331 for any name), one per port, IPv4 only
+#   peer_http_lenient PORT...  Python's http.server (splits request lines on any whitespace),
+#                        one per port, IPv4 only
 # nginx gets one process for all peer_http/peer_https ports: call both before peers_wait.
 # Clients (run in the client namespace, ADDR is LAB_S4 or LAB_S6, short timeouts, exit 0 only
 # when the exchange really happened):
@@ -23,7 +26,7 @@ PEERS_HTTP_BODY="protoport lab http"
 PEERS_TIMEOUT=${PEERS_TIMEOUT:-5}
 _PEERS_NGINX_HTTP=()
 _PEERS_NGINX_HTTPS=()
-_PEERS_WAIT=()      # "t|u PORT" entries peers_wait polls for, on both server addresses
+_PEERS_WAIT=()      # "t|u|t4 PORT" entries peers_wait polls for, on both server addresses
 
 _peers_dir() {
   [[ -n ${LAB_DIR:-} && -d $LAB_DIR ]] || lab_die "peers: call lab_up first"
@@ -130,6 +133,35 @@ peer_ssh() {
   for p in "$@"; do _PEERS_WAIT+=("t $p"); done
 }
 
+peer_ftp() {
+  local d port; d=$(_peers_dir)
+  mkdir -p "$d/ftp-empty"
+  chmod 755 "$d/ftp-empty"
+  for port in "$@"; do
+    # listen=YES serves one address family: vsftpd here is IPv4 only.
+    {
+      echo "listen=YES"; echo "listen_ipv6=NO"; echo "listen_address=$LAB_S4"
+      # Local users only: vsftpd then asks any USER for a password (331), whatever the name,
+      # so that its answer depends on the command's form alone (the tests never send PASS).
+      echo "listen_port=$port"; echo "background=NO"; echo "anonymous_enable=NO"
+      echo "local_enable=YES"; echo "write_enable=NO"; echo "userlist_enable=NO"
+      echo "secure_chroot_dir=$d/ftp-empty"; echo "seccomp_sandbox=NO"
+      echo "xferlog_enable=NO"; echo "connect_from_port_20=NO"
+    } >"$d/vsftpd-$port.conf"
+    lab_spawn "$LAB_NS_S" "vsftpd-$port" /usr/sbin/vsftpd "$d/vsftpd-$port.conf"
+    _PEERS_WAIT+=("t4 $port")
+  done
+}
+
+peer_http_lenient() {
+  local port
+  for port in "$@"; do
+    lab_spawn "$LAB_NS_S" "http-lenient-$port" /usr/bin/python3 "$LAB_LIB_DIR/http_lenient_peer.py" \
+      "$LAB_S4" "$port"
+    _PEERS_WAIT+=("t4 $port")
+  done
+}
+
 # peers_wait [TIMEOUT_S]: starts nginx if asked for, then polls until every requested port is
 # bound on both server addresses. On failure prints the peers' logs.
 peers_wait() {
@@ -137,8 +169,10 @@ peers_wait() {
   _peers_start_nginx
   _PEERS_NGINX_HTTP=() _PEERS_NGINX_HTTPS=()
   for w in "${_PEERS_WAIT[@]}"; do
+    local proto=${w% *} addrs="$LAB_S4 $LAB_S6"
+    [[ $proto == t4 ]] && proto=t addrs=$LAB_S4   # an IPv4-only peer (vsftpd)
     # shellcheck disable=SC2086
-    if ! wait_for "_lab_listening $LAB_NS_S ${w% *} ${w#* } $LAB_S4 $LAB_S6" "$timeout"; then
+    if ! wait_for "_lab_listening $LAB_NS_S $proto ${w#* } $addrs" "$timeout"; then
       echo "peers: port ${w#* }/${w% *}cp not ready; logs:" >&2
       tail -n 20 "$LAB_DIR"/logs/*.log >&2 || true
       return 1
