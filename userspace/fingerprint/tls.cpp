@@ -28,8 +28,13 @@ constexpr std::uint32_t kMaxHello = 1u << 17;     // far above any real hello, f
 constexpr int kMaxRecordsChecked = 16;
 constexpr std::size_t kMaxEncryptedAlert = 128;
 
-// TLS 1.3 keeps 0x0303 (0x0301 in a first ClientHello) in the record layer: 0x0304 never appears.
+// TLS 1.3 keeps 0x0303 (0x0301 in a first ClientHello) in the record layer: 0x0304 never appears
+// from a conforming stack.
 bool record_version(std::uint16_t v) { return v >= 0x0300 && v <= 0x0303; }
+// RFC 8446 5.1: legacy_record_version "MUST be ignored for all purposes", and OpenSSL answers a
+// ClientHello whose records say 0x0304 (any 3.x) with a ServerHello. Allowed for handshake
+// records only, and only when the message they carry is a hello that parses field by field.
+bool hello_record_version(std::uint16_t v) { return (v >> 8) == 3; }
 bool hello_version(std::uint16_t v) { return v >= 0x0300 && v <= 0x0303; }
 bool grease(std::uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
 
@@ -182,13 +187,16 @@ void emit(const HelloEvidence& ev, bool client, Result& out) {
                  ev.versions.view());
 }
 
-bool following_records_valid(ByteReader r) {
+// `hello_records`: the first record is a handshake record, so the next handshake records may
+// carry the rest of a hello, with its record version (checked with the hello).
+bool following_records_valid(ByteReader r, bool hello_records) {
   for (int i = 0; i < kMaxRecordsChecked && r.has(kRecordHeader); ++i) {
     auto type = r.u8();
     auto version = r.u16();
     auto len = r.u16();
-    if (*type < kCcs || *type > kHeartbeat || !record_version(*version) || *len == 0 ||
-        *len > kMaxRecord)
+    const bool version_ok = record_version(*version) || (hello_records && *type == kHandshake &&
+                                                         hello_record_version(*version));
+    if (*type < kCcs || *type > kHeartbeat || !version_ok || *len == 0 || *len > kMaxRecord)
       return false;
     if (!r.skip(*len)) return true;
   }
@@ -263,13 +271,16 @@ bool match_joined_handshake(Bytes bytes, Result& out) {
   std::size_t len = 0;
   int records = 0;
   std::optional<std::size_t> message_end;  // 4 + the message's length, once its header is in
+  bool odd_version = false;                // a record version only a hello may carry
   ByteReader r(bytes);
   while (r.has(kRecordHeader)) {  // each record takes at least 6 bytes of the sample
     auto type = r.u8();
     auto version = r.u16();
     auto rec_len = r.u16();
-    if (*type != kHandshake || !record_version(*version) || *rec_len == 0 || *rec_len > kMaxRecord)
+    if (*type != kHandshake || !hello_record_version(*version) || *rec_len == 0 ||
+        *rec_len > kMaxRecord)
       break;
+    odd_version = odd_version || !record_version(*version);
     ++records;
     const Bytes body = r.rest().first(r.remaining() < *rec_len ? r.remaining() : *rec_len);
     const std::size_t take = body.size() < joined.size() - len ? body.size() : joined.size() - len;
@@ -280,6 +291,7 @@ bool match_joined_handshake(Bytes bytes, Result& out) {
     if ((message_end && len >= *message_end) || !r.skip(*rec_len) || len == joined.size()) break;
   }
   if (len < 4) return false;  // not even the message's type and length
+  if (odd_version && joined[0] != kClientHello && joined[0] != kServerHello) return false;
   ByteReader m(Bytes(joined.data(), len));
   if (!match_handshake(m, len, out)) return false;
   if (records > 1) {  // the hello arrived in pieces: worth showing
@@ -296,12 +308,13 @@ bool match_records(Bytes bytes, Result& out) {
   auto type = r.u8();
   auto version = r.u16();
   auto len = r.u16();
-  if (*type < kCcs || *type > kAppData || !record_version(*version) || *len == 0 ||
-      *len > kMaxRecord)
+  const bool version_ok =
+      record_version(*version) || (*type == kHandshake && hello_record_version(*version));
+  if (*type < kCcs || *type > kAppData || !version_ok || *len == 0 || *len > kMaxRecord)
     return false;
   // Records after this one, as far as the sample holds them, must be records too.
   ByteReader after(r.rest());
-  if (after.skip(*len) && !following_records_valid(after)) return false;
+  if (after.skip(*len) && !following_records_valid(after, *type == kHandshake)) return false;
   switch (*type) {
     case kHandshake: return match_joined_handshake(bytes, out);
     case kCcs: {

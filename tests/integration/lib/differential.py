@@ -174,6 +174,7 @@ def tls_forms():
         ("one-record", [one]),
         ("record-version-3.3", records(hello, [], b"\x03\x03")),
         ("record-version-3.0", records(hello, [], b"\x03\x00")),
+        ("record-version-3.4", records(hello, [], b"\x03\x04")),
         ("tls1.2-hello", records(tls12, [])),
         ("tls1.3-only-hello", records(tls13, [])),
         ("records-split-1", [b"".join(records(hello, [1]))]),
