@@ -2,6 +2,9 @@
 // Helpers shared by the loader's translation units; not part of its API.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +59,10 @@ class LibbpfCapture {
   std::vector<std::string> lines_;
   std::vector<std::string>* outer_;
 };
+
+// The process holding an fd of BPF link link_id (found through /proc/*/fdinfo), 0 if none is
+// found: best effort, for messages only.
+pid_t pid_holding_link(std::uint32_t link_id);
 
 // The kernel id of a BPF program or map fd.
 std::uint32_t prog_id_of(int prog_fd);

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "common/usage_error.h"
 #include "pipeline/config_load.h"
@@ -90,8 +93,18 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
 }
 
 void Pipeline::emit(const std::string& text, const std::string& json_line) {
-  std::fputs(text.c_str(), out_);
-  std::fflush(out_);  // a row is seen (and survives a crash) the moment it is found
+  // A row is seen (and survives a crash) the moment it is found. A reader that went away
+  // (`watch | head -1`: EPIPE, SIGPIPE being ignored by watch) or a full disk must not stop the
+  // rows that go to --output and the exporters: said once, counted, and writing goes on.
+  if ((std::fputs(text.c_str(), out_) < 0 || std::fflush(out_) != 0) && !text.empty()) {
+    const int err = errno;
+    if (stdout_failures_++ == 0)
+      std::fprintf(stderr,
+                   "protoport: writing to standard output failed (%s); rows still go to "
+                   "--output and the exporters\n",
+                   std::strerror(err));
+    std::clearerr(out_);
+  }
   if (output_file_) output_file_->write(json_line);
 }
 
@@ -227,6 +240,9 @@ void Pipeline::print_stats(std::FILE* err) const {
     std::fprintf(err, "configuration reloads: %llu ok, %llu failed\n",
                  static_cast<unsigned long long>(reloads_ok_),
                  static_cast<unsigned long long>(reloads_failed_));
+  if (stdout_failures_ > 0)
+    std::fprintf(err, "standard output: %llu writes failed (rows kept in --output and exporters)\n",
+                 static_cast<unsigned long long>(stdout_failures_));
   if (hub_) hub_->print_stats(err);
 }
 

@@ -89,6 +89,7 @@ class Pipeline final : public SampleSink {
   std::function<KernelView()> kernel_source_;
   std::uint64_t filtered_before_reload_ = 0;
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  std::uint64_t stdout_failures_ = 0;  // rows (or reports) that could not be written to out_
 };
 
 }  // namespace protoport::pipeline
