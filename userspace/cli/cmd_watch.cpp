@@ -15,6 +15,8 @@
 #include "cli/counters_print.h"
 #include "cli/detect_options.h"
 #include "cli/exit_codes.h"
+#include "cli/numeric_options.h"
+#include "common/escape.h"
 #include "loader/loader.h"
 #include "pipeline/sample_sink.h"
 
@@ -96,7 +98,7 @@ int run_watch(const WatchOptions& o) {
     if (a.fell_back())
       std::fprintf(stderr, "protoport: %s\n", a.fallback_reason().c_str());
     else if (o.verbose)
-      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", a.ifname().c_str(),
+      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", for_terminal(a.ifname()).c_str(),
                    std::string(loader::xdp_mode_name(a.mode())).c_str());
   }
 
@@ -115,6 +117,7 @@ int run_watch(const WatchOptions& o) {
   g_stop_signal = 0;
   g_reload = 0;
   const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
+  // Both are finite and at most kMaxSeconds (seconds_option): the casts cannot overflow.
   const std::int64_t duration_ns = static_cast<std::int64_t>(o.duration_s * 1e9);
   const std::int64_t interval_ns = static_cast<std::int64_t>(o.interval_s * 1e9);
   std::int64_t next_report = start + interval_ns;
@@ -131,7 +134,8 @@ int run_watch(const WatchOptions& o) {
         ++it;
         continue;
       }
-      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n", it->ifname().c_str(),
+      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n",
+                   for_terminal(it->ifname()).c_str(),
                    state == loader::AttachState::interface_gone ? "interface disappeared"
                                                                 : "our XDP program was replaced");
       it = attachments.erase(it);
@@ -195,12 +199,12 @@ void register_watch(CLI::App& app, Commands& commands) {
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "generic", "auto"}));
   sub->add_option("--duration", o->duration_s,
-                  "Stop after this many seconds (default: until Ctrl-C)")
-      ->check(CLI::NonNegativeNumber);
+                  "Stop after this many seconds, 0.001 to 31536000 (default 0: until Ctrl-C)")
+      ->check(seconds_option("duration", "until Ctrl-C"));
   sub->add_option("--interval", o->interval_s,
-                  "Seconds between aggregated reports (0: only at exit)")
+                  "Seconds between aggregated reports, 0.001 to 31536000 (0: only at exit)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_option("interval", "report only at exit"));
   sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");
   add_detect_options(*sub, o->detect);
   sub->callback([&commands, o] { commands.selected = [o] { return run_watch(*o); }; });
