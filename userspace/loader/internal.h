@@ -64,6 +64,12 @@ class LibbpfCapture {
 // found: best effort, for messages only.
 pid_t pid_holding_link(std::uint32_t link_id);
 
+// Whether this process has capability `cap` (CAP_* of linux/capability.h) in its effective set.
+bool has_capability(int cap);
+// The capabilities loading the XDP program needs that this process lacks, as "CAP_BPF and
+// CAP_PERFMON" ("" if none is missing). CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON.
+std::string missing_load_capabilities();
+
 // The kernel id of a BPF program or map fd.
 std::uint32_t prog_id_of(int prog_fd);
 std::uint32_t map_id_of(int map_fd);

@@ -70,11 +70,15 @@ std::string detach_command(const std::string& ifname, const bpf_xdp_query_opts& 
   return modes.empty() ? "ip link set dev " + ifname + " xdp off" : modes;
 }
 
-// The BPF link holding program prog_id on ifindex, 0 if it was attached without a link (ip link,
-// bpf_xdp_attach) or the links cannot be listed (that needs CAP_SYS_ADMIN).
-std::uint32_t xdp_link_of(std::uint32_t prog_id, int ifindex) {
+// The BPF link holding program prog_id on ifindex: 0 if it was attached without a link (ip
+// link, bpf_xdp_attach), nullopt if the links cannot be listed (that needs CAP_SYS_ADMIN).
+std::optional<std::uint32_t> xdp_link_of(std::uint32_t prog_id, int ifindex) {
   std::uint32_t id = 0;
-  while (bpf_link_get_next_id(id, &id) == 0) {
+  for (;;) {
+    if (bpf_link_get_next_id(id, &id) != 0) {
+      if (errno == ENOENT) return 0;  // end of the list
+      return std::nullopt;
+    }
     detail::UniqueFd fd(bpf_link_get_fd_by_id(id));
     if (!fd) continue;  // released meanwhile
     bpf_link_info info{};
@@ -84,7 +88,6 @@ std::uint32_t xdp_link_of(std::uint32_t prog_id, int ifindex) {
         info.xdp.ifindex == static_cast<std::uint32_t>(ifindex))
       return id;
   }
-  return 0;
 }
 
 // The name of program prog_id ("" if it cannot be read).
@@ -147,8 +150,14 @@ namespace {
   const std::string what = "interface " + shown + " already has an XDP program attached" +
                            (other != 0 ? " (id " + std::to_string(other) + ")" : std::string()) +
                            ": ";
-  const std::uint32_t link_id = other != 0 ? xdp_link_of(other, ifindex) : 0;
-  if (link_id != 0) {
+  const std::optional<std::uint32_t> link = other != 0 ? xdp_link_of(other, ifindex) : 0;
+  if (!link)  // cannot tell how it is attached: name both ways out
+    throw Error(ErrorKind::xdp_busy,
+                what +
+                    "protoport never replaces it; stop the protoport watch holding it, if one "
+                    "does, or detach it (" +
+                    detach_command(shown, q) + ")");
+  if (const std::uint32_t link_id = *link; link_id != 0) {
     // Held by a link: no ip-link command removes it; only its owner (or bpftool) can.
     const pid_t pid = detail::pid_holding_link(link_id);
     if (prog_name(other) == "protoport_xdp")
