@@ -6,7 +6,7 @@
 #     watch attaches;
 #  2. stdout closed by its reader (`protoport watch | head -1`): the watch is not killed by
 #     SIGPIPE; it says so once on stderr and keeps writing rows to --output; after SIGINT
-#     nothing is attached and the next watch attaches.
+#     nothing is attached and the next watch attaches; the same with --dump (a line per sample).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/lab_test.sh"
@@ -81,6 +81,33 @@ wait "$watch_pid" || rc=$?
 [[ $rc == 0 ]] || fail "watch with a closed stdout exited $rc (141 = killed by SIGPIPE), want 0: $(cat "$LAB_DIR/piped.err")"
 no_xdp "after stdout was closed"
 next_start sigpipe
+
+# --- 3. the same with --dump: a line per sample; head -1 takes the first, the next hits EPIPE ------
+rm -f "$LAB_DIR/pipe"
+mkfifo "$LAB_DIR/pipe"
+head -n 1 <"$LAB_DIR/pipe" >"$LAB_DIR/head-dump.out" &
+head_pid=$!
+ip netns exec "$LAB_NS_S" "$PP_BIN" watch -i "$LAB_IF_S" --dump >"$LAB_DIR/pipe" \
+  2>"$LAB_DIR/dump.err" </dev/null &
+watch_pid=$!
+wait_for "[[ \$(pp_xdp_state $LAB_NS_S $LAB_IF_S) == *' protoport_xdp' ]] || ! _pp_alive $watch_pid" 15 || true
+for port in 8081 8082; do
+  in_client curl -sS --max-time 5 --http1.1 "http://$LAB_S4:$port/" >/dev/null 2>&1 || true
+  wait_for "grep -q 'standard output' '$LAB_DIR/dump.err' || ! _pp_alive $watch_pid" 2 || true
+done
+wait "$head_pid" || true
+[[ -s $LAB_DIR/head-dump.out ]] || fail "--dump: head -1 got no sample line"
+if _pp_alive "$watch_pid"; then
+  n=$(grep -c "standard output" "$LAB_DIR/dump.err" || true)
+  [[ $n == 1 ]] || fail "--dump: want the stdout failure said once, said $n times: $(cat "$LAB_DIR/dump.err")"
+  kill -INT "$watch_pid"
+  wait_for "! _pp_alive $watch_pid" 10 || fail "--dump: watch did not exit on SIGINT"
+fi
+rc=0
+wait "$watch_pid" || rc=$?
+[[ $rc == 0 ]] || fail "watch --dump with a closed stdout exited $rc (141 = killed by SIGPIPE), want 0"
+no_xdp "after --dump's stdout was closed"
+next_start dump
 
 if ((fails)); then
   echo "watch_exit: $fails failure(s)" >&2

@@ -2,6 +2,9 @@
 #include "pipeline/sample_dump.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string_view>
 
 #include "common/escape.h"
@@ -56,8 +59,12 @@ std::string SampleDump::format(const pp_sample& s, std::span<const std::uint8_t>
 void SampleDump::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                            std::int64_t wall_ns) {
   const std::string line = format(s, payload, wall_ns);
-  std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
+  // As Pipeline::emit: a closed stdout (`watch --dump | head`) is said once, not fatal.
+  if ((std::fprintf(out_, "%s\n", line.c_str()) < 0 || std::fflush(out_) != 0) &&
+      write_failures_++ == 0)
+    std::fprintf(stderr, "protoport: writing to standard output failed (%s)\n",
+                 std::strerror(errno));
+  std::clearerr(out_);
 }
 
 }  // namespace protoport::pipeline

@@ -23,6 +23,7 @@ class SampleDump final : public SampleSink {
 
  private:
   std::FILE* out_;
+  std::uint64_t write_failures_ = 0;  // lines that could not be written to out_
 };
 
 }  // namespace protoport::pipeline
