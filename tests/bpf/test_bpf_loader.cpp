@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <linux/if_link.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,7 +83,12 @@ TEST_CASE("generic attach, refusal to replace, detach only what is ours") {
 
   SUBCASE("replaced behind our back: the destructor leaves the new program alone") {
     auto a = std::make_unique<XdpAttachment>(ours, ifindex, XdpMode::generic);
-    REQUIRE(bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, nullptr) == 0);
+    // Behind our back: a program held by a link is removed through the link (what `bpftool link
+    // detach` does); netlink cannot remove it (see "held by a link" below).
+    const int link_fd = bpf_link_get_fd_by_id(a->link_id());
+    REQUIRE(link_fd >= 0);
+    REQUIRE(bpf_link_detach(link_fd) == 0);
+    close(link_fd);
     REQUIRE(bpf_xdp_attach(ifindex, theirs.prog_fd(), XDP_FLAGS_SKB_MODE, nullptr) == 0);
     CHECK(a->state() == AttachState::replaced);
     a.reset();
@@ -105,6 +111,76 @@ TEST_CASE("generic attach, refusal to replace, detach only what is ours") {
     CHECK(generic_prog_id(ifindex) == id);
   }
   sh("ip link del ppt0");
+}
+
+// Runs `body` in a child that holds an attachment, stops it (with SIGKILL: no destructor runs),
+// and returns what the parent saw while the child was attached.
+template <typename WhileAttached>
+void with_child_attached(int ifindex, XdpMode mode, WhileAttached while_attached) {
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    close(ready[0]);
+    try {
+      Program program;
+      XdpAttachment a(program, ifindex, mode);
+      const char ok = 1;
+      if (write(ready[1], &ok, 1) != 1) _exit(2);
+      for (;;) pause();  // until SIGKILL
+    } catch (...) {
+      _exit(3);
+    }
+  }
+  close(ready[1]);
+  char ok = 0;
+  const bool attached = read(ready[0], &ok, 1) == 1 && ok == 1;
+  close(ready[0]);
+  if (attached) while_attached(pid);
+  kill(pid, SIGKILL);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(attached);
+}
+
+TEST_CASE("held by a link: a killed holder leaves nothing attached; others are told who holds it") {
+  enter_private_netns();
+  sh("ip link del ppk0 2>/dev/null; ip link add ppk0 type veth peer name ppk1");
+  const int ifindex = interface_index("ppk0");
+  for (auto mode : {XdpMode::generic, XdpMode::native}) {
+    CAPTURE(xdp_mode_name(mode));
+    with_child_attached(ifindex, mode, [&](pid_t child) {
+      bpf_xdp_query_opts q{};
+      q.sz = sizeof(q);
+      REQUIRE(bpf_xdp_query(ifindex, 0, &q) == 0);
+      CHECK(q.attach_mode != XDP_ATTACHED_NONE);
+      // netlink (ip link ... off) cannot remove a program held by a link.
+      CHECK(bpf_xdp_detach(ifindex,
+                           mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+                           nullptr) != 0);
+      Program second;
+      try {
+        XdpAttachment b(second, ifindex, XdpMode::automatic);
+        FAIL("attached over a running watch");
+      } catch (const Error& e) {
+        const std::string message = e.what();
+        CHECK(e.kind() == ErrorKind::xdp_busy);
+        CHECK(one_line(message));
+        CHECK(message.find("a protoport watch (pid " + std::to_string(child) +
+                           ") is watching ppk0") != std::string::npos);
+        MESSAGE(message);
+      }
+    });
+    // SIGKILL ran no destructor: the kernel released the link with the process's last fd.
+    bpf_xdp_query_opts q{};
+    q.sz = sizeof(q);
+    REQUIRE(bpf_xdp_query(ifindex, 0, &q) == 0);
+    CHECK(q.attach_mode == XDP_ATTACHED_NONE);
+    Program next;
+    CHECK_NOTHROW(XdpAttachment(next, ifindex, mode));  // the next start is not refused
+  }
+  sh("ip link del ppk0");
 }
 
 TEST_CASE("native attach on veth; auto falls back to generic where native is missing") {

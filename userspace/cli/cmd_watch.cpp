@@ -15,6 +15,8 @@
 #include "cli/counters_print.h"
 #include "cli/detect_options.h"
 #include "cli/exit_codes.h"
+#include "cli/numeric_options.h"
+#include "common/escape.h"
 #include "loader/loader.h"
 #include "pipeline/sample_sink.h"
 
@@ -48,18 +50,23 @@ class SignalScope {
     sigaction(SIGTERM, &sa, &old_term_);
     sa.sa_handler = on_hup;
     sigaction(SIGHUP, &sa, &old_hup_);
+    // `watch | head -1`: a closed stdout must not kill the watch (rows still go to --output and
+    // the exporters); the write fails with EPIPE instead, and the pipeline says so once.
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe_);
   }
   ~SignalScope() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
     sigaction(SIGHUP, &old_hup_, nullptr);
+    sigaction(SIGPIPE, &old_pipe_, nullptr);
   }
   SignalScope(const SignalScope&) = delete;
   SignalScope& operator=(const SignalScope&) = delete;
 
  private:
   struct sigaction old_int_ {
-  }, old_term_{}, old_hup_{};
+  }, old_term_{}, old_hup_{}, old_pipe_{};
 };
 
 std::int64_t clock_ns(clockid_t id) {
@@ -91,14 +98,16 @@ int run_watch(const WatchOptions& o) {
     if (a.fell_back())
       std::fprintf(stderr, "protoport: %s\n", a.fallback_reason().c_str());
     else if (o.verbose)
-      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", a.ifname().c_str(),
+      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", for_terminal(a.ifname()).c_str(),
                    std::string(loader::xdp_mode_name(a.mode())).c_str());
   }
 
   // bpf_ktime_get_ns() is CLOCK_MONOTONIC: shift it to wall-clock time for firstTime/lastTime.
   std::int64_t mono_to_wall = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+  std::uint64_t samples_read = 0;  // handed to the sink; with bad_records(), every record read
   loader::RingReader reader(
       program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+        ++samples_read;
         sink->on_sample(s, payload, static_cast<std::int64_t>(s.ts_ns) + mono_to_wall);
       });
   sink->set_kernel_source([&program, &reader] {
@@ -108,6 +117,7 @@ int run_watch(const WatchOptions& o) {
   g_stop_signal = 0;
   g_reload = 0;
   const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
+  // Both are finite and at most kMaxSeconds (seconds_option): the casts cannot overflow.
   const std::int64_t duration_ns = static_cast<std::int64_t>(o.duration_s * 1e9);
   const std::int64_t interval_ns = static_cast<std::int64_t>(o.interval_s * 1e9);
   std::int64_t next_report = start + interval_ns;
@@ -124,7 +134,8 @@ int run_watch(const WatchOptions& o) {
         ++it;
         continue;
       }
-      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n", it->ifname().c_str(),
+      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n",
+                   for_terminal(it->ifname()).c_str(),
                    state == loader::AttachState::interface_gone ? "interface disappeared"
                                                                 : "our XDP program was replaced");
       it = attachments.erase(it);
@@ -145,14 +156,27 @@ int run_watch(const WatchOptions& o) {
       next_report = now + interval_ns;
     }
   }
-  reader.consume();     // what is already in the ring buffer still counts
-  attachments.clear();  // detach before the final report: nothing else to sample
+  // Detach first, then drain: a sample the kernel submits after the last read would otherwise
+  // be counted as sampled and never read.
+  attachments.clear();
+  loader::wait_for_running_programs();  // a run that began before the detach has ended now
+  while (reader.consume() > 0) {}
   sink->finish();
-  print_counters(stderr, program.read_counters(), "this watch", o.detect.json_counters());
+  const loader::Counters counters = program.read_counters();
+  print_counters(stderr, counters, "this watch", o.detect.json_counters());
   sink->print_stats(stderr);
   if (reader.bad_records() > 0)
     std::fprintf(stderr, "protoport: %llu malformed ring-buffer records ignored\n",
                  static_cast<unsigned long long>(reader.bad_records()));
+  // Every sample the kernel counted is read or counted here: what is left is a loss.
+  const std::uint64_t sampled = counters[PP_OUT_SAMPLED];
+  const std::uint64_t read = samples_read + reader.bad_records();
+  if (sampled != read)
+    std::fprintf(stderr,
+                 "protoport: samples lost at exit: %llu (the kernel sampled %llu, userspace read "
+                 "%llu)\n",
+                 static_cast<unsigned long long>(sampled > read ? sampled - read : 0),
+                 static_cast<unsigned long long>(sampled), static_cast<unsigned long long>(read));
   return exit_code;
 }
 
@@ -175,12 +199,12 @@ void register_watch(CLI::App& app, Commands& commands) {
       ->capture_default_str()
       ->check(CLI::IsMember({"native", "generic", "auto"}));
   sub->add_option("--duration", o->duration_s,
-                  "Stop after this many seconds (default: until Ctrl-C)")
-      ->check(CLI::NonNegativeNumber);
+                  "Stop after this many seconds, 0.001 to 31536000 (default 0: until Ctrl-C)")
+      ->check(seconds_option("duration", "until Ctrl-C"));
   sub->add_option("--interval", o->interval_s,
-                  "Seconds between aggregated reports (0: only at exit)")
+                  "Seconds between aggregated reports, 0.001 to 31536000 (0: only at exit)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds_option("interval", "report only at exit"));
   sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");
   add_detect_options(*sub, o->detect);
   sub->callback([&commands, o] { commands.selected = [o] { return run_watch(*o); }; });

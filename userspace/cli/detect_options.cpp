@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include "cli/detect_options.h"
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include "cli/numeric_options.h"
 
 namespace protoport::cli {
 
@@ -10,6 +13,11 @@ pipeline::Options DetectOptions::pipeline_options() const {
   p.samples_per_dir = kernel.samples_per_dir;
   return p;
 }
+
+namespace {
+// Entries of any table a user sizes (kernel flow tables, userspace flows and rows): 16 Mi.
+constexpr std::uint64_t kMaxTableEntries = 1u << 24;
+}  // namespace
 
 void add_detect_options(CLI::App& sub, DetectOptions& d) {
   pipeline::Options& o = d.pipeline;
@@ -41,24 +49,29 @@ void add_detect_options(CLI::App& sub, DetectOptions& d) {
   exporters::add_cli_options(sub, o.exporters);
   auto* k = sub.add_option_group("Kernel sampling", "Set before load; no rebuild needed");
   k->add_option("--snap-len", d.kernel.snap_len, "Payload bytes sampled per packet (1-1024)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(count_option("snap length", 1, PP_SNAP_MAX));
   k->add_option("--samples-per-dir", d.kernel.samples_per_dir,
                 "Payload packets sampled per flow direction (1-16)")
-      ->capture_default_str();
-  k->add_option("--max-flows", d.kernel.max_flows, "Kernel flow-table size (LRU)")
-      ->capture_default_str();
-  k->add_option("--ringbuf-size", d.kernel.ringbuf_bytes,
-                "Ring-buffer bytes, a power of two (e.g. 4M, 16M)")
       ->capture_default_str()
-      ->transform(CLI::AsSizeValue(false));
+      ->check(count_option("samples per direction", 1, PP_SAMPLES_PER_DIR_MAX));
+  k->add_option("--max-flows", d.kernel.max_flows, "Kernel flow-table size (LRU, 1-16777216)")
+      ->capture_default_str()
+      ->check(count_option("flow table size", 1, kMaxTableEntries));
+  const long page = sysconf(_SC_PAGESIZE);
+  k->add_option("--ringbuf-size", d.kernel.ringbuf_bytes,
+                "Ring-buffer bytes, a power of two from a page to 1G (e.g. 4M, 16M)")
+      ->capture_default_str()
+      ->transform(power_of_two_size_option(
+          "ring buffer size", static_cast<std::uint64_t>(page > 0 ? page : 4096), 1ull << 30));
   auto* u = sub.add_option_group("Userspace bounds", "Memory stays bounded; evictions are counted");
   u->add_option("--max-tracked-flows", o.max_tracked_flows,
-                "Flows awaiting or holding a verdict in userspace")
+                "Flows awaiting or holding a verdict in userspace (1-16777216)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  u->add_option("--max-report-rows", o.max_report_rows, "Aggregated rows kept")
+      ->check(count_option("number of tracked flows", 1, kMaxTableEntries));
+  u->add_option("--max-report-rows", o.max_report_rows, "Aggregated rows kept (1-16777216)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(count_option("number of report rows", 1, kMaxTableEntries));
 }
 
 }  // namespace protoport::cli

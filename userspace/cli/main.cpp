@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ValidationError& e) {
+    // A bad option value: "--option: invalid what VALUE: must be RANGE", one line.
+    std::fprintf(stderr, "protoport: %s\n", e.what());
+    return protoport::cli::kExitUsage;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "protoport: %s\nRun 'protoport --help' (or 'protoport COMMAND --help').\n",
                  e.what());

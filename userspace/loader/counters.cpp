@@ -70,12 +70,25 @@ std::vector<InstanceCounters> find_running_instances() {
   for (;;) {
     if (bpf_map_get_next_id(id, &id) != 0) {
       if (errno == ENOENT) break;  // end of the list
-      detail::throw_errno("listing BPF maps", errno);
+      // Walking map ids (BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID) takes CAP_SYS_ADMIN, which
+      // CAP_BPF does not replace (kernel/bpf/syscall.c).
+      const int err = errno;
+      if (err == EPERM || err == EACCES)
+        throw Error(ErrorKind::permission,
+                    "listing BPF maps needs root (CAP_SYS_ADMIN; CAP_BPF is not enough): " +
+                        detail::errno_message("bpf", err));
+      detail::throw_errno("listing BPF maps", err);
     }
     detail::UniqueFd fd(bpf_map_get_fd_by_id(id));
     if (!fd) {
-      if (errno == ENOENT) continue;  // freed meanwhile
-      detail::throw_errno("opening BPF map " + std::to_string(id), errno);
+      const int err = errno;
+      if (err == ENOENT) continue;  // freed meanwhile
+      if (err == EPERM || err == EACCES)
+        throw Error(ErrorKind::permission,
+                    "opening BPF map " + std::to_string(id) +
+                        " needs root (CAP_SYS_ADMIN; CAP_BPF is not enough): " +
+                        detail::errno_message("bpf", err));
+      detail::throw_errno("opening BPF map " + std::to_string(id), err);
     }
     bpf_map_info info{};
     std::uint32_t len = sizeof(info);

@@ -2,6 +2,9 @@
 // Helpers shared by the loader's translation units; not part of its API.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +59,16 @@ class LibbpfCapture {
   std::vector<std::string> lines_;
   std::vector<std::string>* outer_;
 };
+
+// The process holding an fd of BPF link link_id (found through /proc/*/fdinfo), 0 if none is
+// found: best effort, for messages only.
+pid_t pid_holding_link(std::uint32_t link_id);
+
+// Whether this process has capability `cap` (CAP_* of linux/capability.h) in its effective set.
+bool has_capability(int cap);
+// The capabilities loading the XDP program needs that this process lacks, as "CAP_BPF and
+// CAP_PERFMON" ("" if none is missing). CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON.
+std::string missing_load_capabilities();
 
 // The kernel id of a BPF program or map fd.
 std::uint32_t prog_id_of(int prog_fd);

@@ -197,10 +197,13 @@ enum class AttachState {
                    // (also after detach())
 };
 
-// Our program attached to one interface. Attaches with XDP_FLAGS_UPDATE_IF_NOEXIST: if another
-// program is attached, throws Error(xdp_busy) naming the interface and that program's id.
-// The destructor detaches only if our program is still the one attached (atomically, with
-// XDP_FLAGS_REPLACE). Holds its own reference to the program, so it may outlive the Program.
+// Our program attached to one interface through a BPF link: the kernel detaches it when the
+// link's last fd closes, so nothing is left attached when the process ends, however it ends
+// (SIGKILL included; the fd is close-on-exec). If any program is attached (in any mode), throws
+// Error(xdp_busy) naming the interface, that program's id and how to free the interface (the
+// ip-link command, or the pid of the protoport watch holding it). Destruction or detach() closes
+// the link, which never touches a program someone else attached after detaching our link.
+// The link holds its own reference to the program, so it may outlive the Program.
 class XdpAttachment {
  public:
   // mode automatic: tries native, falls back to generic; fell_back() and fallback_reason() say so.
@@ -217,8 +220,10 @@ class XdpAttachment {
   bool fell_back() const noexcept { return !fallback_reason_.empty(); }
   const std::string& fallback_reason() const noexcept { return fallback_reason_; }
 
+  std::uint32_t link_id() const noexcept { return link_id_; }  // 0 once detached
+
   AttachState state() const;
-  // Detaches now (if still ours); idempotent. Throws Error(system) only on an unexpected failure.
+  // Detaches now (if still ours); idempotent; does not throw.
   void detach();
 
  private:
@@ -227,8 +232,14 @@ class XdpAttachment {
   XdpMode mode_ = XdpMode::native;
   std::string fallback_reason_;
   std::uint32_t prog_id_ = 0;  // 0 once detached
-  int prog_fd_ = -1;           // our own dup of the program fd: valid even if Program goes first
+  std::uint32_t link_id_ = 0;
+  int link_fd_ = -1;  // the BPF link (O_CLOEXEC, as the kernel creates it): closing it detaches
 };
+
+// Returns once every run of an XDP program that began before the call has ended (an RCU grace
+// period: XDP runs inside an RCU read-side section). After detaching, the counters and the ring
+// buffer are then final: drain the ring buffer and nothing more can arrive.
+void wait_for_running_programs();
 
 // Reads samples from the program's ring buffer. The callback gets the header and exactly
 // cap_len payload bytes; a record whose size cannot hold its header plus cap_len bytes is not

@@ -97,6 +97,16 @@ std::string verifier_reason(const std::vector<std::string>& lines) {
 
 [[noreturn]] void throw_load_failure(int err, const detail::LibbpfCapture& capture) {
   err = err < 0 ? -err : err;
+  // Without CAP_PERFMON the verifier itself refuses (EACCES, a "verifier" log): name what is
+  // missing rather than blame the program.
+  if (err == EPERM || err == EACCES) {
+    const std::string missing = detail::missing_load_capabilities();
+    if (!missing.empty())
+      throw Error(ErrorKind::permission,
+                  "loading the XDP program needs root (or CAP_BPF, CAP_PERFMON and "
+                  "CAP_NET_ADMIN); this process lacks " +
+                      missing + ": " + detail::errno_message("bpf", err));
+  }
   if (err == EPERM)
     throw Error(ErrorKind::permission,
                 "loading the XDP program needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): " +

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Small helpers of the loader: fd ownership, errno messages, kernel object ids.
 #include <bpf/bpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -78,6 +80,29 @@ void throw_errno(const std::string& what, int err, ErrorKind fallback) {
   if (positive == EPERM || positive == EACCES)
     throw Error(ErrorKind::permission, errno_message(what, err) + " (needs root or CAP_BPF)");
   throw Error(fallback, errno_message(what, err));
+}
+
+bool has_capability(int cap) {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  const auto word = static_cast<std::size_t>(cap / 32);
+  return word < _LINUX_CAPABILITY_U32S_3 && (data[word].effective & (1u << (cap % 32))) != 0;
+}
+
+std::string missing_load_capabilities() {
+  // CAP_BPF to load; CAP_PERFMON for what the verifier allows only to "perfmon-capable"
+  // programs (pointer arithmetic beyond packet bounds checks, bpf_probe_read, ...): without it
+  // the verifier refuses with EACCES and no capability named; CAP_NET_ADMIN for an XDP program.
+  const bool admin = has_capability(CAP_SYS_ADMIN);
+  std::vector<std::string> missing;
+  if (!admin && !has_capability(CAP_BPF)) missing.emplace_back("CAP_BPF");
+  if (!admin && !has_capability(CAP_PERFMON)) missing.emplace_back("CAP_PERFMON");
+  if (!has_capability(CAP_NET_ADMIN)) missing.emplace_back("CAP_NET_ADMIN");
+  std::string text;
+  for (std::size_t i = 0; i < missing.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
+  return text;
 }
 
 std::uint32_t prog_id_of(int prog_fd) {

@@ -2,6 +2,7 @@
 #include "pipeline/sample_dump.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string_view>
 
 #include "common/escape.h"
@@ -55,9 +56,12 @@ std::string SampleDump::format(const pp_sample& s, std::span<const std::uint8_t>
 
 void SampleDump::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                            std::int64_t wall_ns) {
-  const std::string line = format(s, payload, wall_ns);
-  std::fprintf(out_, "%s\n", line.c_str());
-  std::fflush(out_);
+  // As the pipeline's rows: a closed stdout (`watch --dump | head`) is said, counted, not fatal.
+  out_.write(format(s, payload, wall_ns) + "\n");
+}
+
+void SampleDump::print_stats(std::FILE* err) const {
+  if (out_.writes_lost() > 0) std::fprintf(err, "output: %s\n", out_.summary().c_str());
 }
 
 }  // namespace protoport::pipeline
