@@ -13,7 +13,7 @@
 #             bench_udp_flood --method xdp (live-frames XDP_TX: xdp_frames, no skb copy on the
 #             receiving veth, so the program's own cost shows); repetitions
 #             interleaved, medians; exit counters, peak RSS, recovery after the storm;
-#   userspace bench_pipeline: samples/s through FlowTracker -> Policy -> Aggregator on one core
+#   userspace bench_pipeline: samples/s through the real pipeline (tracker, policy, aggregator, JSON rows) on one core
 #             vs memcpy + hash-map insert; instructions per sample from callgrind;
 #   replay    scripts/bench-replay.sh: protoport replay vs ndpiReader, corpus and big capture;
 #   memory    peak RSS of watch (idle, storm) and replay, and the kernel maps' memlock.
