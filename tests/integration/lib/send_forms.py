@@ -9,35 +9,15 @@ TLS: a real ClientHello made by Python's ssl module (OpenSSL), fragmented over r
 (RFC 8446 5.1); the answer must be a ServerHello. HTTP: the request form as written; the answer
 must be a 200 status line. Exit 0 when the server answered as its protocol.
 """
+import os
 import socket
-import ssl
 import sys
 import time
 
 
-def client_hello():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="forms.lab.test")
-    try:
-        obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
-    data = outgoing.read()
-    assert data[0] == 0x16 and data[5] == 1, "not a ClientHello record"
-    return data
-
-
-def records(message, cuts, version=b"\x03\x01"):
-    """The handshake message in records cut at the given offsets."""
-    out, start = [], 0
-    for end in list(cuts) + [len(message)]:
-        body = message[start:end]
-        out.append(b"\x16" + version + len(body).to_bytes(2, "big") + body)
-        start = end
-    return out
+# The ClientHello and the record fragmentation of the differential test (one definition).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from differential import client_hello, records  # noqa: E402
 
 
 def exchange(host, port, segments, want):
@@ -68,10 +48,9 @@ def main():
     server_hello = lambda a: len(a) > 5 and a[0] == 0x16 and a[5] == 2
     ok_200 = lambda a: a.startswith(b"HTTP/1.1 200")
     if form.startswith("tls-"):
-        record = client_hello()
-        message = record[5:]
+        message = client_hello()
         if form == "tls-one-record":
-            segments = [record]
+            segments = records(message, [])
         elif form == "tls-split-1":
             segments = [b"".join(records(message, [1]))]
         elif form == "tls-split-4-two-segments":
