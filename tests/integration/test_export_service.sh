@@ -19,6 +19,12 @@ for b in systemd-analyze setpriv cpack dpkg-deb; do
 done
 DIR=$(mktemp -d /tmp/pp-service.XXXXXX)
 NS=pp-svc-$$-$RANDOM
+# A run killed by ctest's timeout (SIGKILL: no trap) leaves its namespace: remove those whose
+# owner is gone, as lib/lab.sh does for the lab's.
+for stale in $(ip netns list 2>/dev/null | awk '$1 ~ /^pp-svc-[0-9]+-/ {print $1}'); do
+  owner=${stale#pp-svc-}; owner=${owner%%-*}
+  kill -0 "$owner" 2>/dev/null || ip netns del "$stale" 2>/dev/null || true
+done
 cleanup() {
   ip netns pids "$NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
