@@ -113,8 +113,8 @@ TEST_CASE("generic attach, refusal to replace, detach only what is ours") {
   sh("ip link del ppt0");
 }
 
-// Runs `body` in a child that holds an attachment, stops it (with SIGKILL: no destructor runs),
-// and returns what the parent saw while the child was attached.
+// Forks a child that attaches and holds the attachment, runs while_attached(child pid) in the
+// parent, then kills the child with SIGKILL (no destructor runs) and reaps it.
 template <typename WhileAttached>
 void with_child_attached(int ifindex, XdpMode mode, WhileAttached while_attached) {
   int ready[2];
@@ -133,15 +133,25 @@ void with_child_attached(int ifindex, XdpMode mode, WhileAttached while_attached
       _exit(3);
     }
   }
-  close(ready[1]);
-  char ok = 0;
-  const bool attached = read(ready[0], &ok, 1) == 1 && ok == 1;
-  close(ready[0]);
-  if (attached) while_attached(pid);
-  kill(pid, SIGKILL);
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  REQUIRE(attached);
+  // The child is killed and reaped on every path, a failed REQUIRE in while_attached included:
+  // left paused, it would hold the test's stdout open forever.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      kill(pid, SIGKILL);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }
+  };
+  {
+    Reaper reaper{pid};
+    close(ready[1]);
+    char ok = 0;
+    const bool attached = read(ready[0], &ok, 1) == 1 && ok == 1;
+    close(ready[0]);
+    REQUIRE(attached);
+    while_attached(pid);
+  }
 }
 
 TEST_CASE("held by a link: a killed holder leaves nothing attached; others are told who holds it") {
