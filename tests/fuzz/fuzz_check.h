@@ -38,4 +38,14 @@ inline void check_match(bool matched, const fp::Result& r, std::initializer_list
   check_evidence(r);
 }
 
+// As check_match, for an answer that may name any app (the public classify_* entry points).
+inline void check_named(bool matched, const fp::Result& r) {
+  if (!matched) {
+    require(r.app == fp::App::unknown && r.role == fp::Role::unknown && r.evidence.empty());
+    return;
+  }
+  require(static_cast<std::size_t>(r.app) < fp::kAppCount);
+  check_evidence(r);
+}
+
 }  // namespace fuzz

@@ -21,6 +21,26 @@ std::string_view to_string(App app) {
     case App::ftp: return "ftp";
     case App::pop3: return "pop3";
     case App::imap: return "imap";
+    case App::quic: return "quic";
+    case App::dtls: return "dtls";
+    case App::openvpn: return "openvpn";
+    case App::wireguard: return "wireguard";
+    case App::stun: return "stun";
+    case App::socks: return "socks";
+    case App::sip: return "sip";
+    case App::rtsp: return "rtsp";
+    case App::ssdp: return "ssdp";
+    case App::irc: return "irc";
+    case App::mqtt: return "mqtt";
+    case App::rdp: return "rdp";
+    case App::smb: return "smb";
+    case App::dcerpc: return "dcerpc";
+    case App::ldap: return "ldap";
+    case App::vnc: return "vnc";
+    case App::telnet: return "telnet";
+    case App::redis: return "redis";
+    case App::mysql: return "mysql";
+    case App::postgresql: return "postgresql";
   }
   return "unknown";
 }
@@ -63,6 +83,14 @@ namespace {
 
 using detail::Bytes;
 
+// The protocol groups beyond the four (tunnels.cpp, services.cpp, text.cpp), each with its own
+// first-byte switch, tried after the four and their look-alikes and before DNS, whose first bytes
+// are an arbitrary ID or length.
+bool match_groups(Bytes b, Transport t, Result& r) {
+  return detail::match_text(b, t, r) || detail::match_tunnels(b, t, r) ||
+         detail::match_services(b, t, r);
+}
+
 bool match_tcp(Bytes b, Result& r) {
   std::uint8_t c = b[0];
   if ((c >= 0x14 && c <= 0x17) || (c & 0x80)) {
@@ -83,7 +111,7 @@ bool match_tcp(Bytes b, Result& r) {
     // Empty lines before a request line or an FTP command.
     if (detail::match_http(b, r) || detail::match_others(b, r)) return true;
   }
-  return detail::match_dns(b, Transport::tcp, r);
+  return match_groups(b, Transport::tcp, r) || detail::match_dns(b, Transport::tcp, r);
 }
 
 // A reply that shows the server took the request as its protocol: not a TLS alert, not an HTTP
@@ -103,7 +131,7 @@ bool reply_accepts(const Result& reply) {
 // Protocols whose server speaks first: its greeting is the flow's opening payload.
 bool server_speaks_first(App app) {
   return app == App::smtp || app == App::ftp || app == App::pop3 || app == App::imap ||
-         app == App::ssh;
+         app == App::ssh || app == App::mysql || app == App::vnc;
 }
 
 }  // namespace
@@ -173,9 +201,14 @@ Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport
   if (transport == Transport::tcp) {
     match_tcp(bytes, r);
   } else {
-    detail::match_dns(bytes, Transport::udp, r);
+    match_groups(bytes, Transport::udp, r) || detail::match_dns(bytes, Transport::udp, r);
   }
   return r;
+}
+
+bool continuation_form(std::span<const std::uint8_t> bytes, Transport transport) {
+  return !bytes.empty() && (detail::continuation_tunnels(bytes, transport) ||
+                            detail::continuation_services(bytes, transport));
 }
 
 Result classify_flow(std::span<const std::uint8_t> from_initiator,

@@ -12,8 +12,9 @@
 
 namespace protoport::fingerprint {
 
-// Splunk CIM app names for the four we police, plus look-alikes we name so that they are not
-// mistaken for one of the four.
+// Splunk CIM app names for the four we police, plus every other protocol we name: so that it is
+// not mistaken for one of the four, and so that a port rule (policy) can say what is on a
+// well-known port instead (ssh or openvpn on 443, anything but dns on 53).
 // A new app goes before kLast and gets a name in to_string(); everything that lists the apps
 // (policy names, metrics, per-app counts) iterates 0..kAppCount-1.
 enum class App : std::uint8_t {
@@ -29,7 +30,27 @@ enum class App : std::uint8_t {
   ftp,
   pop3,
   imap,
-  kLast = imap,
+  quic,        // QUIC v1/v2/drafts and Google QUIC, long-header packets (UDP)
+  dtls,        // DTLS 1.0/1.2/1.3 records (UDP)
+  openvpn,     // OpenVPN TLS-mode control packets (TCP framing or UDP)
+  wireguard,   // WireGuard handshake, cookie and data messages (UDP)
+  stun,        // STUN/TURN messages with the RFC 5389 magic cookie
+  socks,       // SOCKS4/4a/5 client requests and server replies (TCP)
+  sip,         // SIP requests and responses (SIP/2.0)
+  rtsp,        // RTSP requests and responses (RTSP/1.0, 2.0)
+  ssdp,        // SSDP (HTTP over UDP multicast: M-SEARCH, NOTIFY)
+  irc,         // IRC client registration and server messages (TCP)
+  mqtt,        // MQTT CONNECT / CONNACK (TCP)
+  rdp,         // RDP: TPKT + X.224 connection request/confirm (TCP)
+  smb,         // SMB1/2/3 over NetBIOS session or direct TCP
+  dcerpc,      // DCE/RPC connection-oriented PDUs (bind, request, ...)
+  ldap,        // LDAP messages (BER), TCP and CLDAP over UDP
+  vnc,         // VNC: RFB protocol version handshake
+  telnet,      // Telnet option negotiation (IAC)
+  redis,       // Redis RESP commands and replies
+  mysql,       // MySQL/MariaDB server greeting, client handshake response
+  postgresql,  // PostgreSQL startup, SSLRequest, GSSENCRequest, CancelRequest
+  kLast = postgresql,
 };
 inline constexpr std::size_t kAppCount = static_cast<std::size_t>(App::kLast) + 1;
 std::string_view to_string(App app);  // "dns", "http", "ssl", "smtp", "mdns", ..., "unknown"
@@ -65,7 +86,11 @@ enum class EvidenceKey : std::uint8_t {
   tls_record,         // the first record's type when the payload holds no hello (a TLS flow seen
                       // midstream): "app_data", "alert", "ccs", "handshake"
   tls_hello_records,  // records the first handshake message was fragmented over, when > 1
-  kLast = tls_hello_records,
+  app_version,        // the version the opening names: QUIC version, RFB version, a database
+                      // server's version string, SOCKS 4/5, SIP/2.0, ...
+  app_target,         // where the opening asks to go: a SOCKS or proxy target host:port, a SIP
+                      // or RTSP request URI
+  kLast = app_target,
 };
 inline constexpr std::size_t kEvidenceKeyCount = static_cast<std::size_t>(EvidenceKey::kLast) + 1;
 
@@ -89,6 +114,8 @@ constexpr std::string_view to_string(EvidenceKey key) {
     case EvidenceKey::smtp_banner: return "smtp_banner";
     case EvidenceKey::tls_record: return "tls_record";
     case EvidenceKey::tls_hello_records: return "tls_hello_records";
+    case EvidenceKey::app_version: return "app_version";
+    case EvidenceKey::app_target: return "app_target";
   }
   return "unknown";
 }
@@ -112,6 +139,11 @@ struct Result {
 // Classifies the first payload bytes of one direction of a flow. `bytes` may be truncated (a
 // sample is at most snap_len bytes): parsers classify from what is there and never read past it.
 Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport);
+
+// True when the bytes are a form a protocol sends only after its opening (a QUIC short-header
+// packet, a DTLS record of a later epoch, ...): seen first, they say that the flow's opening was
+// missed, so a flow whose bytes are all unrecognised is undecided rather than unknown.
+bool continuation_form(std::span<const std::uint8_t> bytes, Transport transport);
 
 // How a flow's messages travelled, beyond their bytes: what tells DNS from the link-local
 // protocols that share its wire format (mDNS, LLMNR, NBNS).

@@ -29,6 +29,19 @@ Greeting220 read_220_greeting(Bytes bytes, Bytes* first_line);
 // POP3 and IMAP greetings (TCP only).
 bool match_others(Bytes bytes, Result& out);
 
+// The protocol groups beyond the four. Each switches on the first byte to the few parsers that
+// could match, so that random bytes cost a rejection or two; each parser is strict (a field
+// outside what the protocol's servers accept is a rejection) and never reads past `bytes`.
+// text.cpp: SIP, RTSP, SSDP, IRC, and an HTTP/2 server's first SETTINGS frame (http).
+bool match_text(Bytes bytes, Transport transport, Result& out);
+// tunnels.cpp: QUIC, DTLS, OpenVPN, WireGuard, STUN/TURN, SOCKS.
+bool match_tunnels(Bytes bytes, Transport transport, Result& out);
+// services.cpp: MQTT, RDP, SMB, DCE/RPC, LDAP, VNC, Telnet, Redis, MySQL, PostgreSQL.
+bool match_services(Bytes bytes, Transport transport, Result& out);
+// Forms sent only after a protocol's opening (see fingerprint::continuation_form), per group.
+bool continuation_tunnels(Bytes bytes, Transport transport);
+bool continuation_services(Bytes bytes, Transport transport);
+
 // Appends evidence: `value` copied verbatim, printable computed from it.
 void add_evidence(Result& out, EvidenceKey key, Bytes value);
 void add_evidence(Result& out, EvidenceKey key, std::string_view value);
