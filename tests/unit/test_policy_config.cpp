@@ -11,6 +11,12 @@
 #include "policy_test_util.h"
 
 using protoport::config::ConfigError;
+// Every app the fingerprints name, in enum order, as the messages list them.
+#define PP_APPS                                                                                  \
+  "dns, http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap, quic, dtls, openvpn, "         \
+  "wireguard, "                                                                                  \
+  "stun, socks, sip, rtsp, ssdp, irc, mqtt, rdp, smb, dcerpc, ldap, vnc, telnet, redis, mysql, " \
+  "postgresql"
 using protoport::policy::App;
 using ConfigSection = protoport::config::Section;
 using protoport::policy::load_policy_file;
@@ -179,17 +185,17 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's line") {
 
 TEST_CASE("top level: wrong type, unknown keys, duplicate keys") {
   CHECK(error_of("- preset\n- filters\n") ==
-        "cfg.yaml:1: top level must be a mapping of keys (preset, expected_ports, filters), not a "
-        "sequence");
+        "cfg.yaml:1: top level must be a mapping of keys (preset, expected_ports, port_rules, "
+        "expected_apps, filters), not a sequence");
   CHECK(error_of("just a word\n") ==
-        "cfg.yaml:1: top level must be a mapping of keys (preset, expected_ports, filters), not a "
-        "single value");
+        "cfg.yaml:1: top level must be a mapping of keys (preset, expected_ports, port_rules, "
+        "expected_apps, filters), not a single value");
   CHECK(error_of("preset: default\npresets: escu-v10\n") ==
         "cfg.yaml:2: unknown key 'presets' in top level (did you mean 'preset'?); known keys: "
-        "preset, expected_ports, filters");
+        "preset, expected_ports, port_rules, expected_apps, filters");
   CHECK(error_of("\noutput:\n  format: json\n") ==
         "cfg.yaml:2: unknown key 'output' in top level; known keys: preset, expected_ports, "
-        "filters");
+        "port_rules, expected_apps, filters");
   CHECK(error_of("preset: default\nfilters: []\npreset: escu-v10\n") ==
         "cfg.yaml:3: duplicate key 'preset' in top level (first at line 1)");
   CHECK(error_of("[a]: 1\n") ==
@@ -201,19 +207,18 @@ TEST_CASE("preset: wrong type and unknown name") {
         "cfg.yaml:1: preset must be a single value, not a sequence");
   CHECK(error_of("preset:\n") == "cfg.yaml:1: preset must be a single value, not an empty value");
   CHECK(error_of("preset: escu-v11\n") ==
-        "cfg.yaml:1: preset: unknown preset 'escu-v11'; known presets: default, escu-v10");
+        "cfg.yaml:1: preset: unknown preset 'escu-v11'; known presets: default, escu-v10, "
+        "extended");
 }
 
 TEST_CASE("expected_ports: bad apps") {
   CHECK(error_of("expected_ports: [53]\n") ==
-        "cfg.yaml:1: expected_ports must be a mapping of keys (dns, http, ssl, smtp, mdns, llmnr, "
-        "nbns, ssh, ftp, pop3, imap), not a sequence");
+        "cfg.yaml:1: expected_ports must be a mapping of keys (" PP_APPS "), not a sequence");
   CHECK(error_of("expected_ports:\n  dns: 53\n  dnss: 5353\n") ==
-        "cfg.yaml:3: unknown app 'dnss' in expected_ports (did you mean 'dns'?); known apps: dns, "
-        "http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap");
-  CHECK(error_of("expected_ports:\n  telnet: 23\n") ==
-        "cfg.yaml:2: unknown app 'telnet' in expected_ports; known apps: dns, http, ssl, smtp, "
-        "mdns, llmnr, nbns, ssh, ftp, pop3, imap");
+        "cfg.yaml:3: unknown app 'dnss' in expected_ports (did you mean 'dns'?); known "
+        "apps: " PP_APPS);
+  CHECK(error_of("expected_ports:\n  gopher: 70\n") ==
+        "cfg.yaml:2: unknown app 'gopher' in expected_ports; known apps: " PP_APPS);
   CHECK(error_of("expected_ports:\n  unknown: [1]\n") ==
         "cfg.yaml:2: expected_ports.unknown: flows no fingerprint recognised never mismatch, so "
         "they cannot have expected ports");
@@ -270,10 +275,10 @@ TEST_CASE("filters: wrong shapes and unknown keys") {
         "cfg.yaml:2: filters must be a list of filters (lines starting with '- '), not a mapping");
   CHECK(error_of("filters:\n  - app: dns\n  - dns\n") ==
         "cfg.yaml:3: filters[1] must be a mapping of keys (src, dest, app, dest_port, transport, "
-        "comment), not a single value");
+        "rule, comment), not a single value");
   CHECK(error_of("filters:\n  - app: dns\n    dst: 10.0.0.1\n") ==
         "cfg.yaml:3: unknown key 'dst' in filters[0] (did you mean 'dest'?); known keys: src, "
-        "dest, app, dest_port, transport, comment");
+        "dest, app, dest_port, transport, rule, comment");
   CHECK(error_of("filters:\n  - app: dns\n    app: http\n") ==
         "cfg.yaml:3: duplicate key 'app' in filters[0] (first at line 2)");
   CHECK(error_of("filters:\n  - dest_port: [53, 54]\n") ==
@@ -295,7 +300,7 @@ TEST_CASE("filters: bad values") {
         "192.0.2.1, \"2001:db8::/32\")");
   CHECK(error_of("filters:\n  - app: htp\n") ==
         "cfg.yaml:2: filters[0].app: unknown app 'htp' (did you mean 'http'?); known apps: "
-        "unknown, dns, http, ssl, smtp, mdns, llmnr, nbns, ssh, ftp, pop3, imap");
+        "unknown, " PP_APPS);
   CHECK(error_of("filters:\n  - transport: sctp\n") ==
         "cfg.yaml:2: filters[0].transport: unknown transport 'sctp' (tcp or udp)");
   CHECK(error_of("filters:\n  - dest_port: 70000\n") ==
@@ -307,27 +312,36 @@ TEST_CASE("filters: bad values") {
 TEST_CASE("filters that would suppress everything, or nothing, are refused") {
   CHECK(error_of("filters:\n  - {}\n") ==
         "cfg.yaml:2: filters[0]: an empty filter would suppress every mismatch; set at least one "
-        "of src, dest, app, dest_port, transport");
+        "of src, dest, app, dest_port, transport, rule");
   CHECK(error_of("filters:\n  - app: dns\n  - comment: \"allow all\"\n") ==
         "cfg.yaml:3: filters[1]: an empty filter would suppress every mismatch; set at least one "
-        "of src, dest, app, dest_port, transport");
+        "of src, dest, app, dest_port, transport, rule");
   CHECK(error_of("filters:\n  -\n") ==
         "cfg.yaml:2: filters[0] must be a mapping of keys (src, dest, app, dest_port, transport, "
-        "comment), not an empty value");
-  CHECK(error_of("filters:\n  - app: mdns\n") ==
-        "cfg.yaml:2: filters[0]: app mdns has no rule in this policy (it never mismatches), so "
-        "this filter could never match");
-  CHECK(error_of("filters:\n  - app: unknown\n") ==
-        "cfg.yaml:2: filters[0]: app unknown has no rule in this policy (it never mismatches), so "
-        "this filter could never match");
+        "rule, comment), not an empty value");
+  // With the port rules off, an app without an app rule is never reported.
+  CHECK(error_of("port_rules: false\nfilters:\n  - app: mdns\n") ==
+        "cfg.yaml:3: filters[0]: no rule of this policy can report app mdns (no app rule, and no "
+        "port rule that does not expect it), so this filter could never match");
+  CHECK(error_of("port_rules: false\nfilters:\n  - app: unknown\n") ==
+        "cfg.yaml:3: filters[0]: no rule of this policy can report app unknown (no app rule, and "
+        "no port rule that does not expect it), so this filter could never match");
+  // With them on (the default), unknown and ssh can be reported on 443, never on 8443.
+  CHECK(error_of("filters:\n  - app: unknown\n") == "accepted");
+  CHECK(error_of("filters:\n  - app: ssh\n    dest_port: 443\n") == "accepted");
+  CHECK(error_of("filters:\n  - app: ssh\n    dest_port: 8443\n") ==
+        "cfg.yaml:2: filters[0]: ssh on port 8443 is never a mismatch in this policy, so this "
+        "filter could never match");
   CHECK(error_of("filters:\n  - app: dns\n    dest_port: 53\n") ==
-        "cfg.yaml:2: filters[0]: port 53 is expected for dns, so this filter could never match");
+        "cfg.yaml:2: filters[0]: dns on port 53 is never a mismatch in this policy, so this "
+        "filter could never match");
   // Port 853 is expected for dns on tcp only: a filter for udp/853 (or either transport) is fine.
   CHECK(error_of("expected_ports:\n  dns: [53, \"853/tcp\"]\nfilters:\n  - app: dns\n    "
                  "dest_port: 853\n") == "accepted");
   CHECK(error_of("expected_ports:\n  dns: [53, \"853/tcp\"]\nfilters:\n  - app: dns\n    "
                  "dest_port: 853\n    transport: tcp\n") ==
-        "cfg.yaml:4: filters[0]: port 853 is expected for dns, so this filter could never match");
+        "cfg.yaml:4: filters[0]: dns on port 853 is never a mismatch in this policy, so this "
+        "filter could never match");
   // A rule the file adds can be filtered.
   CHECK(error_of("expected_ports:\n  ssh: 22\nfilters:\n  - app: ssh\n") == "accepted");
 }
@@ -335,9 +349,10 @@ TEST_CASE("filters that would suppress everything, or nothing, are refused") {
 TEST_CASE("text from the file is escaped in messages") {
   CHECK(error_of("\"pre\\e[31mset\": default\n") ==
         "cfg.yaml:1: unknown key 'pre\\x1b[31mset' in top level; known keys: preset, "
-        "expected_ports, filters");
+        "expected_ports, port_rules, expected_apps, filters");
   CHECK(error_of("preset: \"a\\r\\nb\"\n") ==
-        "cfg.yaml:1: preset: unknown preset 'a\\x0d\\x0ab'; known presets: default, escu-v10");
+        "cfg.yaml:1: preset: unknown preset 'a\\x0d\\x0ab'; known presets: default, escu-v10, "
+        "extended");
   const std::string message = error_of("preset: " + std::string(5000, 'x') + "\n");
   CHECK(message.size() < 200);
   CHECK(message.find("...'") != std::string::npos);
@@ -350,7 +365,9 @@ TEST_CASE("ConfigError exposes file, line and message") {
   } catch (const ConfigError& e) {
     CHECK(e.file() == "cfg.yaml");
     CHECK(e.line() == 1);
-    CHECK(e.message() == "preset: unknown preset 'x'; known presets: default, escu-v10");
+    CHECK(e.message() ==
+          "preset: unknown preset 'x'; known presets: default, escu-v10, "
+          "extended");
   }
 }
 
@@ -382,7 +399,7 @@ TEST_CASE("files: valid, missing, a directory, too large") {
   CHECK(error_loading(bad) ==
         bad +
             ":5: filters[0]: an empty filter would suppress every mismatch; set at least one of "
-            "src, dest, app, dest_port, transport");
+            "src, dest, app, dest_port, transport, rule");
 }
 
 TEST_CASE("extra sections are parsed by their owner and allowed as top-level keys") {

@@ -132,7 +132,7 @@ TEST_CASE("JSON new_mismatch: CIM fields in order, numbers as numbers") {
   CHECK(keys_of(line) == std::vector<std::string>{"event", "src_ip", "src_port", "dest_ip", "app",
                                                   "dest_port", "transport", "action", "rule",
                                                   "count", "firstTime", "lastTime", "expected",
-                                                  "dns_qname", "dns_qtype"});
+                                                  "direction_by", "dns_qname", "dns_qtype"});
   CHECK(j["event"] == "new_mismatch");
   CHECK(j["src_ip"] == "192.0.2.10");
   CHECK(j["src_port"] == 40000);
@@ -146,6 +146,7 @@ TEST_CASE("JSON new_mismatch: CIM fields in order, numbers as numbers") {
   CHECK(j["firstTime"] == "2024-05-01T12:00:00");
   CHECK(j["lastTime"] == "2024-05-01T12:00:00");
   CHECK(j["expected"] == "53");
+  CHECK(j["direction_by"] == "syn");
   CHECK(j["dns_qname"] == "printer.local");
   CHECK(j["dns_qtype"] == "A");
 }
@@ -231,10 +232,12 @@ TEST_CASE("risk events in every format") {
 TEST_CASE("CSV: one header for every event, rows parse back with the same fields") {
   const auto f = make_formatter(Format::csv);
   const std::string header = f->header();
-  CHECK(header.rfind("event,src_ip,src_port,dest_ip,app,dest_port,transport,action,rule,count,"
-                     "firstTime,lastTime,expected,sni,http_host,http_method,dns_qname,dns_qtype,"
-                     "smtp_ehlo,alpn,",
-                     0) == 0);
+  CHECK(
+      header.rfind(
+          "event,src_ip,src_port,dest_ip,app,dest_port,transport,action,rule,count,"
+          "firstTime,lastTime,expected,direction_by,sni,http_host,http_method,dns_qname,dns_qtype,"
+          "smtp_ehlo,alpn,",
+          0) == 0);
   const std::string text =
       header +
       f->new_mismatch(mismatch(App::http, 9000, Transport::tcp, "192.0.2.10", "198.51.100.80",

@@ -16,13 +16,16 @@ void register_policy(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<pipeline::Options>();
   CLI::App* sub = app.add_subcommand(
       "policy",
-      "Print the effective port policy (expected ports per app, filters) and exit.\n"
+      "Print the effective port policy (expected ports per app, expected apps per port, "
+      "filters) and exit.\n"
       "Use it to check a configuration file before deploying it: a bad file exits 2.");
   auto* config = sub->add_option("--config", o->config_file, "YAML configuration file")
                      ->check(CLI::ExistingFile);
-  sub->add_option("--preset", o->preset, "default or escu-v10")
-      ->check(CLI::IsMember({"default", "escu-v10"}))
+  sub->add_option("--preset", o->preset, "default, escu-v10 or extended")
+      ->check(CLI::IsMember({"default", "escu-v10", "extended"}))
       ->excludes(config);
+  sub->add_option("--port-rules", o->port_rules, "on or off (overrides the file's port_rules:)")
+      ->check(CLI::IsMember({"on", "off"}));
   sub->callback([&commands, o] {
     commands.selected = [o] {
       const auto config = pipeline::load_config(*o);

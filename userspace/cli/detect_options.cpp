@@ -39,10 +39,17 @@ void add_detect_options(CLI::App& sub, DetectOptions& d) {
                      "YAML file with expected ports and filters (see examples/protoport.yaml)")
           ->check(CLI::ExistingFile);
   sub.add_option("--preset", o.preset,
-                 "Port policy preset: default (Splunk's four rules) or escu-v10 (also ssl on "
-                 "465/993, smtp on 587/2525); with --config, set 'preset:' in the file")
-      ->check(CLI::IsMember({"default", "escu-v10"}))
+                 "Port policy preset: default (Splunk's four rules, and port rules for 80, "
+                 "443, 53, 25), escu-v10 (also ssl on 465/993, smtp on 587/2525) or extended "
+                 "(both directions for ssh, rdp, smb, ...: see `protoport policy --preset "
+                 "extended`); with --config, set 'preset:' in the file")
+      ->check(CLI::IsMember({"default", "escu-v10", "extended"}))
       ->excludes(config);
+  sub.add_option("--port-rules", o.port_rules,
+                 "on (default): also report the wrong protocol on a well-known port (ssh or "
+                 "unknown bytes on 443, anything but dns on 53); off: the search's direction "
+                 "alone. Overrides 'port_rules:' in --config")
+      ->check(CLI::IsMember({"on", "off"}));
   sub.add_flag("--dump", d.dump,
                "Print each kernel sample (5-tuple, direction, lengths, escaped first bytes) "
                "instead of detecting");

@@ -49,8 +49,23 @@ std::size_t FlowTracker::KeyHash::operator()(const Key& k) const {
   return static_cast<std::size_t>(h);
 }
 
+std::uint64_t FlowTracker::endpoint_hash(const Key& k, int side) {
+  std::uint64_t words[2];
+  std::memcpy(words, k.addr[side], sizeof words);
+  std::uint64_t h = (std::uint64_t{k.port[side]} << 8 | k.proto) + 0x9e3779b97f4a7c15ull;
+  for (const std::uint64_t w : words) {
+    h ^= w + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+  }
+  return h;
+}
+
 FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
-    : limits_(limits), sink_(std::move(sink)), flows_(limits.max_flows) {
+    : limits_(limits),
+      sink_(std::move(sink)),
+      flows_(limits.max_flows),
+      known_servers_(std::max<std::size_t>(limits.max_flows, 1)) {
   limits_.max_flows = flows_.capacity();  // 0 is taken as 1
   flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
 }
@@ -107,11 +122,16 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
   if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = static_cast<std::int8_t>(sender);
   if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = static_cast<std::int8_t>(1 - sender);
+  if (s.proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0 && !f.server_noted) {
+    known_servers_.insert(endpoint_hash(key, 1 - f.kernel_initiator));
+    f.server_noted = true;
+  }
   if (f.decided) {
     ++stats_.samples_after_verdict;
     return;
   }
 
+  if (f.samples[sender] == 0) f.from_start[sender] = s.seq == 0;
   if (f.samples[sender] < 255) ++f.samples[sender];
   const auto transport = transport_of(slot);
   // UDP: each datagram stands alone. TCP: the opening bytes of one direction may span segments
@@ -135,6 +155,7 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
     decide_with(slot, sender, bytes, std::move(r));
     return;
   }
+  note_unrecognised(slot, sender, bytes);
   // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
   if (f.samples[0] >= limits_.samples_per_dir && f.samples[1] >= limits_.samples_per_dir) {
     decide(slot, false);
@@ -150,33 +171,70 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   }
 }
 
-int FlowTracker::initiator_of(const Slot& slot, int sender, fingerprint::Role role) const {
+void FlowTracker::note_unrecognised(Slot& slot, int sender, std::span<const std::uint8_t> bytes) {
+  Flow& f = slot.value;
+  const auto transport = transport_of(slot);
+  f.opening_len[sender] = static_cast<std::uint16_t>(
+      std::max<std::size_t>(f.opening_len[sender], std::min<std::size_t>(bytes.size(), 0xffff)));
+  if (fingerprint::continuation_form(bytes, transport)) f.continuation = true;
+  // The loose shapes depend on the side (a reply code from the server, a request line from the
+  // client): only meaningful once the initiator is known, which it is whenever the opening can
+  // be complete (TCP from its handshake, UDP always).
+  if (f.kernel_initiator < 0) return;
+  const std::span<const std::uint8_t> none;
+  f.plausible |= sender == f.kernel_initiator ? fingerprint::plausible_apps(bytes, none, transport)
+                                              : fingerprint::plausible_apps(none, bytes, transport);
+}
+
+bool FlowTracker::opening_complete(const Slot& slot, int init) const {
   const Flow& f = slot.value;
+  const int resp = 1 - init;
+  // TCP first seen mid-stream, or a side whose first sample was not its direction's first:
+  // the bytes classified are not the opening.
+  if (f.continuation || f.kernel_initiator < 0 || !f.from_start[init]) return false;
+  if (f.samples[resp] > 0 && !f.from_start[resp]) return false;
+  const std::size_t a = f.opening_len[init], b = f.opening_len[resp];
+  return a >= kMinUnknownOpening ||
+         (a >= kMinDecisive && b >= kMinDecisive && a + b >= kMinUnknownOpening);
+}
+
+FlowTracker::Direction FlowTracker::initiator_of(const Slot& slot, int sender,
+                                                 fingerprint::Role role) const {
+  const Flow& f = slot.value;
+  const Key& k = slot.key();
   // A TCP SYN is the best witness. Next, the payload: a query or a request is sent by the
   // client, whatever packet the kernel saw first (on a host that sees only replies, the first
-  // UDP packet is the reply). Last, ports: the lower port is taken as the server's.
-  if (slot.key().proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0) return f.kernel_initiator;
-  if (role == fingerprint::Role::client) return sender;
-  if (role == fingerprint::Role::server) return 1 - sender;
-  if (f.kernel_initiator >= 0) return f.kernel_initiator;
-  return slot.key().port[0] <= slot.key().port[1] ? 1 : 0;
+  // UDP packet is the reply). Then an endpoint seen accepting another connection is the server.
+  // Last, UDP's first datagram, and for TCP seen mid-stream the lower port as the server's.
+  if (k.proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0)
+    return {f.kernel_initiator, DirectionBy::syn};
+  if (role == fingerprint::Role::client) return {sender, DirectionBy::payload};
+  if (role == fingerprint::Role::server) return {1 - sender, DirectionBy::payload};
+  if (k.proto == PP_IPPROTO_TCP) {
+    const bool server0 = known_servers_.contains(endpoint_hash(k, 0));
+    const bool server1 = known_servers_.contains(endpoint_hash(k, 1));
+    if (server0 != server1) return {server0 ? 1 : 0, DirectionBy::known_server};
+  }
+  if (f.kernel_initiator >= 0) return {f.kernel_initiator, DirectionBy::first_packet};
+  return {k.port[0] <= k.port[1] ? 1 : 0, DirectionBy::port};
 }
 
 void FlowTracker::decide_with(Slot& f, int sender, std::span<const std::uint8_t> sender_bytes,
                               fingerprint::Result r) {
-  const int init = initiator_of(f, sender, r.role);
+  const Direction dir = initiator_of(f, sender, r.role);
+  const int init = dir.initiator;
   const int resp = 1 - init;
   const int other = 1 - sender;
   if (opening_bytes(f, other).empty()) {
     // Only the sender has spoken: the flow's verdict is this classification (common case; no
     // second pass over the same bytes).
     r.app = fingerprint::name_for_delivery(r, delivery_of(f, resp));
-    emit(f, init, std::move(r));
+    emit(f, dir, std::move(r));
     return;
   }
   const auto from_init = init == sender ? sender_bytes : opening_bytes(f, init);
   const auto from_resp = resp == sender ? sender_bytes : opening_bytes(f, resp);
-  emit(f, init,
+  emit(f, dir,
        fingerprint::classify_flow(from_init, from_resp, transport_of(f), delivery_of(f, resp)));
 }
 
@@ -188,10 +246,17 @@ void FlowTracker::decide(Slot& f, bool on_timeout) {
   emit(f, initiator_of(f, 0, fingerprint::Role::unknown), fingerprint::Result{});
 }
 
-void FlowTracker::emit(Slot& slot, int init, fingerprint::Result fp) {
+void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
+  const int init = dir.initiator;
   const int resp = 1 - init;
   Flow& f = slot.value;
   FlowVerdict v;
+  v.direction_by = dir.by;
+  if (fp.app == fingerprint::App::unknown) {
+    v.opening_complete = opening_complete(slot, init);
+    v.plausible = f.plausible;
+    if (!v.opening_complete) ++stats_.unknown_undecided;
+  }
   const Key& k = slot.key();
   const bool v4 = k.family == PP_FAMILY_V4;
   v.src_ip = IpAddr::from_v4_mapped(k.addr[init], v4);

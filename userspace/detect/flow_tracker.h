@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/lru_map.h"
+#include "common/recent_set.h"
 #include "detect/flow_verdict.h"
 #include "protoport/sample.h"
 
@@ -35,11 +36,18 @@ struct FlowTrackerStats {
   std::uint64_t evicted_undecided = 0;  // pushed out by max_flows before a verdict: decided early
   std::uint64_t evicted_decided = 0;    // decided flows forgotten to make room (harmless)
   std::uint64_t bytes_dropped = 0;      // payload bytes beyond max_bytes_per_side
+  std::uint64_t unknown_undecided = 0;  // unknown verdicts whose opening was not seen whole
 };
 
 class FlowTracker {
  public:
   using VerdictSink = std::function<void(const FlowVerdict&)>;
+
+  // An unknown opening is evidence (FlowVerdict::opening_complete) with at least this many bytes
+  // from the initiator, or kMinDecisive from each side and this many in all: fewer could be the
+  // start of anything (a length prefix, a keep-alive).
+  static constexpr std::size_t kMinUnknownOpening = 16;
+  static constexpr std::size_t kMinDecisive = 4;
 
   FlowTracker(FlowTrackerLimits limits, VerdictSink sink);
 
@@ -80,21 +88,33 @@ class FlowTracker {
     std::unique_ptr<Opening> opening;
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
-    std::uint8_t samples[2] = {0, 0};   // samples seen from endpoint 0 / 1
-    bool closed[2] = {false, false};    // a truncated sample ended that direction's contiguity
-    std::int8_t kernel_initiator = -1;  // endpoint index per the kernel's dir, -1 if unknown
+    std::uint64_t plausible = 0;            // plausible_apps() of the unrecognised openings
+    std::uint16_t opening_len[2] = {0, 0};  // bytes of each side's opening classified so far
+    std::uint8_t samples[2] = {0, 0};       // samples seen from endpoint 0 / 1
+    bool closed[2] = {false, false};        // a truncated sample ended that direction's contiguity
+    bool from_start[2] = {false, false};    // the side's first sample was its direction's first
+    bool continuation = false;              // a sample was a form that only follows an opening
+    bool server_noted = false;              // the responder of a handshake went into known_servers_
+    std::int8_t kernel_initiator = -1;      // endpoint index per the kernel's dir, -1 if unknown
     bool decided = false;
+  };
+  struct Direction {
+    int initiator;
+    DirectionBy by;
   };
   using Flows = LruMap<Key, Flow, KeyHash>;
   using Slot = Flows::Slot;
 
   Slot& find_or_add(const Key& key, std::int64_t wall_ns);
   std::span<const std::uint8_t> opening_bytes(const Slot& f, int side) const;
-  int initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
+  Direction initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
+  void note_unrecognised(Slot& f, int sender, std::span<const std::uint8_t> bytes);
+  bool opening_complete(const Slot& f, int init) const;
   void decide_with(Slot& f, int sender, std::span<const std::uint8_t> sender_bytes,
                    fingerprint::Result r);
   void decide(Slot& f, bool on_timeout);
-  void emit(Slot& f, int init, fingerprint::Result fp);
+  void emit(Slot& f, Direction dir, fingerprint::Result fp);
+  static std::uint64_t endpoint_hash(const Key& k, int side);
   void evict_oldest();
   static fingerprint::Delivery delivery_of(const Slot& f, int resp);
   static fingerprint::Transport transport_of(const Slot& f) {
@@ -106,6 +126,9 @@ class FlowTracker {
   VerdictSink sink_;
   FlowTrackerStats stats_;
   Flows flows_;  // oldest(): least recently active, evicted and expired first
+  // Endpoints (address, port, protocol) seen accepting a TCP connection: a server, which tells
+  // the direction of a flow of theirs seen mid-stream. Bounded like the flow table.
+  RecentSet known_servers_;
 };
 
 }  // namespace protoport

@@ -4,11 +4,33 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/ip_addr.h"
 #include "fingerprint/fingerprint.h"
 
 namespace protoport {
+
+// How the tracker decided which endpoint initiated a flow (rows print it as direction_by), most
+// trusted first.
+enum class DirectionBy : std::uint8_t {
+  syn,           // the TCP handshake: a SYN or SYN+ACK was seen
+  payload,       // the bytes say who is the client (a query, a request, a greeting)
+  known_server,  // one endpoint was seen accepting a connection (on this or another flow)
+  first_packet,  // UDP: the first datagram's sender
+  port,          // a guess for TCP seen mid-stream: the lower port is the server's
+};
+
+constexpr std::string_view to_string(DirectionBy d) {
+  switch (d) {
+    case DirectionBy::syn: return "syn";
+    case DirectionBy::payload: return "payload";
+    case DirectionBy::known_server: return "known_server";
+    case DirectionBy::first_packet: return "first_packet";
+    case DirectionBy::port: return "port";
+  }
+  return "port";
+}
 
 struct FlowVerdict {
   IpAddr src_ip;   // the initiator (CIM src)
@@ -18,6 +40,15 @@ struct FlowVerdict {
   fingerprint::Transport transport = fingerprint::Transport::tcp;
   fingerprint::Result fp;    // app, and evidence taken from the payload
   std::int64_t time_ns = 0;  // wall-clock (Unix epoch, ns) of the flow's first sample
+  DirectionBy direction_by = DirectionBy::syn;
+  // For fp.app unknown: the opening was seen whole (TCP from its handshake; each side from its
+  // first payload; no form that only follows an opening, such as a QUIC short header) and holds
+  // enough bytes to say it is no protocol we know (FlowTracker::kMinUnknownOpening). A flow
+  // seen mid-stream or with too few bytes is undecided, never evidence. True for a named app.
+  bool opening_complete = true;
+  // fingerprint::plausible_apps() of an unknown flow's opening: what its bytes are loosely
+  // shaped like (a port rule does not call a variant of the expected protocol something else).
+  std::uint64_t plausible = 0;
 };
 
 }  // namespace protoport

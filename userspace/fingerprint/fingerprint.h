@@ -145,6 +145,15 @@ Result classify_payload(std::span<const std::uint8_t> bytes, Transport transport
 // missed, so a flow whose bytes are all unrecognised is undecided rather than unknown.
 bool continuation_form(std::span<const std::uint8_t> bytes, Transport transport);
 
+// The apps whose opening a flow's unrecognised bytes are still loosely shaped like (bit 1 << App):
+// a reply code line is SMTP's or FTP's, a request line with an unregistered method HTTP's, a TLS
+// record header with an odd version TLS's, a DNS header with a rare opcode DNS's. A port rule
+// names such a flow "unknown" on a port expecting one of these apps only when its bit is clear:
+// random and encrypted bytes fit none of them. Covers dns, http, ssl, smtp, quic, ssh, ftp, pop3,
+// imap (plausible.cpp); other apps have no loose shape.
+std::uint64_t plausible_apps(std::span<const std::uint8_t> from_initiator,
+                             std::span<const std::uint8_t> from_responder, Transport transport);
+
 // How a flow's messages travelled, beyond their bytes: what tells DNS from the link-local
 // protocols that share its wire format (mDNS, LLMNR, NBNS).
 struct Delivery {

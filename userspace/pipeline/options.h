@@ -17,7 +17,8 @@ struct Options {
   std::string flows_file;                 // --flows FILE: every flow's verdict as JSON lines
   bool risk = false;                      // --risk: risk events too
   std::string config_file;                // --config FILE
-  std::string preset;                     // --preset default|escu-v10 (empty: the default)
+  std::string preset;                     // --preset default|escu-v10|extended (empty: default)
+  std::string port_rules;                 // --port-rules on|off (empty: as configured, on)
   std::size_t max_tracked_flows = 65536;  // userspace flow-tracker bound
   std::size_t max_report_rows = 100000;   // aggregation bound
   // The kernel's samples per flow direction: when both directions have sent this many, no more

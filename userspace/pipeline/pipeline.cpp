@@ -39,7 +39,10 @@ report::Record flow_record(const FlowVerdict& v) {
                    number("dest_port", v.dest_port),
                    text("transport", std::string(fingerprint::to_string(v.transport))),
                    text("app", std::string(fingerprint::to_string(v.fp.app))),
-                   text("time", report::format_utc(v.time_ns))};
+                   text("time", report::format_utc(v.time_ns)),
+                   text("direction_by", std::string(to_string(v.direction_by)))};
+  if (v.fp.app == fingerprint::App::unknown)
+    r.push_back(text("opening", v.opening_complete ? "complete" : "undecided"));
   for (auto& [key, value] : report::evidence_fields(v.fp.evidence))
     r.push_back(report::Field{std::move(key), std::move(value), {}, true});
   return r;
@@ -244,6 +247,9 @@ void Pipeline::print_stats(std::FILE* err) const {
       by_app += " " + std::string(fingerprint::to_string(app)) + "=" +
                 std::to_string(verdicts_by_app_[i]);
   }
+  // Unknown flows whose opening was not seen whole are no evidence for a port rule.
+  if (t.unknown_undecided > 0)
+    by_app += " (unknown undecided: " + std::to_string(t.unknown_undecided) + ")";
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
   if (reloads_ok_ + reloads_failed_ > 0)
     std::fprintf(err, "configuration reloads: %llu ok, %llu failed\n",

@@ -108,24 +108,89 @@ void read_expected_ports(const Entry& section, Policy& policy, const ConfigConte
   }
 }
 
+App read_app(const YAML::Node& node, const YAML::Mark& fallback, const std::string& where,
+             bool include_unknown, const ConfigContext& ctx) {
+  const std::string text = read_scalar(node, fallback, where, ctx);
+  const auto app = parse_app(text);
+  if (!app || (*app == App::unknown && !include_unknown)) {
+    std::string message = where + ": unknown app " + quote(text);
+    if (const auto guess = closest(text, app_keys(include_unknown)); !guess.empty())
+      message += " (did you mean '" + std::string(guess) + "'?)";
+    if (app == App::unknown)
+      message = where + ": a port cannot expect unknown (flows no fingerprint recognised)";
+    ctx.fail(node, fallback, message + "; known apps: " + app_names(include_unknown));
+  }
+  return *app;
+}
+
+void read_port_rules_switch(const Entry& section, Policy& policy, const ConfigContext& ctx) {
+  const std::string text = read_scalar(section.value, section.key_mark, "port_rules", ctx);
+  if (text != "true" && text != "false")
+    ctx.fail(section.value, section.key_mark,
+             "port_rules: " + quote(text) +
+                 " is not true or false (false: the search's direction alone)");
+  policy.set_port_rules_enabled(text == "true");
+}
+
+// expected_apps: {"443/tcp": ssl, "53": dns, "8443": [ssl, http], "25/tcp": []}
+void read_expected_apps(const Entry& section, Policy& policy, const ConfigContext& ctx) {
+  if (section.value.IsNull()) return;
+  if (!section.value.IsMap())
+    ctx.fail(section.value, section.key_mark,
+             "expected_apps must map ports to apps (443/tcp: ssl), not " +
+                 std::string(node_kind(section.value)));
+  std::vector<std::pair<std::uint16_t, Transport>> seen;
+  for (auto it = section.value.begin(); it != section.value.end(); ++it) {
+    const YAML::Node& key = it->first;
+    const YAML::Mark key_mark = key.Mark();
+    const PortSpec spec = read_spec(key, key_mark, "expected_apps", ctx);
+    const std::string where = "expected_apps." + spec.to_string();
+    std::vector<App> apps;
+    const YAML::Node& value = it->second;
+    if (value.IsSequence()) {
+      for (const YAML::Node& item : value) {
+        const App app = read_app(item, key_mark, where, false, ctx);
+        if (std::find(apps.begin(), apps.end(), app) != apps.end())
+          ctx.fail(item, key_mark,
+                   where + ": app " + std::string(fingerprint::to_string(app)) + " listed twice");
+        apps.push_back(app);
+      }
+    } else {
+      apps.push_back(read_app(value, key_mark, where, false, ctx));
+    }
+    for (const Transport t : {Transport::tcp, Transport::udp}) {
+      if (spec.transport && *spec.transport != t) continue;
+      if (std::find(seen.begin(), seen.end(), std::pair{spec.port, t}) != seen.end())
+        ctx.fail(key, key_mark,
+                 where + ": port " + std::to_string(spec.port) + "/" +
+                     std::string(fingerprint::to_string(t)) +
+                     " is given twice (a port without /tcp or /udp covers both transports)");
+      seen.emplace_back(spec.port, t);
+      policy.set_port_rule(spec.port, t, apps);
+    }
+  }
+}
+
 // A filter that cannot match anything is a mistake the user wants to hear about.
 void check_can_match(const Filter& filter, const Policy& policy, const YAML::Mark& mark,
                      const std::string& where, const ConfigContext& ctx) {
   if (!filter.app) return;
   const std::string name(fingerprint::to_string(*filter.app));
-  const Rule* rule = policy.rule_for(*filter.app);
-  if (!rule)
-    ctx.fail(mark, where + ": app " + name +
-                       " has no rule in this policy (it never mismatches), so this filter could "
-                       "never match");
-  if (!filter.dest_port) return;
-  bool can_mismatch = false;
-  for (const Transport t : {Transport::tcp, Transport::udp})
-    if ((!filter.transport || *filter.transport == t) && !rule->allows(*filter.dest_port, t))
-      can_mismatch = true;
-  if (!can_mismatch)
-    ctx.fail(mark, where + ": port " + std::to_string(*filter.dest_port) + " is expected for " +
-                       name + ", so this filter could never match");
+  if (!policy.can_mismatch(*filter.app))
+    ctx.fail(mark, where + ": no rule of this policy can report app " + name +
+                       " (no app rule, and no port rule that does not expect it), so this "
+                       "filter could never match");
+  if (filter.dest_port && !policy.can_mismatch(*filter.app, filter.dest_port, filter.transport))
+    ctx.fail(mark, where + ": " + name + " on port " + std::to_string(*filter.dest_port) +
+                       " is never a mismatch in this policy, so this filter could never match");
+}
+
+bool rule_exists(const Policy& policy, const std::string& id) {
+  for (const Rule& r : policy.rules())
+    if (r.id() == id) return true;
+  for (const PortRule& r : policy.port_rules())
+    if (r.id() == id) return true;
+  return false;
 }
 
 Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std::string& where,
@@ -134,8 +199,8 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
   const YAML::Mark mark = node.Mark().line >= 0 ? node.Mark() : fallback;
   filter.line = mark.line + 1;
   for (const Entry& e :
-       read_map(node, fallback, where, {"src", "dest", "app", "dest_port", "transport", "comment"},
-                ctx)) {
+       read_map(node, fallback, where,
+                {"src", "dest", "app", "dest_port", "transport", "rule", "comment"}, ctx)) {
     const std::string field = where + "." + e.key;
     if (e.key == "src" || e.key == "dest") {
       const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
@@ -146,14 +211,14 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
                      " is not an address or CIDR (e.g. 10.0.0.0/8, 192.0.2.1, \"2001:db8::/32\")");
       (e.key == "src" ? filter.src : filter.dest) = cidr;
     } else if (e.key == "app") {
-      const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
-      filter.app = parse_app(text);
-      if (!filter.app) {
-        std::string message = field + ": unknown app " + quote(text);
-        if (const auto guess = closest(text, app_keys(true)); !guess.empty())
-          message += " (did you mean '" + std::string(guess) + "'?)";
-        ctx.fail(e.value, e.key_mark, message + "; known apps: " + app_names(true));
-      }
+      filter.app = read_app(e.value, e.key_mark, field, true, ctx);
+    } else if (e.key == "rule") {
+      filter.rule = read_scalar(e.value, e.key_mark, field, ctx);
+      if (!rule_exists(policy, *filter.rule))
+        ctx.fail(e.value, e.key_mark,
+                 field + ": no rule " + quote(*filter.rule) +
+                     " in this policy (see `protoport policy`: <app>-unexpected-port, "
+                     "<app>-port-other-protocol)");
     } else if (e.key == "dest_port") {
       filter.dest_port = read_port(e.value, e.key_mark, field, ctx);
     } else if (e.key == "transport") {
@@ -169,7 +234,7 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
   if (filter.empty())
     ctx.fail(mark, where +
                        ": an empty filter would suppress every mismatch; set at least one of "
-                       "src, dest, app, dest_port, transport");
+                       "src, dest, app, dest_port, transport, rule");
   check_can_match(filter, policy, mark, where, ctx);
   return filter;
 }
@@ -201,13 +266,17 @@ std::vector<config::Section> config_sections(Policy& out) {
          const auto preset = parse_preset(name);
          if (!preset)
            ctx.fail(e.value, e.key_mark,
-                    "preset: unknown preset " + quote(name) + "; known presets: default, escu-v10");
+                    "preset: unknown preset " + quote(name) + "; known presets: " + preset_names());
          std::string source = out.source();
          out = Policy::from_preset(*preset);
          out.set_source(std::move(source));
        }},
       {"expected_ports",
        [&out](const Entry& e, const ConfigContext& ctx) { read_expected_ports(e, out, ctx); }},
+      {"port_rules",
+       [&out](const Entry& e, const ConfigContext& ctx) { read_port_rules_switch(e, out, ctx); }},
+      {"expected_apps",
+       [&out](const Entry& e, const ConfigContext& ctx) { read_expected_apps(e, out, ctx); }},
       {"filters", [&out](const Entry& e, const ConfigContext& ctx) { read_filters(e, out, ctx); }},
   };
 }

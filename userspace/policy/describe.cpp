@@ -66,6 +66,35 @@ std::string ports_text(const Rule& rule) {
   return out;
 }
 
+std::string port_rules_text(const Policy& policy, std::size_t width) {
+  std::string out = wrap(
+      policy.port_rules_enabled() ? "Port rules (the description's direction): "
+                                  : "Port rules (OFF: port_rules: false or --port-rules off): ",
+      "a flow to PORT whose app has no app rule and is none of those listed is a mismatch; "
+      "unknown only when its opening was seen whole (>= 16 bytes from the initiator, the TCP "
+      "handshake seen) and is not even loosely shaped like the expected protocol.",
+      2, width);
+  if (policy.port_rules().empty()) return out + "  (none)\n";
+  std::size_t rule_width = 4, port_width = 4;
+  for (const PortRule& r : policy.port_rules()) {
+    rule_width = std::max(rule_width, r.id().size());
+    port_width = std::max(port_width, r.port_text().size());
+  }
+  out += "  " + pad("RULE", rule_width) + "  " + pad("PORT", port_width) + "  EXPECTED APPS\n";
+  const std::size_t apps_column = 2 + rule_width + 2 + port_width + 2;
+  for (const PortRule& r : policy.port_rules()) {
+    const std::string lead =
+        "  " + pad(r.id(), rule_width) + "  " + pad(r.port_text(), port_width) + "  ";
+    std::string apps;
+    for (const App app : r.expected) {
+      if (!apps.empty()) apps += ", ";
+      apps += fingerprint::to_string(app);
+    }
+    out += wrap(lead, apps, apps_column, width);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string describe(const Policy& policy, std::size_t width) {
@@ -77,7 +106,8 @@ std::string describe(const Policy& policy, std::size_t width) {
               2, width);
 
   out += '\n';
-  out += wrap("Rules: ", "a flow of APP to a destination port not listed is a mismatch.", 2, width);
+  out += wrap("App rules (the search's direction): ",
+              "a flow of APP to a destination port not listed is a mismatch.", 2, width);
   std::size_t rule_width = 4, app_width = 3;
   for (const Rule& rule : policy.rules()) {
     rule_width = std::max(rule_width, rule.id().size());
@@ -92,9 +122,12 @@ std::string describe(const Policy& policy, std::size_t width) {
   }
   out += wrap("  ", "(PORT alone: tcp and udp; PORT/tcp, PORT/udp: that transport only)", 3, width);
 
+  out += '\n';
+  out += port_rules_text(policy, width);
+
   std::string unpoliced;
   for (const App app : all_apps()) {
-    if (policy.rule_for(app)) continue;
+    if (policy.can_mismatch(app)) continue;
     if (!unpoliced.empty()) unpoliced += ", ";
     unpoliced += fingerprint::to_string(app);
   }

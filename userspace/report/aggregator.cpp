@@ -69,7 +69,8 @@ Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
     rows_.erase(victim);
     result.evicted = true;
   }
-  rows_.insert(key).value = Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence};
+  rows_.insert(key).value =
+      Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence, m.direction_by};
   return result;
 }
 

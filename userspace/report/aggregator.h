@@ -54,6 +54,7 @@ struct Row {
   std::int64_t first_ns = 0;  // earliest flow time (Unix ns)
   std::int64_t last_ns = 0;   // latest flow time
   std::vector<fingerprint::Evidence> evidence;  // of the first flow added
+  DirectionBy direction_by = DirectionBy::syn;  // of the first flow added
 };
 
 struct ReportSnapshot {

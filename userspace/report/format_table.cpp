@@ -28,6 +28,13 @@ std::string endpoint(const IpAddr& ip, std::uint16_t port) {
 
 // "key=value" items for the evidence, each short enough for a continuation line. Items are
 // separated by two spaces, which no value holds (for_table_value), so none can forge another.
+// The direction when it was inferred rather than witnessed (a handshake, a request or reply):
+// the analyst should know that src and dest may be the other way round.
+std::optional<std::string> direction_guess(DirectionBy by) {
+  if (by == DirectionBy::syn || by == DirectionBy::payload) return std::nullopt;
+  return "direction_by=" + std::string(to_string(by));
+}
+
 std::vector<std::string> evidence_items(const std::vector<fingerprint::Evidence>& evidence,
                                         std::size_t width) {
   std::vector<std::string> items;
@@ -96,6 +103,7 @@ class TableFormatter final : public Formatter {
          0, width_, " ");
     out.append(kIndent, ' ');
     std::vector<std::string> items{"at " + format_utc(m.time_ns), m.rule};
+    if (const auto guess = direction_guess(m.direction_by)) items.push_back(*guess);
     for (auto& item : evidence_items(m.evidence, width_)) items.push_back(std::move(item));
     pack(out, items, kIndent, width_);
     return out;
@@ -178,6 +186,7 @@ class TableFormatter final : public Formatter {
         items.push_back("first " + c.first);
         items.push_back("last " + c.last);
       }
+      if (const auto guess = direction_guess(s.rows[i].direction_by)) items.push_back(*guess);
       for (auto& item : evidence_items(s.rows[i].evidence, width_))
         items.push_back(std::move(item));
       if (!items.empty()) {

@@ -27,9 +27,9 @@ void add_evidence(Record& record, const std::vector<fingerprint::Evidence>& evid
 
 const std::vector<std::string_view>& csv_columns() {
   static const std::vector<std::string_view> columns = [] {
-    std::vector<std::string_view> c{"event",     "src_ip",    "src_port", "dest_ip", "app",
-                                    "dest_port", "transport", "action",   "rule",    "count",
-                                    "firstTime", "lastTime",  "expected"};
+    std::vector<std::string_view> c{"event",     "src_ip",    "src_port", "dest_ip",     "app",
+                                    "dest_port", "transport", "action",   "rule",        "count",
+                                    "firstTime", "lastTime",  "expected", "direction_by"};
     c.insert(c.end(), std::begin(kEvidenceFields), std::end(kEvidenceFields));
     for (const auto name :
          {"risk_object", "risk_object_type", "risk_score", "threat_object", "threat_object_type",
@@ -64,12 +64,14 @@ std::vector<std::pair<std::string, std::string>> evidence_fields(
 namespace {
 
 // The fields the detection aggregates by (as the Splunk search's `by` clause), then count,
-// firstTime, lastTime and the expected ports: one list for new_mismatch and report_row events,
+// firstTime, lastTime, what was expected (ports, or apps for a port rule) and how the direction
+// was decided: one list for new_mismatch and report_row events,
 // so that both carry the same CIM names in the same order. src_port only on new_mismatch (a
 // row aggregates flows from many source ports).
 Record cim_record(std::string_view event, const RowKey& key, std::optional<std::uint16_t> src_port,
                   std::uint64_t count, std::int64_t first_ns, std::int64_t last_ns,
-                  const std::string& expected, const std::vector<fingerprint::Evidence>& evidence) {
+                  const std::string& expected, DirectionBy direction_by,
+                  const std::vector<fingerprint::Evidence>& evidence) {
   Record r{text("event", std::string(event)), text("src_ip", key.src_ip.to_string())};
   if (src_port) r.push_back(number("src_port", *src_port));
   r.insert(r.end(), {text("dest_ip", key.dest_ip.to_string()),
@@ -78,7 +80,8 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
                      text("transport", std::string(fingerprint::to_string(key.transport))),
                      text("action", std::string(kAction)), text("rule", key.rule),
                      number("count", count), text("firstTime", format_utc(first_ns)),
-                     text("lastTime", format_utc(last_ns)), text("expected", expected)});
+                     text("lastTime", format_utc(last_ns)), text("expected", expected),
+                     text("direction_by", std::string(to_string(direction_by)))});
   add_evidence(r, evidence);
   return r;
 }
@@ -87,12 +90,12 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
 
 Record record_new_mismatch(const policy::Mismatch& m) {
   return cim_record("new_mismatch", row_key(m), m.src_port, 1, m.time_ns, m.time_ns, m.expected,
-                    m.evidence);
+                    m.direction_by, m.evidence);
 }
 
 Record record_row(const Row& row) {
   return cim_record("report_row", row.key, std::nullopt, row.count, row.first_ns, row.last_ns,
-                    row.expected, row.evidence);
+                    row.expected, row.direction_by, row.evidence);
 }
 
 Record record_risk(const RiskEvent& e) {
