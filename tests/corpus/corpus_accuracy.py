@@ -19,6 +19,13 @@ Scoring (see tests/data/corpus/MANIFEST.md for the label semantics):
     counted in the bucket of the app protoport reported;
   - "not seen": labelled flows protoport never gave a verdict for (no payload, bogus headers,
     inner flows of tunnels the XDP parser does not open).
+Port rules (the description's direction: the wrong protocol on a well-known port) are scored
+apart, in a third table: a label row expects a port-rule row ("pr expected") when its responder
+port has a default port rule (tcp/80 http, tcp/443 ssl, udp/443 quic, 53 dns, tcp/25 smtp) and
+its truth is a named protocol that is none of the port's and none of the four policed apps (those
+break their own app rule); for truth "other" (bytes nothing names) only when
+label-overrides.csv says expected_port_mismatch=yes, after reading the capture. "pr unexpected":
+port-rule rows no label row expects. Port-rule rows are not counted in the first table.
 A second table shows the labels' edge cases (STARTTLS, CONNECT, TLS-wrapped services, no SYN, ...):
 app agrees, and "mismatch right" = reported iff expected_mismatch=yes. The product implements the
 opening-payload rule (expected_mismatch), not mismatch_any_pkt, which is not scored.
@@ -42,6 +49,12 @@ TRUTH = {
     "POP3": ("SSH/FTP/POP3", "pop3"), "IMAP": ("SSH/FTP/POP3", "imap"),
 }
 POLICED = {"dns", "http", "ssl", "smtp"}
+# The default policy's port rules: (port, transport) -> the app expected there.
+PORT_RULES = {(80, "tcp"): "http", (443, "tcp"): "ssl", (443, "udp"): "quic", (53, "tcp"): "dns",
+              (53, "udp"): "dns", (25, "tcp"): "smtp"}
+# nDPI's names of protocols protoport names beyond TRUTH (labels' truth_app is "other" for them).
+NAMED_BY_NDPI = {"SSH": "ssh", "SIP": "sip", "RDP": "rdp", "WireGuard": "wireguard", "MQTT": "mqtt",
+                 "SOCKS": "socks", "STUN": "stun", "SSDP": "ssdp", "QUIC": "quic"}
 BUCKETS = ["DNS", "HTTP", "TLS", "SMTP", "MDNS/LLMNR", "SSH/FTP/POP3", "other"]
 BUCKET_OF_APP = {app: bucket for bucket, app in TRUTH.values()}
 
@@ -102,7 +115,7 @@ def apply_override(row, field, value, line):
             row["src_port"], row["dst_port"] = row["dst_port"], row["src_port"]
         elif value != f"{row['dst_ip']}:{row['dst_port']}":
             sys.exit(f"label-overrides.csv:{line}: server {value} is neither endpoint")
-    elif field in ("truth_app", "expected_mismatch"):
+    elif field in ("truth_app", "expected_mismatch", "expected_port_mismatch"):
         row[field] = value
     else:
         sys.exit(f"label-overrides.csv:{line}: cannot override field {field!r}")
@@ -128,6 +141,21 @@ def mm_key(src_ip, dest_ip, app, dest_port, transport):
     return (norm_ip(src_ip), norm_ip(dest_ip), app, int(dest_port), transport.lower())
 
 
+def port_rule_expected(row, want):
+    """(expected app name, yes/no): whether the default port rules should report this flow."""
+    port_app = PORT_RULES.get((int(row["dst_port"]), row["transport"].lower()))
+    if port_app is None:
+        return None, False
+    if row.get("expected_port_mismatch"):
+        return port_app, row["expected_port_mismatch"] == "yes"
+    return port_app, want is not None and want != port_app and want not in POLICED
+
+
+class PortTally:
+    def __init__(self):
+        self.candidates = self.expected = self.reported = self.unexpected = 0
+
+
 class Tally:
     def __init__(self):
         self.n = self.agree = self.dir_ok = self.dir_n = 0
@@ -137,6 +165,7 @@ class Tally:
 
 def score(labels, results):
     tallies = {b: Tally() for b in BUCKETS}
+    ports = PortTally()
     problems = []  # (bucket, text) for every disagreement, printed below the table
     edges = {}  # edge_case -> [rows, app agrees, mismatch decision right]
     extra_flows = 0
@@ -156,6 +185,7 @@ def score(labels, results):
                 problems.append(("", f"flow without a label row: {name} {fl['src_ip']}:{fl['src_port']} -> "
                                      f"{fl['dest_ip']}:{fl['dest_port']}/{fl['transport']} {fl['app']}"))
         expected = []  # (mismatch key, tally, where) per expected_mismatch=yes row
+        port_expected = []  # (endpoints, dest_port, transport, where) per expected port-rule row
         edge_rows = []  # (edge case, row, app agrees)
         for key, row in rows.items():
             bucket, want = TRUTH.get(row["truth_app"], ("other", None))
@@ -170,6 +200,13 @@ def score(labels, results):
                 app_ok = ((got[0]["app"] not in POLICED) if want is None else got[0]["app"] == want) \
                     if got else want is None
                 edge_rows.append((edge, row, app_ok))
+            port_app, port_yes = port_rule_expected(row, want)
+            if port_app is not None and row["truth_app"] not in ("none",) and want != port_app:
+                ports.candidates += 1
+            if port_yes:
+                ports.expected += 1
+                port_expected.append(({norm_ip(row["src_ip"]), norm_ip(row["dst_ip"])}, int(row["dst_port"]),
+                                      row["transport"].lower(), where))
             if row["expected_mismatch"] == "yes":
                 t.mm_expected += 1
                 expected.append((mm_key(row["src_ip"], row["dst_ip"], want, row["dst_port"], row["transport"]), t, where))
@@ -192,6 +229,22 @@ def score(labels, results):
                                              f"{v['dest_ip']}:{v['dest_port']}, label {where}{note}"))
         # Mismatch rows aggregate flows: one row may stand for many expected label rows.
         reported = set()
+        port_rows = [m for m in mismatches if m["rule"].endswith("-port-other-protocol")]
+        mismatches = [m for m in mismatches if not m["rule"].endswith("-port-other-protocol")]
+        for m in port_rows:
+            ends = {norm_ip(m["src_ip"]), norm_ip(m["dest_ip"])}
+            match = [e for e in port_expected if e[0] == ends and e[1] == int(m["dest_port"]) and
+                     e[2] == m["transport"]]
+            if match:
+                ports.reported += 1
+                port_expected.remove(match[0])
+            else:
+                ports.unexpected += 1
+                problems.append(("port rules", f"unexpected port-rule row: {name} {m['src_ip']}:"
+                                               f"{m.get('src_port', '?')} -> {m['dest_ip']}:{m['dest_port']}/"
+                                               f"{m['transport']} {m['app']} ({m['rule']})"))
+        for _, _, _, where in port_expected:
+            problems.append(("port rules", f"expected port-rule row not reported: {where}"))
         for m in mismatches:
             k = mm_key(m["src_ip"], m["dest_ip"], m["app"], m["dest_port"], m["transport"])
             reported.add(k)
@@ -215,15 +268,20 @@ def score(labels, results):
             e[0] += 1
             e[1] += app_ok
             e[2] += flagged == (row["expected_mismatch"] == "yes")
-    return tallies, problems, extra_flows, edges
+    return tallies, ports, problems, extra_flows, edges
 
 
 def ratio(num, den):
     return 1.0 if den == 0 else num / den
 
 
-def check(tallies):
+def check(tallies, ports):
     failures = []
+    # Port rules: every expected row reported, none invented.
+    if ports.reported < ports.expected:
+        failures.append(f"port rules: reported {ports.reported}/{ports.expected}")
+    if ports.unexpected > 0:
+        failures.append(f"port rules: {ports.unexpected} unexpected rows")
     for bucket, limits in THRESHOLDS.items():
         t = tallies[bucket]
         for name, den in (("agree", t.n - t.not_seen), ("dir_ok", t.dir_n), ("mm_reported", t.mm_expected)):
@@ -281,10 +339,13 @@ def main():
             if results[name][2] != 0:
                 errors.append(f"{name}: protoport exit {results[name][2]}: {' | '.join(results[name][3])}")
     elapsed = time.monotonic() - start
-    tallies, problems, extra, edges = score(labels, results)
+    tallies, ports, problems, extra, edges = score(labels, results)
     print(f"corpus.accuracy: {len(files)} captures, {len(labels)} labelled flows, replayed in {elapsed:.1f} s")
     print_table(tallies)
     print(f"protoport flows matching no label row: {extra}")
+    print(f"\nport rules (default): {ports.candidates} labelled flows to a port-rule port with "
+          f"another truth; {ports.expected} expected rows, {ports.reported} reported, "
+          f"{ports.unexpected} unexpected")
     print(f"\n{'edge case (labels.csv edge_case)':<48}{'flows':>6}{'app agrees':>12}{'mismatch right':>16}")
     for edge, (n, app_ok, mm_ok) in sorted(edges.items()):
         print(f"{edge:<48}{n:>6}{app_ok:>12}{mm_ok:>16}")
@@ -292,7 +353,7 @@ def main():
         print("\ndisagreements and unlabelled flows:")
         for bucket, text in sorted(problems):
             print(f"  {bucket + ': ' if bucket else ''}{text}")
-    failures = check(tallies) + errors
+    failures = check(tallies, ports) + errors
     if failures:
         print("\nFAILED:")
         for f in failures:

@@ -50,8 +50,9 @@ struct Harness {
   void sample(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
               std::uint8_t proto, std::uint8_t dir, const std::vector<std::uint8_t>& payload,
               std::uint64_t flow_ns = 1, std::int64_t wall = 1'000'000'000,
-              std::uint32_t payload_len = 0) {
+              std::uint32_t payload_len = 0, std::uint8_t seq = 0) {
     pp_sample s{};
+    s.seq = seq;
     const auto a = *IpAddr::parse(src);
     const auto b = *IpAddr::parse(dst);
     std::memcpy(s.saddr, a.bytes.data(), 16);
@@ -241,4 +242,129 @@ TEST_CASE("decided flows are forgotten only long after, oldest first; activity k
   h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 13'000'000'000);
   CHECK(h.verdicts.size() == 2);
   CHECK(h.tracker.stats().flows == 2);
+}
+
+// ---- Issue 14: an unknown opening is evidence only when seen whole; direction_by ----
+
+namespace {
+
+std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint32_t seed) {
+  std::vector<std::uint8_t> out(n);
+  for (auto& c : out) {
+    seed = seed * 1664525u + 1013904223u;
+    c = static_cast<std::uint8_t>(seed >> 24);
+  }
+  // Never a TLS record header, an HTTP method or a DNS header by accident.
+  out[0] = 0x9b;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("unknown: complete from the handshake and 16 initiator bytes, else undecided") {
+  SUBCASE("16 random bytes after the handshake: complete, direction from the SYN") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_TO_RESP, random_bytes(16, 1));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].fp.app == App::unknown);
+    CHECK(h.verdicts[0].opening_complete);
+    CHECK(h.verdicts[0].direction_by == DirectionBy::syn);
+    CHECK(h.verdicts[0].dest_port == 443);
+    CHECK(h.tracker.stats().unknown_undecided == 0);
+  }
+  SUBCASE("15 bytes from the initiator alone: undecided") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_TO_RESP, random_bytes(15, 2));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK_FALSE(h.verdicts[0].opening_complete);
+    CHECK(h.tracker.stats().unknown_undecided == 1);
+  }
+  SUBCASE("8 bytes each way: complete (both sides spoke, 16 in all)") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_TO_RESP, random_bytes(8, 3));
+    h.sample("192.0.2.2", 443, "192.0.2.1", 40000, kTcp, PP_DIR_TO_INIT, random_bytes(8, 4));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].opening_complete);
+  }
+  SUBCASE("the responder alone, however many bytes: undecided") {
+    Harness h;
+    h.sample("192.0.2.2", 443, "192.0.2.1", 40000, kTcp, PP_DIR_TO_INIT, random_bytes(200, 5));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK_FALSE(h.verdicts[0].opening_complete);
+  }
+  SUBCASE("TCP first seen mid-stream (no SYN): undecided") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_UNKNOWN, random_bytes(300, 6));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK_FALSE(h.verdicts[0].opening_complete);
+  }
+  SUBCASE("the initiator's first sample is not its direction's first: undecided") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_TO_RESP, random_bytes(300, 7), 1,
+             1'000'000'000, 0, /*seq=*/1);
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK_FALSE(h.verdicts[0].opening_complete);
+  }
+  SUBCASE("UDP: the first datagram is the opening; direction from the first packet") {
+    Harness h;
+    h.sample("192.0.2.1", 40000, "192.0.2.2", 53, kUdp, PP_DIR_TO_RESP, random_bytes(40, 8));
+    h.tracker.flush();
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].opening_complete);
+    CHECK(h.verdicts[0].direction_by == DirectionBy::first_packet);
+    CHECK(h.verdicts[0].dest_port == 53);
+  }
+}
+
+TEST_CASE("unknown openings remember what they are loosely shaped like") {
+  Harness h;
+  // A rejected SMTP session: no greeting the parser names, a QUIT the parser does not take.
+  h.sample("192.0.2.2", 25, "192.0.2.1", 40000, kTcp, PP_DIR_TO_INIT,
+           bytes("554 5.7.1 no service for you\r\n"));
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 25, kTcp, PP_DIR_TO_RESP, bytes("QUIT\r\n"));
+  h.tracker.flush();
+  REQUIRE(h.verdicts.size() == 1);
+  const auto& v = h.verdicts[0];
+  CHECK(v.fp.app == App::unknown);
+  CHECK(v.opening_complete);
+  const auto has = [&v](App app) { return ((v.plausible >> static_cast<unsigned>(app)) & 1) != 0; };
+  CHECK(has(App::smtp));
+  CHECK_FALSE(has(App::ssl));
+}
+
+TEST_CASE("direction of a flow seen mid-stream: a server seen accepting before beats the port") {
+  Harness h;
+  // 192.0.2.2:50000 accepts a connection (SYN seen): it is a server.
+  h.sample("192.0.2.9", 41000, "192.0.2.2", 50000, kTcp, PP_DIR_TO_RESP,
+           bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 1);
+  // Another flow of it, seen mid-stream: TLS application data from the server, whose role the
+  // bytes do not tell. The lower port (40000, the client's) would be taken for the server's.
+  const std::vector<std::uint8_t> app_data = {0x17, 0x03, 0x03, 0x00, 0x05, 1, 2, 3, 4, 5};
+  h.sample("192.0.2.2", 50000, "192.0.2.1", 40000, kTcp, PP_DIR_UNKNOWN, app_data, 2);
+  REQUIRE(h.verdicts.size() == 2);
+  const auto& v = h.verdicts[1];
+  CHECK(v.fp.app == App::ssl);
+  CHECK(v.direction_by == DirectionBy::known_server);
+  CHECK(v.dest_ip.to_string() == "192.0.2.2");
+  CHECK(v.dest_port == 50000);
+  // Without that knowledge, the port guess (and it says so).
+  Harness fresh;
+  fresh.sample("192.0.2.2", 50000, "192.0.2.1", 40000, kTcp, PP_DIR_UNKNOWN, app_data, 2);
+  REQUIRE(fresh.verdicts.size() == 1);
+  CHECK(fresh.verdicts[0].direction_by == DirectionBy::port);
+  CHECK(fresh.verdicts[0].dest_port == 40000);
+}
+
+TEST_CASE("direction_by: the payload's role when there is no handshake") {
+  Harness h;
+  h.sample("192.0.2.2", 53, "192.0.2.1", 40000, kUdp, PP_DIR_TO_RESP, dns_message(true));
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].direction_by == DirectionBy::payload);
+  CHECK(h.verdicts[0].dest_port == 53);
 }

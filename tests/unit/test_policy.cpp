@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// The port policy: the default rules, the escu-v10 preset, per-transport ports, and filters.
+// The port policy: the default rules, the escu-v10 and extended presets, per-transport ports,
+// the port rules (the wrong protocol on a well-known port), and filters.
 #include <doctest/doctest.h>
+
+#include <tuple>
 
 #include "policy/policy.h"
 #include "policy_test_util.h"
@@ -44,7 +47,7 @@ TEST_CASE("the default policy is Splunk's four rules") {
   }
 }
 
-TEST_CASE("apps without a rule never mismatch") {
+TEST_CASE("apps without an app rule never mismatch off the port rules' ports") {
   const Policy p;
   for (const App app :
        {App::unknown, App::mdns, App::llmnr, App::nbns, App::ssh, App::ftp, App::pop3, App::imap}) {
@@ -229,4 +232,171 @@ TEST_CASE("Filter summary lists the set fields") {
                  .transport = Transport::udp};
   CHECK(f.summary() ==
         "src 10.0.0.0/8, dest 2001:db8::/32, app dns, dest_port 5353, transport udp");
+}
+
+// ---- Port rules: the description's direction (issue 14) ----
+
+namespace {
+
+using protoport::DirectionBy;
+using protoport::FlowVerdict;
+
+FlowVerdict unknown_to(std::uint16_t port, Transport t, bool complete,
+                       std::uint64_t plausible = 0) {
+  FlowVerdict v = verdict(App::unknown, port, t);
+  v.opening_complete = complete;
+  v.plausible = plausible;
+  return v;
+}
+
+std::uint64_t bit(App app) { return std::uint64_t{1} << static_cast<unsigned>(app); }
+
+std::string rule_of(const Policy& p, const FlowVerdict& v) {
+  const auto e = p.evaluate(v);
+  return e.mismatch ? e.mismatch->rule + " expected " + e.mismatch->expected : "none";
+}
+
+}  // namespace
+
+TEST_CASE("default port rules: what belongs on 80, 443, 53 and 25") {
+  const Policy p;
+  CHECK(p.port_rules_enabled());
+  REQUIRE(p.port_rules().size() == 6);
+  const auto tcp = Transport::tcp, udp = Transport::udp;
+  // Something named that is not what belongs there.
+  CHECK(rule_of(p, verdict(App::ssh, 443, tcp)) == "ssl-port-other-protocol expected ssl");
+  CHECK(rule_of(p, verdict(App::openvpn, 53, udp)) == "dns-port-other-protocol expected dns");
+  CHECK(rule_of(p, verdict(App::wireguard, 443, udp)) == "quic-port-other-protocol expected quic");
+  CHECK(rule_of(p, verdict(App::sip, 80, tcp)) == "http-port-other-protocol expected http");
+  CHECK(rule_of(p, verdict(App::ftp, 25, tcp)) == "smtp-port-other-protocol expected smtp");
+  CHECK(rule_of(p, verdict(App::rtsp, 80, tcp)) == "http-port-other-protocol expected http");
+  // What belongs there.
+  CHECK(rule_of(p, verdict(App::ssl, 443, tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::quic, 443, udp)) == "none");
+  CHECK(rule_of(p, verdict(App::http, 80, tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::dns, 53, udp)) == "none");
+  CHECK(rule_of(p, verdict(App::dns, 53, tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::smtp, 25, tcp)) == "none");
+  // A policed app is judged by its own rule only: one row per flow.
+  CHECK(rule_of(p, verdict(App::http, 443, tcp)) == "http-unexpected-port expected 80,8080,8000");
+  CHECK(rule_of(p, verdict(App::dns, 443, udp)) == "dns-unexpected-port expected 53");
+  // Ports without a port rule: the other protocols are nobody's business there.
+  CHECK(rule_of(p, verdict(App::ssh, 22, tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::ssh, 8443, tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::quic, 443, tcp)) == "ssl-port-other-protocol expected ssl");
+  CHECK(rule_of(p, verdict(App::ssh, 25, udp)) == "none");  // 25 has a rule on tcp only
+}
+
+TEST_CASE(
+    "port rules: unknown is evidence only from a complete opening not shaped like the rule's") {
+  const Policy p;
+  CHECK(rule_of(p, unknown_to(443, Transport::tcp, true)) ==
+        "ssl-port-other-protocol expected ssl");
+  CHECK(rule_of(p, unknown_to(53, Transport::udp, true)) == "dns-port-other-protocol expected dns");
+  CHECK(rule_of(p, unknown_to(443, Transport::tcp, false)) == "none");  // mid-stream, too short
+  CHECK(rule_of(p, unknown_to(53, Transport::udp, false)) == "none");
+  // A variant of what belongs there, refused by the strict parsers, is not "something else".
+  CHECK(rule_of(p, unknown_to(443, Transport::tcp, true, bit(App::ssl))) == "none");
+  CHECK(rule_of(p, unknown_to(25, Transport::tcp, true, bit(App::smtp))) == "none");
+  CHECK(rule_of(p, unknown_to(80, Transport::tcp, true, bit(App::http))) == "none");
+  // Shaped like another protocol than the rule's: still reported.
+  CHECK(rule_of(p, unknown_to(443, Transport::tcp, true, bit(App::smtp))) ==
+        "ssl-port-other-protocol expected ssl");
+  // Unknown on a port without a port rule: never.
+  CHECK(rule_of(p, unknown_to(8443, Transport::tcp, true)) == "none");
+}
+
+TEST_CASE("port rules can be switched off, replaced, widened and removed") {
+  Policy p;
+  p.set_port_rules_enabled(false);
+  CHECK(rule_of(p, verdict(App::ssh, 443, Transport::tcp)) == "none");
+  CHECK(rule_of(p, unknown_to(443, Transport::tcp, true)) == "none");
+  // The search's direction is untouched.
+  CHECK(rule_of(p, verdict(App::http, 443, Transport::tcp)) ==
+        "http-unexpected-port expected 80,8080,8000");
+  p.set_port_rules_enabled(true);
+  p.set_port_rule(443, Transport::tcp, {App::ssl, App::ssh});
+  CHECK(rule_of(p, verdict(App::ssh, 443, Transport::tcp)) == "none");
+  CHECK(rule_of(p, verdict(App::openvpn, 443, Transport::tcp)) ==
+        "ssl-port-other-protocol expected ssl,ssh");
+  p.set_port_rule(443, Transport::tcp, {});
+  CHECK(p.port_rule_for(443, Transport::tcp) == nullptr);
+  CHECK(rule_of(p, verdict(App::openvpn, 443, Transport::tcp)) == "none");
+  p.set_port_rule(2222, Transport::tcp, {App::ssh});
+  CHECK(rule_of(p, unknown_to(2222, Transport::tcp, true)) ==
+        "ssh-port-other-protocol expected ssh");
+  CHECK_THROWS_AS(p.set_port_rule(1, Transport::tcp, {App::unknown}), std::invalid_argument);
+}
+
+TEST_CASE("a port-rule mismatch keeps the seven fields, and its direction") {
+  const Policy p;
+  FlowVerdict v = verdict(App::ssh, 443, Transport::tcp, "192.0.2.1", "192.0.2.2");
+  v.direction_by = DirectionBy::known_server;
+  const auto m = p.evaluate(v).mismatch;
+  REQUIRE(m);
+  CHECK(m->src_ip.to_string() == "192.0.2.1");
+  CHECK(m->dest_ip.to_string() == "192.0.2.2");
+  CHECK(m->app == App::ssh);
+  CHECK(m->dest_port == 443);
+  CHECK(m->transport == Transport::tcp);
+  CHECK(m->rule == "ssl-port-other-protocol");
+  CHECK(m->expected == "ssl");
+  CHECK(m->direction_by == DirectionBy::known_server);
+}
+
+TEST_CASE("filters by rule") {
+  Policy p;
+  Filter f;
+  f.rule = "ssl-port-other-protocol";
+  p.add_filter(f);
+  CHECK_FALSE(mismatches(p, App::ssh, 443));
+  CHECK(mismatches(p, App::http, 443));  // http-unexpected-port: another rule
+  CHECK(mismatches(p, App::ssh, 80));    // http-port-other-protocol
+  CHECK(f.summary() == "rule ssl-port-other-protocol");
+}
+
+TEST_CASE("the extended preset: both directions for the protocols beyond the search") {
+  const Policy p = Policy::from_preset(Preset::extended);
+  CHECK(p.preset() == Preset::extended);
+  const auto tcp = Transport::tcp, udp = Transport::udp;
+  // The search's rules as escu-v10, with the TLS ports of the protocols below.
+  CHECK_FALSE(mismatches(p, App::ssl, 993));
+  CHECK_FALSE(mismatches(p, App::ssl, 8883));
+  CHECK(mismatches(p, App::ssl, 4443));
+  // A protocol off its port, and the wrong protocol on its port.
+  for (const auto& [app_, port_, t_] :
+       std::vector<std::tuple<App, std::uint16_t, Transport>>{{App::ssh, 22, tcp},
+                                                              {App::rdp, 3389, tcp},
+                                                              {App::smb, 445, tcp},
+                                                              {App::ldap, 389, tcp},
+                                                              {App::ldap, 389, udp},
+                                                              {App::vnc, 5900, tcp},
+                                                              {App::telnet, 23, tcp},
+                                                              {App::redis, 6379, tcp},
+                                                              {App::mysql, 3306, tcp},
+                                                              {App::postgresql, 5432, tcp},
+                                                              {App::openvpn, 1194, udp},
+                                                              {App::openvpn, 1194, tcp},
+                                                              {App::wireguard, 51820, udp},
+                                                              {App::socks, 1080, tcp},
+                                                              {App::irc, 6667, tcp},
+                                                              {App::mqtt, 1883, tcp},
+                                                              {App::sip, 5060, udp},
+                                                              {App::rtsp, 554, tcp},
+                                                              {App::stun, 3478, udp}}) {
+    const App app = app_;
+    const std::uint16_t port = port_;
+    const Transport t = t_;
+    const std::string name(protoport::fingerprint::to_string(app));
+    CAPTURE(name);
+    CHECK_FALSE(mismatches(p, app, port, t));
+    CHECK(mismatches(p, app, 40000, t));
+    CHECK(rule_of(p, unknown_to(port, t, true)) == name + "-port-other-protocol expected " + name);
+  }
+  CHECK(rule_of(p, verdict(App::ssh, 443, tcp)) == "ssh-unexpected-port expected 22/tcp");
+  CHECK(rule_of(p, verdict(App::http, 135, tcp)) == "http-unexpected-port expected 80,8080,8000");
+  CHECK(rule_of(p, verdict(App::dtls, 135, tcp)) == "dcerpc-port-other-protocol expected dcerpc");
+  // The default preset leaves all of this alone.
+  CHECK_FALSE(mismatches(Policy(), App::ssh, 2222));
+  CHECK_FALSE(mismatches(Policy(), App::rdp, 3390));
 }

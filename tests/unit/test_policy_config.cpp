@@ -445,3 +445,61 @@ TEST_CASE("YAML nested past the parser's limit says so, at its line") {
     block += std::string(2 * static_cast<std::size_t>(i), ' ') + "- a:\n";
   CHECK(error_of(block).find("nests deeper than") != std::string::npos);
 }
+
+// ---- port_rules and expected_apps (issue 14) ----
+
+TEST_CASE("port_rules and expected_apps: switch, replace, widen, remove, per transport") {
+  const Policy off = parse("port_rules: false\n");
+  CHECK_FALSE(off.port_rules_enabled());
+  CHECK_FALSE(mismatches(off, App::ssh, 443));
+  CHECK(parse("port_rules: true\n").port_rules_enabled());
+
+  const Policy p = parse(
+      "expected_apps:\n"
+      "  443/tcp: [ssl, ssh]\n"
+      "  \"2222\": ssh\n"
+      "  25/tcp: []\n"
+      "  53/udp: dns\n");
+  CHECK_FALSE(mismatches(p, App::ssh, 443));
+  CHECK(mismatches(p, App::openvpn, 443));
+  CHECK(mismatches(p, App::openvpn, 2222, Transport::tcp));
+  CHECK(mismatches(p, App::openvpn, 2222, Transport::udp));
+  CHECK(p.port_rule_for(25, Transport::tcp) == nullptr);
+  CHECK_FALSE(mismatches(p, App::ftp, 25));
+  // Untouched defaults stay.
+  CHECK(mismatches(p, App::ssh, 80));
+  // The preset first, wherever it is written: expected_apps refines it.
+  const Policy ext = parse("expected_apps:\n  22/tcp: [ssh, dcerpc]\npreset: extended\n");
+  CHECK_FALSE(mismatches(ext, App::dcerpc, 22));
+  CHECK(mismatches(ext, App::telnet, 22));  // telnet has an app rule (23): it judges the flow
+  CHECK(ext.port_rule_for(3389, Transport::tcp) != nullptr);
+}
+
+TEST_CASE("expected_apps and port_rules: bad values, each at its line") {
+  CHECK(error_of("port_rules: maybe\n") ==
+        "cfg.yaml:1: port_rules: 'maybe' is not true or false (false: the search's direction "
+        "alone)");
+  CHECK(error_of("expected_apps: [443]\n") ==
+        "cfg.yaml:1: expected_apps must map ports to apps (443/tcp: ssl), not a sequence");
+  CHECK(error_of("expected_apps:\n  443/tcp: tls\n") ==
+        "cfg.yaml:2: expected_apps.443/tcp: unknown app 'tls' (TLS is named ssl, as in the CIM); "
+        "known apps: " PP_APPS);
+  CHECK(error_of("expected_apps:\n  443/tcp: unknown\n") ==
+        "cfg.yaml:2: expected_apps.443/tcp: a port cannot expect unknown (flows no fingerprint "
+        "recognised); known apps: " PP_APPS);
+  CHECK(error_of("expected_apps:\n  443/tcp: [ssl, ssl]\n") ==
+        "cfg.yaml:2: expected_apps.443/tcp: app ssl listed twice");
+  CHECK(error_of("expected_apps:\n  443/sctp: ssl\n") ==
+        "cfg.yaml:2: expected_apps: unknown transport 'sctp' in '443/sctp' (write PORT, PORT/tcp "
+        "or PORT/udp)");
+  CHECK(error_of("expected_apps:\n  70000: ssl\n") ==
+        "cfg.yaml:2: expected_apps: port 70000 is out of range 1..65535");
+  CHECK(error_of("expected_apps:\n  \"53\": dns\n  53/udp: dns\n") ==
+        "cfg.yaml:3: expected_apps.53/udp: port 53/udp is given twice (a port without /tcp or "
+        "/udp covers both transports)");
+  CHECK(error_of("filters:\n  - rule: ssl-port-other-protocl\n") ==
+        "cfg.yaml:2: filters[0].rule: no rule 'ssl-port-other-protocl' in this policy (see "
+        "`protoport policy`: <app>-unexpected-port, <app>-port-other-protocol)");
+  CHECK(error_of("filters:\n  - rule: ssl-port-other-protocol\n    dest: 192.0.2.1\n") ==
+        "accepted");
+}

@@ -37,11 +37,13 @@ bool dns_shape(Bytes b, Transport t) {
   return length >= 12 && dns_header(b.subspan(2));
 }
 
-// A request line's method: a token of letters (and '-', '_') then a space.
+// A request line's method: 3 to 24 capitals (and '-', '_': "M-SEARCH", "VERSION_CONTROL") then
+// a space. Methods are case-sensitive and every registered one is upper case, 3 letters at least.
 bool request_token(Bytes b) {
   std::size_t i = 0;
-  while (i < b.size() && i < 24 && (is_alpha(b[i]) || b[i] == '-' || b[i] == '_')) ++i;
-  return i > 0 && i < b.size() && b[i] == ' ';
+  while (i < b.size() && i < 25 && ((b[i] >= 'A' && b[i] <= 'Z') || b[i] == '-' || b[i] == '_'))
+    ++i;
+  return i >= 3 && i <= 24 && i < b.size() && b[i] == ' ';
 }
 
 bool starts(Bytes b, std::string_view lit) {

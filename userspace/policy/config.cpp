@@ -114,7 +114,9 @@ App read_app(const YAML::Node& node, const YAML::Mark& fallback, const std::stri
   const auto app = parse_app(text);
   if (!app || (*app == App::unknown && !include_unknown)) {
     std::string message = where + ": unknown app " + quote(text);
-    if (const auto guess = closest(text, app_keys(include_unknown)); !guess.empty())
+    if (text == "tls" || text == "TLS")
+      message += " (TLS is named ssl, as in the CIM)";
+    else if (const auto guess = closest(text, app_keys(include_unknown)); !guess.empty())
       message += " (did you mean '" + std::string(guess) + "'?)";
     if (app == App::unknown)
       message = where + ": a port cannot expect unknown (flows no fingerprint recognised)";
