@@ -432,6 +432,8 @@ TEST_CASE("the example configuration in examples/ is valid") {
   const Policy p = load_policy_file(PP_SOURCE_DIR "/examples/protoport.yaml");
   CHECK_FALSE(p.rules().empty());
   CHECK_FALSE(p.filters().empty());
+  CHECK(p.port_rules_enabled());
+  CHECK(p.port_rule_for(853, Transport::tcp) != nullptr);
 }
 
 TEST_CASE("YAML nested past the parser's limit says so, at its line") {
