@@ -90,9 +90,9 @@ std::optional<std::uint64_t> varint(ByteReader& r) {
   return v;
 }
 
-constexpr std::size_t kMaxCid = 20;         // RFC 9000 17.2, for the versions it defines
-constexpr std::uint64_t kMinQuicLen = 20;   // packet number + header-protection sample (RFC 9001
-                                            // 5.4.2: 4 bytes assumed for the number, 16 sampled)
+constexpr std::size_t kMaxCid = 20;           // RFC 9000 17.2, for the versions it defines
+constexpr std::uint64_t kMinQuicLen = 20;     // packet number + header-protection sample (RFC 9001
+                                              // 5.4.2: 4 bytes assumed for the number, 16 sampled)
 constexpr std::uint64_t kMaxQuicLen = 65527;  // a UDP payload's limit
 
 // Version negotiation (RFC 9000 17.2.1): version 0, CIDs of up to 255 bytes (RFC 8999), then
@@ -299,6 +299,9 @@ enum OvpnOpcode : std::uint8_t {
 constexpr std::size_t kSessionId = 8;
 constexpr unsigned kMaxAcks = 8;  // RELIABLE_ACK_SIZE
 constexpr std::size_t kMaxOvpnPacket = 1600;
+// The reliable layer's packet-ids count control messages from 0, afresh for every key_id: a
+// handshake takes a few dozen, so an id in an opening is far below this.
+constexpr std::uint32_t kMaxReliableId = 0xffff;
 // OpenVPN 2.6 marks a client reset that carries TLVs with this message packet-id.
 constexpr std::uint32_t kEarlyNegStart = 0x0f000000;
 
@@ -330,10 +333,12 @@ bool tlvs(ByteReader r) {
 bool ovpn_cleartext(ByteReader p, std::uint8_t opcode) {
   auto acks = p.u8();
   if (!acks || *acks > kMaxAcks) return false;
-  if (*acks > 0 && (!p.skip(4u * *acks) || !p.skip(kSessionId))) return false;
+  for (unsigned i = 0; i < *acks; ++i)
+    if (auto id = p.u32(); !id || *id > kMaxReliableId) return false;
+  if (*acks > 0 && !p.skip(kSessionId)) return false;
   if (opcode == kAckV1) return *acks > 0 && p.empty();
   auto msg_pid = p.u32();
-  if (!msg_pid) return false;
+  if (!msg_pid || (*msg_pid > kMaxReliableId && *msg_pid != kEarlyNegStart)) return false;
   switch (opcode) {
     case kResetClientV2:
       if (*acks != 0) return false;
@@ -455,7 +460,8 @@ bool match_classic_stun(Bytes bytes, Result& out) {
   ByteReader r(bytes);
   auto type = r.u16();
   auto len = r.u16();
-  if (!len || (*type != 0x0001 && *type != 0x0101 && *type != 0x0111)) return false;
+  // At least one attribute: a bare 20-byte header would be proved by nothing but its length.
+  if (!len || *len == 0 || (*type != 0x0001 && *type != 0x0101 && *type != 0x0111)) return false;
   if (*len % 4 != 0 || bytes.size() != 20u + *len || !r.skip(16)) return false;
   while (!r.empty()) {
     auto attr_len = r.skip(2) ? r.u16() : std::nullopt;  // type, length
@@ -500,7 +506,7 @@ bool match_stun(Bytes bytes, Transport t, Result& out) {
   ByteReader attrs(bytes.subspan(20, (bytes.size() < end ? bytes.size() : end) - 20));
   while (!attrs.empty()) {
     auto attr_len = attrs.skip(2) ? attrs.u16() : std::nullopt;  // type, length
-    if (!attr_len) break;  // cut inside an attribute header
+    if (!attr_len) break;                                        // cut inside an attribute header
     std::size_t padded = (*attr_len + 3u) & ~3u;
     if (20 + attrs.offset() + padded > end) return false;
     if (!attrs.skip(padded)) break;  // cut inside a value
