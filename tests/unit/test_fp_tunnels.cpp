@@ -470,6 +470,9 @@ TEST_CASE("tunnels: STUN near-misses") {
   CHECK(continuation(prefix(channel, 9), Transport::tcp) == false);  // TCP pads to 4
   CHECK(continuation(channel, Transport::tcp));
   CHECK(continuation(hex("4001 0005 6869686968"), Transport::udp));
+  CHECK(continuation(channel + hex("4001 0008 0102"), Transport::tcp));  // next one cut
+  CHECK_FALSE(continuation(hex("5001 0004 68696869"), Transport::tcp));  // reserved channel
+  CHECK_FALSE(continuation(hex("4001 0000"), Transport::tcp));           // empty
 }
 
 TEST_CASE("tunnels: SOCKS near-misses") {
@@ -492,7 +495,7 @@ TEST_CASE("tunnels: SOCKS near-misses") {
 
 TEST_CASE("tunnels: QUIC short headers are a continuation form") {
   Buf shorth = hex("47");
-  shorth.insert(shorth.end(), 8 + 1 + 20, 0x3c);
+  shorth.insert(shorth.end(), 8 + 1 + 20, 0xc3);  // DCID and ciphertext: not text
   CHECK(udp(shorth).app == App::unknown);
   CHECK(continuation(shorth, Transport::udp));
   CHECK_FALSE(continuation(prefix(shorth, 20), Transport::udp));
@@ -500,6 +503,12 @@ TEST_CASE("tunnels: QUIC short headers are a continuation form") {
   Buf long_bit = shorth;
   long_bit[0] = 0x87;
   CHECK_FALSE(continuation(long_bit, Transport::udp));
+  // Text on UDP (SIP, SSDP, JSON) starts 01xxxxxx too.
+  CHECK_FALSE(
+      continuation(text("NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"), Transport::udp));
+  CHECK_FALSE(continuation(text("{\"host_int\": 676879976, \"version\": [1, 8]}"), Transport::udp));
+  // A PostgreSQL AuthenticationOk ('R', length 8, 0) is not ChannelData on TCP.
+  CHECK_FALSE(continuation(hex("52 00000008 00000000"), Transport::tcp));
 }
 
 TEST_CASE("tunnels: a rejection leaves the result untouched") {

@@ -718,14 +718,42 @@ bool match_tunnels(Bytes bytes, Transport transport, Result& out) {
   return true;
 }
 
+namespace {
+
+// Text: the first byte of SIP, SSDP, JSON or an 'R' PostgreSQL message is also 01xxxxxx. A QUIC
+// short header is followed by a connection ID and ciphertext, whose next 7 bytes are all
+// printable with odds (95/256)^7 < 10^-3.
+bool text_start(Bytes b) {
+  for (std::size_t i = 1; i < 8; ++i)
+    if (b[i] < 0x20 || b[i] > 0x7e) return false;
+  return true;
+}
+
+// TURN ChannelData messages (RFC 8656 12.4: channels 0x4000-0x4fff, RFC 5766's upper range is
+// reserved now), each a non-empty body behind its length; over UDP one per datagram, padding
+// optional; over TCP padded to 4 and back to back, the last one possibly cut by the sample.
+bool channel_data(Bytes bytes, Transport transport) {
+  ByteReader r(bytes);
+  for (int i = 0; i < 16 && !r.empty(); ++i) {
+    auto channel = r.u16();
+    auto len = r.u16();
+    if (!len || *channel < 0x4000 || *channel > 0x4fff || *len == 0) return false;
+    std::size_t padded = (*len + 3u) & ~3u;
+    if (transport == Transport::udp) return r.remaining() >= *len && r.remaining() <= padded;
+    if (!r.skip(padded)) return i > 0;  // a cut first message proves nothing
+  }
+  return true;
+}
+
+}  // namespace
+
 // Forms sent only after an opening, which say that a flow's opening was missed:
 //  - a QUIC short-header packet (RFC 9000 17.3): first byte 01xxxxxx (fixed bit set, long-header
 //    bit clear; the rest is under header protection). At least 21 bytes: the first byte, then
 //    (with a zero-length DCID) a packet number and payload of at least 4 + 16 bytes, which the
-//    header-protection sample needs (RFC 9001 5.4.2).
+//    header-protection sample needs (RFC 9001 5.4.2). Not when it reads as text.
 //  - a DTLS record of epoch > 0 (protected with keys the handshake set up), with a valid header.
-//  - TURN ChannelData (RFC 8656 12.4; 0x4000-0x7fff in RFC 5766): channel number, length, data,
-//    sent once a ChannelBind succeeded; over TCP padded to 4.
+//  - TURN ChannelData, sent once a ChannelBind succeeded (channel_data).
 bool continuation_tunnels(Bytes bytes, Transport transport) {
   if (bytes.size() < 4) return false;
   std::uint8_t c = bytes[0];
@@ -739,11 +767,8 @@ bool continuation_tunnels(Bytes bytes, Transport transport) {
     if (dtls_version(*version) && *epoch > 0 && *len > 0 && *len <= kMaxRecord) return true;
   }
   if ((c & 0xc0) != 0x40) return false;
-  if (transport == Transport::udp && bytes.size() >= 21) return true;  // QUIC short header
-  std::size_t len = std::size_t{bytes[2]} << 8 | bytes[3];
-  std::size_t padded = (len + 3) & ~std::size_t{3};
-  if (transport == Transport::udp) return bytes.size() >= 4 + len && bytes.size() <= 4 + padded;
-  return bytes.size() >= 4 + padded;
+  if (transport == Transport::udp && bytes.size() >= 21 && !text_start(bytes)) return true;
+  return channel_data(bytes, transport);
 }
 
 }  // namespace protoport::fingerprint::detail
