@@ -32,8 +32,9 @@
 #                                 third namespace behind the server's (tp_wireguard_ns), the
 #                                 latter listening on ADDR:PORT/udp; tunnel 10.9.N.1 (client)
 #                                 <-> 10.9.N.2 (server)
-#   client_wireguard N            ping 10.9.N.2 through the tunnel; succeeds when answered and
-#                                 the client's peer shows a completed handshake
+#   client_wireguard N            a new handshake (the client's peer set again), ping 10.9.N.2
+#                                 through the tunnel; succeeds when answered and the client's
+#                                 peer shows a completed handshake
 #   peer_sip ADDR PORT tcp|udp    lib/text_reply_peer.py: SIP/2.0 200 OK to any request
 #   client_sip ADDR PORT tcp|udp  sipsak OPTIONS; succeeds on the 200 reply
 #   peer_rtsp ADDR PORT           lib/text_reply_peer.py: RTSP/1.0 200 OK (TCP)
@@ -135,6 +136,14 @@ client_openvpn_start() {
   if [[ -f $pidf ]]; then
     kill -TERM "$(<"$pidf")" 2>/dev/null || true
     wait_for "! kill -0 $(<"$pidf")" 5 || { _peers_fail "openvpn $name: old client did not exit"; return 1; }
+    # A point-to-point UDP server keeps its peer's session (a new client's TLS handshake is
+    # then "unroutable"): a new server for a new client. The TCP server restarts by itself.
+    if [[ $proto == udp ]]; then
+      local spid; spid=$(<"$LAB_DIR/pids/openvpn-$name-server")
+      kill -TERM "$spid" 2>/dev/null || true
+      wait_for "! kill -0 $spid" 5 || { _peers_fail "openvpn $name: old server did not exit"; return 1; }
+      peer_openvpn "$name" "$mode" "$proto" "$addr" "$port" "$n" || return 1
+    fi
   fi
   _TP_OVPN_BEFORE[$name]=$(_tp_count "$_TP_OVPN_SERVER_DONE" "$LAB_DIR/logs/openvpn-$name-server.log")
   mapfile -t args < <(_tp_openvpn_args client "$mode" "$proto" "$addr" "$port" "$n")
@@ -180,7 +189,7 @@ client_shadowsocks() {
 
 # --- WireGuard ---
 
-TP_WG_KIND=
+TP_WG_KIND=${TP_WG_KIND:-}   # the environment may force "none" (to try the skip path)
 tp_wireguard_kind() {
   if [[ -z $TP_WG_KIND ]]; then
     TP_WG_KIND=none
@@ -243,6 +252,7 @@ wireguard_pair() {
     (umask 077; wg genkey >"$d/wg$n$who.key")
     wg pubkey <"$d/wg$n$who.key" >"$d/wg$n$who.pub"
   done
+  echo "$addr:$port" >"$d/wg$n.endpoint"
   _tp_wg_link "$TP_NS_W" "$ifs" || return 1
   _tp_wg_link "$LAB_NS_C" "$ifc" || return 1
   ip netns exec "$TP_NS_W" wg set "$ifs" private-key "$d/wg${n}s.key" listen-port "$port" \
@@ -256,8 +266,13 @@ wireguard_pair() {
   wait_udp_listen "$TP_NS_W" "$port" 5
 }
 
+# client_wireguard N: the client's peer is removed and set again first, so that every call
+# starts with a new handshake (a new opening for a watch started since the last one).
 client_wireguard() {
-  local n=$1 ifc="tpw$$c$1" hs
+  local n=$1 ifc="tpw$$c$1" d hs; d=$(_tp_dir)
+  local spub; spub=$(<"$d/wg${n}s.pub")
+  in_client wg set "$ifc" peer "$spub" remove
+  in_client wg set "$ifc" peer "$spub" allowed-ips "10.9.$n.2/32" endpoint "$(<"$d/wg$n.endpoint")"
   in_client ping -c 1 -W 3 "10.9.$n.2" >/dev/null \
     || { _peers_fail "wireguard $n: no answer through the tunnel to 10.9.$n.2"; return 1; }
   hs=$(in_client wg show "$ifc" latest-handshakes | awk '{print $2}')
