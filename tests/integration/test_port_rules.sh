@@ -132,7 +132,8 @@ done
   done
 } >"$LAB_DIR/expect-flows"
 
-# run NAME WATCH-ARGS...: one watch on the server's veth, every exchange, then the checks.
+# run NAME WATCH-ARGS...: one watch (on the server's veth; the client's for NAME client), every
+# exchange, the rows and flows printed.
 run() {
   local name=$1 cmd t0; shift
   t0=$(now_ms)
