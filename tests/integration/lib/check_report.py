@@ -69,12 +69,23 @@ def utc_epoch(text):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+def port_rule_of(key):
+    """For a row of another app than expected on the same flow endpoints: the port rule that an
+    expected row names there (a port rule depends on the port, not on the app found)."""
+    if key[2] in MISMATCH_APPS:
+        return None
+    for k, rule in RULES.items():
+        if (k[0], k[1], k[3], k[4]) == (key[0], key[1], key[3], key[4]) and rule.endswith(PORT_RULE_SUFFIX):
+            return rule
+    return None
+
+
 def check_fields(where, rec, args):
     """The fields every row and new mismatch must carry, whatever the format."""
     key = show(tuple(rec.get(k) for k in KEY_FIELDS))
     if rec.get("action") != "allowed":
         problem(where, f"{key}: action {rec.get('action')!r}, want 'allowed'")
-    want_rule = RULES.get(key_of(rec), f"{rec.get('app')}-unexpected-port")
+    want_rule = RULES.get(key_of(rec)) or port_rule_of(key_of(rec)) or f"{rec.get('app')}-unexpected-port"
     if rec.get("rule") != want_rule:
         problem(where, f"{key}: rule {rec.get('rule')!r}, want {want_rule!r}")
     elif want_rule.endswith(PORT_RULE_SUFFIX):
