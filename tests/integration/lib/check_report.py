@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """Checks what a `protoport watch` run printed against the rows a test expects.
 
-Expected rows: a file with one row per line, "src_ip dest_ip app dest_port transport count".
+Expected rows: a file with one row per line, "src_ip dest_ip app dest_port transport count",
+optionally followed by the row's rule (default "<app>-unexpected-port"; for a port rule,
+"<expected>-port-other-protocol", and the row's `expected` must then name <expected>).
 Expected flows (--expect-flows): the same shape, for every flow's verdict (--flows FILE of the
 watch); app "-" means "any app that is not a mismatch app" (dns, http, ssl, smtp): the hidden
 SSH case. Every output given is checked; all differences are listed; exit 1 if there is one.
@@ -23,6 +25,8 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 KEY_FIELDS = ("src_ip", "dest_ip", "app", "dest_port", "transport")
 
 problems = []
+RULES = {}  # row key -> its rule, when the expected rows name one
+PORT_RULE_SUFFIX = "-port-other-protocol"
 
 
 def problem(where, text):
@@ -37,9 +41,11 @@ def read_expected(path):
             parts = line.split()
             if not parts:
                 continue
-            if len(parts) != 6:
-                sys.exit(f"{path}:{n}: want 6 fields, got {line!r}")
+            if len(parts) not in (6, 7):
+                sys.exit(f"{path}:{n}: want 6 or 7 fields, got {line!r}")
             key = (parts[0], parts[1], parts[2], int(parts[3]), parts[4])
+            if len(parts) == 7:
+                RULES[key] = parts[6]
             rows[key] = rows.get(key, 0) + int(parts[5])
     return rows
 
@@ -63,14 +69,31 @@ def utc_epoch(text):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+def port_rule_of(key):
+    """For a row of another app than expected on the same flow endpoints: the port rule that an
+    expected row names there (a port rule depends on the port, not on the app found)."""
+    if key[2] in MISMATCH_APPS:
+        return None
+    for k, rule in RULES.items():
+        if (k[0], k[1], k[3], k[4]) == (key[0], key[1], key[3], key[4]) and rule.endswith(PORT_RULE_SUFFIX):
+            return rule
+    return None
+
+
 def check_fields(where, rec, args):
     """The fields every row and new mismatch must carry, whatever the format."""
     key = show(tuple(rec.get(k) for k in KEY_FIELDS))
     if rec.get("action") != "allowed":
         problem(where, f"{key}: action {rec.get('action')!r}, want 'allowed'")
-    want_rule = f"{rec.get('app')}-unexpected-port"
+    want_rule = RULES.get(key_of(rec)) or port_rule_of(key_of(rec)) or f"{rec.get('app')}-unexpected-port"
     if rec.get("rule") != want_rule:
         problem(where, f"{key}: rule {rec.get('rule')!r}, want {want_rule!r}")
+    elif want_rule.endswith(PORT_RULE_SUFFIX):
+        expected = want_rule[:-len(PORT_RULE_SUFFIX)]
+        got = rec.get("expected")
+        names = got if isinstance(got, list) else str(got or "").replace(",", " ").split()
+        if expected not in names:
+            problem(where, f"{key}: expected {got!r}, want it to name {expected!r}")
     for t in ("firstTime", "lastTime"):
         value = rec.get(t, "")
         if not TIME_RE.match(value):
@@ -207,7 +230,7 @@ def check_table(path, want, args):
             key = (src, m[7], m[1], int(m[2]), m[3])
             news[key] += 1
             detail = lines[i + 1] if i + 1 < len(lines) else ""
-            rule = f"{m[1]}-unexpected-port"
+            rule = RULES.get(key, f"{m[1]}-unexpected-port")
             if not re.match(r"^    at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d  " + re.escape(rule) + r"\b", detail):
                 problem(where, f"NEW {show(key)}: next line {detail!r} lacks 'at TIME  {rule}'")
         elif line.startswith("NEW "):
