@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
       program = std::make_unique<Program>(settings);
       // As `protoport replay` does: the limits of the running kernel, measured once.
       const auto& limits = protoport::loader::kernel_limits();
-      filter = std::make_unique<SkipFilter>(program->settings().samples_per_dir,
+      filter = std::make_unique<SkipFilter>(program->settings().sampling(),
                                             program->settings().max_flows,
                                             limits.test_run_linear_max, limits.lru_free_reserve());
       ring = std::make_unique<RingReader>(

@@ -34,8 +34,14 @@
  * was reused by a new connection; on a client's interface the SYN+ACK is the first packet of
  * the new connection that XDP sees). Insertion uses BPF_NOEXIST; on -EEXIST another CPU won and its entry is used.
  * Samples: the first samples_per_dir payload packets of each endpoint, counted with an atomic
- * fetch-add, so two CPUs never emit more. A failed ring-buffer reserve loses that sample
- * (ringbuf_full) and is not retried with a later packet.
+ * fetch-add, so two CPUs never emit more than the limit. A TCP direction whose samples hold
+ * fewer than opening_bytes payload bytes goes on being sampled, up to opening_packets samples
+ * (pp_wants_sample(), include/protoport/sample.h): an opening cut into 1-byte segments reaches
+ * userspace whole, and a flow pays for it only during its opening. Each TCP sample carries the
+ * segment's sequence number and, when the direction's SYN or SYN+ACK was seen, the number of
+ * its first byte, so that userspace puts the segments in stream order (reordered,
+ * retransmitted, overlapping). A failed ring-buffer reserve loses that sample (ringbuf_full)
+ * and is not retried with a later packet; its bytes do not count towards opening_bytes.
  *
  * Parser limits (VLAN tags, extension headers) and header offsets: include/protoport/
  * parse_limits.h, shared with replay's skip filter (userspace/replay/skip_filter.cpp), which
@@ -58,6 +64,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Settings, written by the loader before load. Frozen rodata: the verifier sees constants. */
 const volatile __u32 snap_len = PP_SNAP_DEFAULT;
 const volatile __u32 samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;
+/* TCP openings cut into small segments: see pp_wants_sample() in protoport/sample.h. */
+const volatile __u32 opening_bytes = PP_OPENING_BYTES_DEFAULT;
+const volatile __u32 opening_packets = PP_OPENING_PACKETS_DEFAULT;
 /* 1: submit samples without waking the consumer (it drains on its own, e.g. replay after every
  * test run; a wakeup costs ~6 us of CPU per sample there). 0: the kernel's adaptive wakeup. */
 const volatile __u32 rb_no_wakeup = 0;
@@ -66,8 +75,8 @@ const volatile __u32 rb_no_wakeup = 0;
 
 _Static_assert(sizeof(struct pp_flow_key4) == 16, "pp_flow_key4 layout changed");
 _Static_assert(sizeof(struct pp_flow_key) == 40, "pp_flow_key layout changed");
-_Static_assert(sizeof(struct pp_flow_val) == 24, "pp_flow_val layout changed");
-_Static_assert(__builtin_offsetof(struct pp_sample, data) == 68, "pp_sample layout changed");
+_Static_assert(sizeof(struct pp_flow_val) == 40, "pp_flow_val layout changed");
+_Static_assert(__builtin_offsetof(struct pp_sample, data) == 76, "pp_sample layout changed");
 
 /*
  * The header layouts and protocol numbers of include/protoport/parse_limits.h, which replay's
@@ -99,6 +108,7 @@ PP_LAYOUT(sizeof(struct udphdr) == PP_UDP_HLEN);
 PP_LAYOUT(__builtin_offsetof(struct udphdr, source) == PP_L4_SPORT_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct udphdr, dest) == PP_L4_DPORT_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct udphdr, len) == PP_UDP_LEN_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct tcphdr, seq) == PP_TCP_SEQ_OFFSET);
 PP_LAYOUT(PP_IPPROTO_TCP == IPPROTO_TCP);
 PP_LAYOUT(PP_IPPROTO_UDP == IPPROTO_UDP);
 #undef PP_LAYOUT
@@ -149,6 +159,7 @@ struct pp_pkt {
 	__u32 payload_off;
 	__u32 payload_len;   /* original L4 payload length (from the IP/UDP headers) */
 	__u32 payload_avail; /* payload bytes present in this frame, <= payload_len */
+	__u32 tcp_seq;	     /* TCP: the header's sequence number (host order) */
 	__u8 sender;	     /* key endpoint (0 or 1) that sent this packet */
 	__u8 tcp_flags;
 	__u8 first_fragment; /* more fragments follow: UDP length covers more than this packet */
@@ -381,6 +392,7 @@ static __always_inline int parse_tcp(struct hdr_cursor *c, __u32 l4_off, __u32 i
 	pkt->payload_len = ip_end - payload_off;
 	pkt->payload_avail = pkt->payload_len;
 	pkt->tcp_flags = ((__u8 *)tcp)[PP_TCP_FLAGS_OFFSET];
+	pkt->tcp_seq = bpf_ntohl(tcp->seq);
 	pkt->sport = tcp->source;
 	pkt->dport = tcp->dest;
 	return PP_PARSED;
@@ -410,6 +422,7 @@ static __always_inline int parse_udp(struct hdr_cursor *c, __u32 l4_off, __u32 i
 	pkt->payload_off = l4_off + sizeof(*udp);
 	pkt->payload_len = udp_len - sizeof(*udp);
 	pkt->tcp_flags = 0;
+	pkt->tcp_seq = 0;
 	pkt->sport = udp->source;
 	pkt->dport = udp->dest;
 	return PP_PARSED;
@@ -586,6 +599,20 @@ static __always_inline struct pp_flow_val *flow_lookup(struct pp_pkt *pkt)
 	return val;
 }
 
+/* A SYN or SYN+ACK names the sequence number of its sender's first payload byte: its own + 1. */
+static __always_inline void note_tcp_start(struct pp_flow_val *val, struct pp_pkt *pkt)
+{
+	/* Constant indexes: on the stack copy of flow_create(), clang turns a variable index into
+	 * an OR on the frame pointer, which the verifier refuses. */
+	if (pkt->sender & 1) {
+		val->tcp_start[1] = pkt->tcp_seq + 1;
+		val->tcp_start_known |= 2;
+	} else {
+		val->tcp_start[0] = pkt->tcp_seq + 1;
+		val->tcp_start_known |= 1;
+	}
+}
+
 /* Inserts a fresh entry (flags: BPF_NOEXIST, or BPF_ANY to restart a flow) and returns it. */
 static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 initiator,
 						       __u64 flags, struct pp_counter_slots *cnt)
@@ -596,6 +623,8 @@ static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 
 	__builtin_memset(&val, 0, sizeof(val));
 	val.first_seen_ns = bpf_ktime_get_ns();
 	val.initiator = initiator;
+	if (pkt->tcp_flags & PP_TCP_SYN)
+		note_tcp_start(&val, pkt);
 	if (pkt->family == PP_FAMILY_V4)
 		err = bpf_map_update_elem(&pp_flows4, &pkt->k4, &val, flags);
 	else
@@ -609,16 +638,22 @@ static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 
 }
 
 static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
-				       struct pp_flow_val *val)
+				       struct pp_flow_val *val, struct pp_counter_slots *cnt)
 {
 	__u32 sender = pkt->sender & 1; /* verifier: bounded index into sampled[] */
-	__u32 limit = samples_per_dir;
+	int is_tcp = pkt->proto == PP_IPPROTO_TCP;
+	__u32 per_dir = samples_per_dir;
+	__u32 limit = per_dir;
 	__u32 snap = snap_len;
 	struct pp_sample *s;
 	__u32 seq, cap;
 
-	if (val->sampled[sender] >= limit)
+	/* Two plain reads decide an already-sampled direction: no atomics on the common path. */
+	if (!pp_wants_sample(val->sampled[sender], val->sampled_bytes[sender], is_tcp, per_dir,
+			     opening_bytes, opening_packets))
 		return PP_OUT_ALREADY_SAMPLED;
+	if (is_tcp && opening_packets > limit)
+		limit = opening_packets;
 	/* Atomic: two CPUs may race for the last sample slot; the loser emits nothing. */
 	seq = __sync_fetch_and_add(&val->sampled[sender], 1);
 	if (seq >= limit)
@@ -650,8 +685,18 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->tcp_flags = pkt->tcp_flags;
 	s->payload_len = pkt->payload_len;
 	s->seq = seq;
-	s->pad = 0;
+	s->flags = 0;
 	s->ifindex = ctx->ingress_ifindex;
+	s->tcp_seq = 0;
+	s->tcp_start = 0;
+	if (is_tcp) {
+		/* The payload of a SYN (TCP Fast Open) starts one after the SYN's number. */
+		s->tcp_seq = pkt->tcp_seq + ((pkt->tcp_flags & PP_TCP_SYN) ? 1 : 0);
+		if (val->tcp_start_known & (1 << sender)) {
+			s->flags |= PP_SAMPLE_F_TCP_START;
+			s->tcp_start = val->tcp_start[sender];
+		}
+	}
 
 	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
 	cap = pkt->payload_avail;
@@ -665,6 +710,13 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	}
 	s->cap_len = cap;
 	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	if (is_tcp && opening_bytes > 0) {
+		__u32 before = __sync_fetch_and_add(&val->sampled_bytes[sender], pkt->payload_len);
+
+		/* The budget's last sample, and still short of opening_bytes: counted. */
+		if (seq + 1 == limit && limit > per_dir && before + pkt->payload_len < opening_bytes)
+			cnt->v[PP_CNT_OPENING_BUDGET]++;
+	}
 	return PP_OUT_SAMPLED;
 }
 
@@ -695,6 +747,9 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 		val = flow_create(pkt, syn_init, BPF_ANY, cnt);
 		if (!val)
 			return PP_OUT_FLOW_UPDATE_FAIL;
+	} else if (val && syn) {
+		/* The SYN+ACK after its SYN (or a retransmission): where its sender's bytes start. */
+		note_tcp_start(val, pkt);
 	} else if (!val) {
 		__u8 initiator = PP_INIT_UNKNOWN; /* TCP data first seen mid-stream */
 
@@ -708,7 +763,7 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 	}
 	if (pkt->payload_len == 0)
 		return PP_OUT_NO_PAYLOAD;
-	return emit_sample(ctx, pkt, val);
+	return emit_sample(ctx, pkt, val, cnt);
 }
 
 SEC("xdp.frags") /* multi-buffer aware: see "Multi-buffer frames" at the top */

@@ -85,6 +85,7 @@
 #define PP_L4_DPORT_OFFSET 2 /* TCP and UDP: destination port */
 
 #define PP_TCP_HLEN_MIN 20
+#define PP_TCP_SEQ_OFFSET 4    /* sequence number */
 #define PP_TCP_DOFF_MIN 5      /* in 4-byte words */
 #define PP_TCP_DOFF_OFFSET 12  /* data offset: the byte's high nibble */
 #define PP_TCP_FLAGS_OFFSET 13 /* byte of the TCP header holding FIN..CWR */

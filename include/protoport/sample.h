@@ -15,6 +15,13 @@
 #define PP_SNAP_DEFAULT 256
 #define PP_SAMPLES_PER_DIR_DEFAULT 2
 #define PP_SAMPLES_PER_DIR_MAX 16
+/* A TCP direction's opening: after samples_per_dir samples, a direction whose samples hold fewer
+ * than opening_bytes payload bytes (an opening cut into small segments: `G` | `ET` | ...) keeps
+ * being sampled, up to opening_packets samples in all (the budget; hitting it is counted). */
+#define PP_OPENING_BYTES_DEFAULT 64
+#define PP_OPENING_BYTES_MAX 1024
+#define PP_OPENING_PACKETS_DEFAULT 32
+#define PP_OPENING_PACKETS_MAX 64
 #define PP_FLOWS_DEFAULT 65536
 #define PP_RINGBUF_DEFAULT (4u << 20)
 
@@ -85,11 +92,31 @@ static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 
 
 /* Flow-table value (both tables). */
 struct pp_flow_val {
-	__u64 first_seen_ns; /* bpf_ktime_get_ns() when the entry was created: flow identity */
-	__u32 sampled[2];    /* samples emitted from endpoint 0 / endpoint 1 (atomically bumped) */
-	__u8 initiator;	     /* enum pp_initiator */
-	__u8 pad[7];
+	__u64 first_seen_ns;	  /* bpf_ktime_get_ns() when the entry was created: flow identity */
+	__u32 sampled[2];	  /* samples taken from endpoint 0 / endpoint 1 (atomically bumped) */
+	__u32 sampled_bytes[2];	  /* TCP: payload bytes of the samples emitted, per endpoint */
+	__u32 tcp_start[2];	  /* TCP: sequence number of each endpoint's first payload byte */
+	__u8 initiator;		  /* enum pp_initiator */
+	__u8 tcp_start_known;	  /* bit per endpoint: tcp_start[] learnt from its SYN or SYN+ACK */
+	__u8 pad[6];
 };
+
+/*
+ * Whether an endpoint's direction still gets a sample, given what it already had: the first
+ * samples_per_dir always; then, for TCP only, more while its samples hold fewer than
+ * opening_bytes payload bytes, up to opening_packets samples. The XDP program decides by it, and
+ * replay's skip filter and the flow tracker predict by it, so the three agree.
+ */
+static inline int pp_wants_sample(__u32 sampled, __u32 sampled_bytes, int is_tcp,
+				  __u32 samples_per_dir, __u32 opening_bytes, __u32 opening_packets)
+{
+	if (sampled < samples_per_dir)
+		return 1;
+	return is_tcp && sampled < opening_packets && sampled_bytes < opening_bytes;
+}
+
+/* Sample flags (pp_sample.flags). */
+#define PP_SAMPLE_F_TCP_START 0x01 /* tcp_start holds the direction's first sequence number */
 
 /* Ring-buffer record: this header, then cap_len payload bytes. */
 struct pp_sample {
@@ -106,9 +133,12 @@ struct pp_sample {
 	__u32 payload_len; /* L4 payload length from the IP/UDP headers, before truncation */
 	__u16 cap_len;	   /* payload bytes that follow (<= snap_len) */
 	__u8 seq;	   /* index of this sample within its direction, from 0 */
-	__u8 pad;
-	__u32 ifindex; /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
-	__u8 data[];   /* cap_len bytes of payload */
+	__u8 flags;	   /* PP_SAMPLE_F_* */
+	__u32 ifindex;	   /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
+	__u32 tcp_seq;	   /* TCP: sequence number of this payload's first byte; 0 for UDP */
+	__u32 tcp_start;   /* TCP with PP_SAMPLE_F_TCP_START: that of the direction's first byte
+			    * (its SYN's + 1), so userspace places each segment in the stream */
+	__u8 data[];	   /* cap_len bytes of payload */
 };
 
 /*
@@ -119,6 +149,7 @@ enum pp_counter {
 	PP_CNT_PACKETS = 0,	 /* packets seen */
 	PP_CNT_BYTES,		 /* frame bytes seen */
 	PP_CNT_FLOWS_CREATED,	 /* flow-table entries created */
+	PP_CNT_OPENING_BUDGET,	 /* TCP directions whose opening_packets budget ran out first */
 	PP_OUT_NON_IP,		 /* not IPv4/IPv6 (ARP, LLDP, ...) */
 	PP_OUT_MALFORMED,	 /* truncated or invalid header (ihl < 5, bad doff, ...) */
 	PP_OUT_FRAGMENT,	 /* non-first IP fragment: no L4 header to read */

@@ -149,7 +149,7 @@ Frame build(const PacketSpec& s) {
   if (s.l4 == kTcp) {
     w.u16(s.sport);
     w.u16(s.dport);
-    w.u32(1000);  // seq
+    w.u32(s.tcp_seq);
     w.u32((s.tcp_flags & kAck) ? 5000 : 0);
     const std::uint8_t doff =
         s.doff.value_or(static_cast<std::uint8_t>((20 + s.tcp_options_len) / 4));

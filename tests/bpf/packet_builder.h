@@ -33,6 +33,7 @@ struct PacketSpec {
   std::uint16_t dport = 8080;
   std::uint8_t l4 = kTcp;  // kTcp, kUdp, or any protocol number (no L4 header is written)
   std::uint8_t tcp_flags = kAck | kPsh;
+  std::uint32_t tcp_seq = 1000;
   std::vector<std::uint8_t> payload;
   std::vector<std::uint16_t> vlan_tpids;   // outermost first: 0x8100, 0x88a8
   std::optional<std::uint16_t> ethertype;  // default from family

@@ -145,18 +145,19 @@ TEST_CASE("TCP first seen mid-stream: initiator unknown in both directions") {
 }
 
 TEST_CASE("the (N+1)th payload packet of a direction emits nothing") {
-  Harness h;  // default: 2 samples per direction
+  // Default: 2 samples per direction; these hold more than opening_bytes (64) by then.
+  Harness h;
   const auto c = client(kTcp, 20, kSyn);
   h.run(build(c));
   for (int i = 0; i < 3; ++i) {
-    h.run(build(client(kTcp, 20 + i)));
-    h.run(build(reply(c, 30 + i)));
+    h.run(build(client(kTcp, 70 + i)));
+    h.run(build(reply(c, 70 + i)));
   }
   REQUIRE(h.records().size() == 4);  // SYN with payload (TCP Fast Open) counts as sample 0
   expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0);
-  expect_sample(h.records()[1], client(kTcp, 20), PP_DIR_TO_RESP, 1);
-  expect_sample(h.records()[2], reply(c, 30), PP_DIR_TO_INIT, 0);
-  expect_sample(h.records()[3], reply(c, 31), PP_DIR_TO_INIT, 1);
+  expect_sample(h.records()[1], client(kTcp, 70), PP_DIR_TO_RESP, 1);
+  expect_sample(h.records()[2], reply(c, 70), PP_DIR_TO_INIT, 0);
+  expect_sample(h.records()[3], reply(c, 71), PP_DIR_TO_INIT, 1);
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 4}, {PP_OUT_ALREADY_SAMPLED, 3}});
 }
 
@@ -408,5 +409,77 @@ TEST_CASE("the kernel's key order is pp_source_endpoint()'s") {
       CHECK(ntohs(key.port[source]) == s.sport);
       CHECK(ntohs(key.port[1 - source]) == s.dport);
     }
+  }
+}
+
+TEST_CASE("a TCP opening in small segments is sampled until opening_bytes, within the budget") {
+  // Defaults: 2 samples per direction, then more while a direction's samples hold fewer than
+  // 64 payload bytes, up to 32 samples. Each sample says where its bytes go in the stream.
+  SUBCASE("1-byte segments: the budget runs out first, and is counted") {
+    Harness h;
+    auto syn = client(kTcp, 0, kSyn);
+    syn.tcp_seq = 0xfffffff0;  // the stream wraps past 2^32 on the way
+    h.run(build(syn));
+    for (std::uint32_t i = 0; i < 40; ++i) {
+      auto seg = client(kTcp, 1);
+      seg.tcp_seq = syn.tcp_seq + 1 + i;
+      h.run(build(seg));
+    }
+    REQUIRE(h.records().size() == PP_OPENING_PACKETS_DEFAULT);
+    for (std::uint32_t i = 0; i < PP_OPENING_PACKETS_DEFAULT; ++i) {
+      const pp_sample& s = h.records()[i].header;
+      CHECK(s.seq == i);
+      CHECK(s.flags == PP_SAMPLE_F_TCP_START);
+      CHECK(s.tcp_start == syn.tcp_seq + 1);
+      CHECK(s.tcp_seq == syn.tcp_seq + 1 + i);
+    }
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1},
+                       {PP_CNT_OPENING_BUDGET, 1},
+                       {PP_OUT_NO_PAYLOAD, 1},
+                       {PP_OUT_SAMPLED, PP_OPENING_PACKETS_DEFAULT},
+                       {PP_OUT_ALREADY_SAMPLED, 40 - PP_OPENING_PACKETS_DEFAULT}});
+  }
+  SUBCASE("8-byte segments: sampled until 64 bytes, then only looked up") {
+    Harness h;
+    const auto syn = client(kTcp, 0, kSyn);
+    h.run(build(syn));
+    for (std::uint32_t i = 0; i < 12; ++i) {
+      auto seg = client(kTcp, 8);
+      seg.tcp_seq = syn.tcp_seq + 1 + 8 * i;
+      h.run(build(seg));
+    }
+    CHECK(h.records().size() == 8);
+    h.expect_counters({{PP_CNT_FLOWS_CREATED, 1},
+                       {PP_OUT_NO_PAYLOAD, 1},
+                       {PP_OUT_SAMPLED, 8},
+                       {PP_OUT_ALREADY_SAMPLED, 4}});
+  }
+  SUBCASE("the SYN+ACK gives the server's start; UDP keeps samples_per_dir") {
+    Harness h;
+    const auto syn = client(kTcp, 0, kSyn);
+    auto synack = reply(syn, 0, kSyn | kAck);
+    synack.tcp_seq = 777;
+    h.run(build(syn));
+    h.run(build(synack));
+    auto data = reply(syn, 3);
+    data.tcp_seq = 778;
+    h.run(build(data));
+    REQUIRE(h.records().size() == 1);
+    CHECK(h.records()[0].header.flags == PP_SAMPLE_F_TCP_START);
+    CHECK(h.records()[0].header.tcp_start == 778);
+    CHECK(h.records()[0].header.tcp_seq == 778);
+    for (int i = 0; i < 3; ++i) h.run(build(client(kUdp, 1)));
+    CHECK(h.records().size() == 3);
+  }
+  SUBCASE("seen mid-stream: no start; opening_bytes 0 turns the rule off") {
+    protoport::loader::Settings settings;
+    settings.opening_bytes = 0;
+    Harness h(settings);
+    for (int i = 0; i < 4; ++i) h.run(build(client(kTcp, 1)));
+    REQUIRE(h.records().size() == 2);
+    CHECK(h.records()[0].header.flags == 0);
+    CHECK(h.records()[0].header.tcp_seq == 1000);
+    h.expect_counters(
+        {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 2}, {PP_OUT_ALREADY_SAMPLED, 2}});
   }
 }

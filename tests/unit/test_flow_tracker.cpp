@@ -3,7 +3,10 @@
 // flow; TCP openings split over segments; bounds and timeouts.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,10 @@ std::vector<std::uint8_t> dns_message(bool response) {
 struct Harness {
   std::vector<FlowVerdict> verdicts;
   FlowTracker tracker;
+  // TCP: each direction's next sequence number, so that consecutive samples follow each other
+  // in the stream unless a test places a segment itself (segment()).
+  std::map<std::string, std::uint32_t> next_seq;
+  static constexpr std::uint32_t kStart = 1000;  // every stream's first byte
   explicit Harness(FlowTrackerLimits limits = {})
       : tracker(limits, [this](const FlowVerdict& v) { verdicts.push_back(v); }) {}
 
@@ -65,8 +72,32 @@ struct Harness {
     s.flow_ns = flow_ns;
     s.payload_len = payload_len ? payload_len : static_cast<std::uint32_t>(payload.size());
     s.cap_len = static_cast<std::uint16_t>(payload.size());
+    if (proto == kTcp) {
+      const std::string dir_key = std::string(src) + ":" + std::to_string(sport) + ">" + dst + ":" +
+                                  std::to_string(dport) + "#" + std::to_string(flow_ns);
+      auto [it, fresh] = next_seq.try_emplace(dir_key, kStart);
+      s.tcp_seq = offset ? kStart + *offset : it->second;
+      it->second = s.tcp_seq + s.payload_len;
+      // The kernel knows where a stream starts when it saw the handshake (dir known).
+      if (dir != PP_DIR_UNKNOWN) {
+        s.flags = PP_SAMPLE_F_TCP_START;
+        s.tcp_start = kStart;
+      }
+      offset.reset();
+    }
     tracker.on_sample(s, payload, wall);
   }
+
+  // A TCP segment of the flow 192.0.2.1:40000 -> 192.0.2.2:dport (handshake seen), at stream
+  // offset `at`, as the kernel's sample index `index`.
+  void segment(std::uint16_t dport, std::uint32_t at, std::string_view bytes_,
+               std::uint8_t index, std::uint32_t payload_len = 0) {
+    offset = at;
+    sample("192.0.2.1", 40000, "192.0.2.2", dport, kTcp, PP_DIR_TO_RESP,
+           std::vector<std::uint8_t>(bytes_.begin(), bytes_.end()), 1, 1'000'000'000,
+           payload_len, index);
+  }
+  std::optional<std::uint32_t> offset;  // for the next sample only
 };
 
 }  // namespace
@@ -117,7 +148,7 @@ TEST_CASE("a TCP SYN is trusted over the payload's role") {
 }
 
 TEST_CASE("no SYN, no role: the lower port is the server's") {
-  Harness h;
+  Harness h({.sampling = {2, 0, 2}});  // 2 samples per direction, no opening_bytes
   const auto junk = bytes("\x01\x02\x03 nothing known");
   h.sample("192.0.2.1", 40000, "192.0.2.2", 7000, kTcp, PP_DIR_UNKNOWN, junk);
   h.sample("192.0.2.2", 7000, "192.0.2.1", 40000, kTcp, PP_DIR_UNKNOWN, junk);
@@ -303,8 +334,9 @@ TEST_CASE("unknown: complete from the handshake and 16 initiator bytes, else und
     REQUIRE(h.verdicts.size() == 1);
     CHECK_FALSE(h.verdicts[0].opening_complete);
   }
-  SUBCASE("the initiator's first sample is not its direction's first: undecided") {
+  SUBCASE("the initiator's first sample is not its stream's first bytes: undecided") {
     Harness h;
+    h.offset = 300;  // the segment before it (the kernel's sample 0) was lost
     h.sample("192.0.2.1", 40000, "192.0.2.2", 443, kTcp, PP_DIR_TO_RESP, random_bytes(300, 7), 1,
              1'000'000'000, 0, /*seq=*/1);
     h.tracker.flush();
@@ -367,4 +399,74 @@ TEST_CASE("direction_by: the payload's role when there is no handshake") {
   REQUIRE(h.verdicts.size() == 1);
   CHECK(h.verdicts[0].direction_by == DirectionBy::payload);
   CHECK(h.verdicts[0].dest_port == 53);
+}
+
+TEST_CASE("a TCP opening cut anywhere, reordered or retransmitted is named as the server reads it") {
+  const std::string req = "GET / HTTP/1.1\r\nHost: lab.test\r\n\r\n";
+  auto expect_http = [](const Harness& h) {
+    REQUIRE(h.verdicts.size() == 1);
+    CHECK(h.verdicts[0].fp.app == App::http);
+    CHECK(h.verdicts[0].dest_port == 8081);
+    CHECK(h.verdicts[0].direction_by == DirectionBy::syn);
+  };
+  SUBCASE("G | ET | rest") {
+    Harness h;
+    h.segment(8081, 0, "G", 0);
+    h.segment(8081, 1, "ET", 1);
+    CHECK(h.verdicts.empty());
+    h.segment(8081, 3, std::string_view(req).substr(3), 2);
+    expect_http(h);
+  }
+  SUBCASE("one byte a segment") {
+    Harness h;
+    for (std::uint32_t i = 0; i < req.size() && h.verdicts.empty(); ++i)
+      h.segment(8081, i, std::string_view(req).substr(i, 1), static_cast<std::uint8_t>(i));
+    expect_http(h);
+  }
+  SUBCASE("in reverse order") {
+    Harness h;
+    h.segment(8081, 3, std::string_view(req).substr(3), 0);
+    h.segment(8081, 1, "ET", 1);
+    CHECK(h.verdicts.empty());
+    h.segment(8081, 0, "G", 2);
+    expect_http(h);
+  }
+  SUBCASE("duplicated segments") {
+    Harness h;
+    h.segment(8081, 0, "GE", 0);
+    h.segment(8081, 0, "GE", 1);
+    h.segment(8081, 2, std::string_view(req).substr(2), 2);
+    expect_http(h);
+    CHECK(h.tracker.stats().tcp.duplicate_bytes == 2);
+    CHECK(h.tracker.stats().tcp.conflicts == 0);
+  }
+  SUBCASE("overlapping with other bytes: the copy Linux keeps, and the conflict as evidence") {
+    Harness h;
+    h.segment(8081, 4, std::string_view(req).substr(4), 0);       // queued out of order
+    h.segment(8081, 4, "\x16\x03\x01\x02\x00 HTTP/1.1\r\n", 1);  // inside it: dropped
+    h.segment(8081, 0, "GET ", 2);
+    expect_http(h);
+    const auto& ev = h.verdicts[0].fp.evidence;
+    const auto it = std::find_if(ev.begin(), ev.end(), [](const fingerprint::Evidence& e) {
+      return e.key == "tcp_overlap_conflict";
+    });
+    REQUIRE(it != ev.end());
+    CHECK(it->value == "4");
+  }
+}
+
+TEST_CASE("a TCP direction stays open until the kernel's opening rule says no more come") {
+  // Defaults: 2 samples, then more while fewer than 64 bytes, up to 32: a 2-byte length prefix
+  // and a 1-byte segment do not end the direction.
+  Harness h;
+  h.segment(7000, 0, "\x01\x02\x03", 0);
+  h.segment(7000, 3, "\x04", 1);
+  h.sample("192.0.2.2", 7000, "192.0.2.1", 40000, kTcp, PP_DIR_TO_INIT, bytes("\x05\x06"));
+  h.sample("192.0.2.2", 7000, "192.0.2.1", 40000, kTcp, PP_DIR_TO_INIT, bytes("\x07\x08"), 1,
+           1'000'000'000, 0, 1);
+  CHECK(h.verdicts.empty());
+  h.tracker.flush();
+  REQUIRE(h.verdicts.size() == 1);
+  CHECK(h.verdicts[0].fp.app == App::unknown);
+  CHECK_FALSE(h.verdicts[0].opening_complete);  // 4 + 4 bytes: too few to be evidence
 }

@@ -40,6 +40,19 @@ TEST_CASE("out-of-range settings are refused with one line naming the value and 
   CHECK(rejection(s) == "invalid samples per direction 17: must be 1..16");
 
   s = {};
+  s.opening_bytes = 1025;
+  CHECK(rejection(s) == "invalid opening bytes 1025: must be 0..1024");
+  s.opening_bytes = 0;  // off: samples_per_dir only
+  CHECK(rejection(s).empty());
+  s.opening_packets = 65;
+  CHECK(rejection(s) == "invalid opening packets 65: must be samples per direction (2)..64");
+  s.samples_per_dir = 5;
+  s.opening_packets = 4;  // fewer than the samples every direction gets anyway
+  CHECK(rejection(s) == "invalid opening packets 4: must be samples per direction (5)..64");
+  s.opening_packets = 5;
+  CHECK(rejection(s).empty());
+
+  s = {};
   s.max_flows = 0;
   CHECK(rejection(s) == "invalid flow table size 0: must be 1..16777216");
   s.max_flows = (1u << 24) + 1;
@@ -58,9 +71,10 @@ TEST_CASE("out-of-range settings are refused with one line naming the value and 
 }
 
 TEST_CASE("counter names are stable and round-trip") {
-  const char* expected[] = {"packets",         "bytes",    "flows_created", "non_ip",
-                            "malformed",       "fragment", "other_l4",      "no_payload",
-                            "already_sampled", "sampled",  "ringbuf_full",  "flow_update_fail"};
+  const char* expected[] = {"packets",         "bytes",        "flows_created",   "opening_budget",
+                            "non_ip",          "malformed",    "fragment",        "other_l4",
+                            "no_payload",      "already_sampled", "sampled",      "ringbuf_full",
+                            "flow_update_fail"};
   static_assert(sizeof(expected) / sizeof(expected[0]) == PP_CNT_MAX);
   for (int i = 0; i < PP_CNT_MAX; ++i) {
     const auto c = static_cast<pp_counter>(i);
@@ -76,6 +90,7 @@ TEST_CASE("outcomes_total sums the outcome slots only") {
   c.values[PP_CNT_PACKETS] = 100;
   c.values[PP_CNT_BYTES] = 6400;
   c.values[PP_CNT_FLOWS_CREATED] = 7;
+  c.values[PP_CNT_OPENING_BUDGET] = 3;
   c.values[PP_OUT_SAMPLED] = 60;
   c.values[PP_OUT_NON_IP] = 40;
   CHECK(c.outcomes_total() == 100);

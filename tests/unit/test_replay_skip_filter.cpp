@@ -16,6 +16,7 @@
 #include "replay_test_util.h"
 
 using namespace protoport::replay;
+using protoport::SamplingRule;
 using Bytes = std::vector<std::uint8_t>;
 
 namespace {
@@ -38,6 +39,7 @@ struct Pkt {
   std::uint8_t l4 = kTcp;
   std::uint16_t sport = 40000, dport = 80;
   std::uint8_t flags = kPsh | kAck;
+  std::uint32_t seq = 0;  // TCP sequence number
   std::size_t payload = 0;
   std::uint16_t frag_off = 0;      // IPv4 flags+offset field
   std::uint8_t ihl = 5, doff = 5;  // header lengths in 4-byte words
@@ -55,6 +57,7 @@ struct Pkt {
       put16(l4h, 2, dport);
       l4h[12] = static_cast<std::uint8_t>(doff << 4);
       l4h[13] = flags;
+      for (int i = 0; i < 4; ++i) l4h[4 + i] = static_cast<std::uint8_t>(seq >> (24 - 8 * i));
     } else if (l4 == kUdp) {
       l4h.assign(8, 0);
       put16(l4h, 0, sport);
@@ -128,8 +131,12 @@ pp_sample sample_of(const Pkt& p, std::uint8_t seq) {
   s.dport = p.dport;
   s.proto = p.l4;
   s.seq = seq;
+  s.payload_len = static_cast<std::uint32_t>(p.payload);
   return s;
 }
+
+// The program's rule with samples_per_dir only (opening_bytes off).
+SamplingRule only(std::uint32_t samples_per_dir) { return {samples_per_dir, 0, samples_per_dir}; }
 
 FrameKind kind_of(const Pkt& p) { return preview_frame(p.build()).kind; }
 
@@ -287,7 +294,7 @@ TEST_CASE("preview: both directions share one key, with different senders") {
 }
 
 TEST_CASE("filter: stateless frames are skipped and counted as the program would count them") {
-  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
   Pkt ack;
   ack.flags = kAck;
   const Bytes f = ack.build();
@@ -305,7 +312,7 @@ TEST_CASE("filter: stateless frames are skipped and counted as the program would
 }
 
 TEST_CASE("filter: a direction is skipped only after the program emitted all its samples") {
-  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
   Pkt req;
   req.l4 = kUdp;
   req.dport = 53;
@@ -328,7 +335,7 @@ TEST_CASE("filter: a direction is skipped only after the program emitted all its
 }
 
 TEST_CASE("filter: one sample per direction when the program takes one") {
-  SkipFilter filter(1, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(1), PP_FLOWS_DEFAULT);
   Pkt p;
   p.ip = 6;
   p.payload = 10;
@@ -338,7 +345,7 @@ TEST_CASE("filter: one sample per direction when the program takes one") {
 }
 
 TEST_CASE("filter: a SYN may restart the flow, so it runs and the flow is learnt again") {
-  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
   Pkt data;
   data.payload = 50;
   filter.on_sample(sample_of(data, 0));
@@ -368,9 +375,11 @@ TEST_CASE("filter: a SYN may restart the flow, so it runs and the flow is learnt
   CHECK_FALSE(filter.decide(data.build()));
 }
 
-TEST_CASE("filter: a SYN+ACK after its SYN, or a retransmitted SYN, leaves the entry alone") {
-  // Run payload-less, a SYN or SYN+ACK leaves the program's entry with its initiator and no
-  // samples; another one naming the same initiator is then only looked up (no payload).
+TEST_CASE("filter: a retransmitted SYN or SYN+ACK leaves the entry alone") {
+  // Run payload-less, a SYN or SYN+ACK leaves the program's entry with its initiator, its
+  // sender's stream start and no samples; another one from the same sender with the same number,
+  // naming the same initiator, is then only looked up (no payload). The first SYN+ACK after a
+  // SYN is run: the program notes where the responder's stream starts.
   Pkt syn;
   syn.flags = kSyn;
   Pkt synack = syn.reversed();
@@ -378,35 +387,42 @@ TEST_CASE("filter: a SYN+ACK after its SYN, or a retransmitted SYN, leaves the e
   Pkt data;
   data.payload = 50;
   {
-    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
     CHECK_FALSE(filter.decide(syn.build()));                    // creates the entry
     CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);     // retransmitted
-    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // the server's answer
-    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
+    CHECK_FALSE(filter.decide(synack.build()));                 // the server's answer: its start
+    CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // retransmitted
+    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);     // both starts known
+    Pkt other_isn = syn;  // a SYN with another number moves the client's start: run
+    other_isn.seq = 1000;
+    CHECK_FALSE(filter.decide(other_isn.build()));
+    CHECK(filter.decide(other_isn.build()) == PP_OUT_NO_PAYLOAD);
     CHECK_FALSE(filter.decide(data.build()));  // data: sampled
     filter.on_sample(sample_of(data, 0));
     CHECK_FALSE(filter.decide(synack.build()));  // the entry has a sample: the program restarts it
     CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);  // ...and it is fresh again
-    CHECK(filter.skipped_counters()[PP_OUT_NO_PAYLOAD] == 4);
-    CHECK(filter.skipped_frames() == 4);
+    CHECK(filter.skipped_counters()[PP_OUT_NO_PAYLOAD] == 5);
+    CHECK(filter.skipped_frames() == 5);
   }
   {
-    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
     CHECK_FALSE(filter.decide(syn.build()));
     Pkt wrong_way = syn;  // a SYN+ACK from the SYN's sender names the other initiator
     wrong_way.flags = kSyn | kAck;
     CHECK_FALSE(filter.decide(wrong_way.build()));
     CHECK_FALSE(filter.decide(syn.build()));  // and this one names the first again: restart
+    CHECK_FALSE(filter.decide(synack.build()));  // the responder's start, in the new entry
     CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
   }
   {
-    SkipFilter filter(2, PP_FLOWS_DEFAULT);  // the client's side: its SYN never seen
+    SkipFilter filter(only(2), PP_FLOWS_DEFAULT);  // the client's side: its SYN never seen
     CHECK_FALSE(filter.decide(synack.build()));
     CHECK(filter.decide(synack.build()) == PP_OUT_NO_PAYLOAD);
-    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);  // a late SYN, same initiator
+    CHECK_FALSE(filter.decide(syn.build()));  // a late SYN, same initiator: the client's start
+    CHECK(filter.decide(syn.build()) == PP_OUT_NO_PAYLOAD);
   }
   {
-    SkipFilter filter(2, PP_FLOWS_DEFAULT);
+    SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
     Pkt tfo = syn;  // a SYN with data is sampled: nothing is known after it
     tfo.payload = 20;
     CHECK_FALSE(filter.decide(tfo.build()));
@@ -420,18 +436,19 @@ TEST_CASE("filter: a SYN+ACK after its SYN, or a retransmitted SYN, leaves the e
     CHECK_FALSE(filter.decide(synack.build()));
   }
   {
-    SkipFilter filter(2, PP_FLOWS_DEFAULT);  // IPv6 too
+    SkipFilter filter(only(2), PP_FLOWS_DEFAULT);  // IPv6 too
     Pkt syn6 = syn;
     syn6.ip = 6;
     Pkt synack6 = syn6.reversed();
     synack6.flags = kSyn | kAck;
     CHECK_FALSE(filter.decide(syn6.build()));
+    CHECK_FALSE(filter.decide(synack6.build()));
     CHECK(filter.decide(synack6.build()) == PP_OUT_NO_PAYLOAD);
   }
 }
 
 TEST_CASE("filter: a SYN longer than test_run's linear data still resets the flow") {
-  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
   Pkt data;
   data.payload = 50;
   filter.on_sample(sample_of(data, 0));
@@ -444,7 +461,7 @@ TEST_CASE("filter: a SYN longer than test_run's linear data still resets the flo
 }
 
 TEST_CASE("filter: clear() forgets every flow") {
-  SkipFilter filter(2, PP_FLOWS_DEFAULT);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT);
   Pkt data;
   data.payload = 50;
   filter.on_sample(sample_of(data, 0));
@@ -456,7 +473,7 @@ TEST_CASE("filter: clear() forgets every flow") {
 }
 
 TEST_CASE("filter: flow skipping stops before the LRU flow table could evict") {
-  SkipFilter filter(1, static_cast<std::uint32_t>(lru_reserve() + 2));
+  SkipFilter filter(only(1), static_cast<std::uint32_t>(lru_reserve() + 2));
   Pkt a;
   a.payload = 10;
   Pkt b = a;
@@ -475,7 +492,7 @@ TEST_CASE("filter: flow skipping stops before the LRU flow table could evict") {
   ack.flags = kAck;
   CHECK(filter.decide(ack.build()) == PP_OUT_NO_PAYLOAD);  // stateless frames still are
 
-  SkipFilter tiny(2, static_cast<std::uint32_t>(lru_reserve()));
+  SkipFilter tiny(only(2), static_cast<std::uint32_t>(lru_reserve()));
   CHECK_FALSE(tiny.flow_skipping());
   filter.clear();
   CHECK(filter.flow_skipping());
@@ -511,7 +528,7 @@ TEST_CASE("preview: the IPv6 walk takes PP_IPV6_EXT_MAX steps, like the program"
 
 TEST_CASE("filter: frames longer than the measured test_run linear data are run") {
   const std::uint64_t reserve = 384;
-  SkipFilter filter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor, reserve);
+  SkipFilter filter(only(2), PP_FLOWS_DEFAULT, kTestRunLinearFloor, reserve);
   Pkt ack;
   ack.flags = kAck;
   Pkt at_limit = ack;  // padded to exactly the limit: the program sees it whole
@@ -539,26 +556,26 @@ TEST_CASE("filter: frames longer than the measured test_run linear data are run"
   CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);  // learnt nothing, lost nothing
 
   // Against the same frames, the two-argument constructor assumes kTestRunLinearMax.
-  SkipFilter assumed(2, PP_FLOWS_DEFAULT);
+  SkipFilter assumed(only(2), PP_FLOWS_DEFAULT);
   CHECK(assumed.decide(past.build()) == PP_OUT_NO_PAYLOAD);
 }
 
 TEST_CASE("filter: an unmeasured linear limit (0) is the floor; less than the floor is refused") {
-  SkipFilter unknown(2, PP_FLOWS_DEFAULT, 0, 384);
+  SkipFilter unknown(only(2), PP_FLOWS_DEFAULT, 0, 384);
   Pkt ack;
   ack.flags = kAck;
   ack.padding = kTestRunLinearFloor + 1 - ack.build().size();
   CHECK_FALSE(unknown.decide(ack.build()));
   ack.padding -= 1;
   CHECK(unknown.decide(ack.build()) == PP_OUT_NO_PAYLOAD);
-  CHECK_THROWS_AS(SkipFilter(2, PP_FLOWS_DEFAULT, kTestRunLinearFloor - 1, 384),
+  CHECK_THROWS_AS(SkipFilter(only(2), PP_FLOWS_DEFAULT, kTestRunLinearFloor - 1, 384),
                   std::invalid_argument);
 }
 
 TEST_CASE("filter: flow skipping keeps the LRU reserve it is given") {
   const std::uint64_t reserve =
       1000;  // e.g. 128 free entries on each of 7 possible CPUs, plus one list
-  SkipFilter filter(1, static_cast<std::uint32_t>(reserve + 2), kTestRunLinearMax, reserve);
+  SkipFilter filter(only(1), static_cast<std::uint32_t>(reserve + 2), kTestRunLinearMax, reserve);
   Pkt a;
   a.payload = 10;
   Pkt b = a;
@@ -571,7 +588,7 @@ TEST_CASE("filter: flow skipping keeps the LRU reserve it is given") {
   CHECK(filter.decide(a.build()) == PP_OUT_ALREADY_SAMPLED);
   CHECK_FALSE(filter.decide(c.build()));  // a third entry could be the one the LRU evicts for
   CHECK_FALSE(filter.flow_skipping());
-  SkipFilter none(1, static_cast<std::uint32_t>(reserve), kTestRunLinearMax, reserve);
+  SkipFilter none(only(1), static_cast<std::uint32_t>(reserve), kTestRunLinearMax, reserve);
   CHECK_FALSE(none.flow_skipping());
 }
 
@@ -590,4 +607,32 @@ TEST_CASE("feed: a stateless frame longer than the floor keeps its bytes, for th
   while (const FeedBatch* batch = feed.next())
     for (const FeedFrame& f : batch->frames) has_bytes.push_back(f.has_bytes);
   CHECK(has_bytes == std::vector<bool>{false, true});
+}
+
+TEST_CASE("filter: a TCP direction short of opening_bytes stays open until the budget") {
+  // samples_per_dir 2, opening_bytes 64, opening_packets 4: as the program decides.
+  SkipFilter filter(SamplingRule{2, 64, 4}, PP_FLOWS_DEFAULT);
+  Pkt small;
+  small.payload = 10;
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    CHECK_FALSE(filter.decide(small.build()));  // 10, 20, 30 bytes: still open
+    filter.on_sample(sample_of(small, i));
+  }
+  CHECK_FALSE(filter.decide(small.build()));
+  filter.on_sample(sample_of(small, 3));  // the budget's last sample
+  CHECK(filter.decide(small.build()) == PP_OUT_ALREADY_SAMPLED);
+
+  Pkt big = small.reversed();  // the other side: 2 samples of 50 bytes reach 64
+  big.payload = 50;
+  filter.on_sample(sample_of(big, 0));
+  CHECK_FALSE(filter.decide(big.build()));
+  filter.on_sample(sample_of(big, 1));
+  CHECK(filter.decide(big.build()) == PP_OUT_ALREADY_SAMPLED);
+
+  Pkt udp;  // UDP: samples_per_dir only, whatever the bytes
+  udp.l4 = kUdp;
+  udp.payload = 10;
+  filter.on_sample(sample_of(udp, 0));
+  filter.on_sample(sample_of(udp, 1));
+  CHECK(filter.decide(udp.build()) == PP_OUT_ALREADY_SAMPLED);
 }

@@ -123,7 +123,7 @@ int run_replay(const ReplayOptions& o) {
                                                 .continue_after_damage = true,
                                                 .interrupt = &interrupt});
   loader::Program program(settings);
-  replay::SkipFilter filter(program.settings().samples_per_dir, program.settings().max_flows,
+  replay::SkipFilter filter(program.settings().sampling(), program.settings().max_flows,
                             loader::kernel_limits().test_run_linear_max,
                             loader::kernel_limits().lru_free_reserve());
   std::int64_t frame_ns = 0;  // the capture time of the frame being run

@@ -10,7 +10,7 @@ namespace protoport::cli {
 
 pipeline::Options DetectOptions::pipeline_options() const {
   pipeline::Options p = pipeline;
-  p.samples_per_dir = kernel.samples_per_dir;
+  p.sampling = kernel.sampling();
   return p;
 }
 
@@ -62,6 +62,16 @@ void add_detect_options(CLI::App& sub, DetectOptions& d) {
                 "Payload packets sampled per flow direction (1-16)")
       ->capture_default_str()
       ->check(count_option("samples per direction", 1, PP_SAMPLES_PER_DIR_MAX));
+  k->add_option("--opening-bytes", d.kernel.opening_bytes,
+                "TCP: after --samples-per-dir, keep sampling a direction until its samples hold "
+                "this many payload bytes (an opening cut into small segments; 0-1024, 0: off)")
+      ->capture_default_str()
+      ->check(count_option("opening bytes", 0, PP_OPENING_BYTES_MAX));
+  k->add_option("--opening-packets", d.kernel.opening_packets,
+                "TCP: at most this many samples per direction for --opening-bytes (the budget; "
+                "hitting it is counted as opening_budget; 1-64, >= --samples-per-dir)")
+      ->capture_default_str()
+      ->check(count_option("opening packets", 1, PP_OPENING_PACKETS_MAX));
   k->add_option("--max-flows", d.kernel.max_flows, "Kernel flow-table size (LRU, 1-16777216)")
       ->capture_default_str()
       ->check(count_option("flow table size", 1, kMaxTableEntries));

@@ -96,7 +96,41 @@ void FlowTracker::evict_oldest() {
 
 std::span<const std::uint8_t> FlowTracker::opening_bytes(const Slot& f, int side) const {
   if (!f.value.opening) return {};
-  return f.value.opening->bytes[side];
+  return f.value.opening->stream[side].bytes();
+}
+
+std::uint32_t FlowTracker::stream_offset(Flow& f, int sender, const pp_sample& s) {
+  const bool first = f.samples[sender] == 1;
+  if (s.flags & PP_SAMPLE_F_TCP_START) {
+    // The kernel saw this side's SYN or SYN+ACK: offset 0 is the side's first byte.
+    f.tcp_base[sender] = s.tcp_start;
+    if (first) f.from_start[sender] = true;
+  } else if (first) {
+    // Seen mid-stream (or its SYN was not): the first sample sampled is offset 0, and it is the
+    // opening only if it was the kernel's first sample of the side.
+    f.tcp_base[sender] = s.tcp_seq;
+    f.from_start[sender] = s.seq == 0;
+  }
+  return s.tcp_seq - f.tcp_base[sender];  // modulo 2^32, as sequence numbers are
+}
+
+bool FlowTracker::add_to_stream(Slot& slot, int sender, std::uint32_t offset, const pp_sample& s,
+                                std::span<const std::uint8_t> payload) {
+  Flow& f = slot.value;
+  if (!f.opening)
+    f.opening = std::make_unique<Opening>(limits_.max_bytes_per_side, kMaxPendingSegments);
+  const std::uint64_t conflicts_before = stats_.tcp.conflicts;
+  const bool grew = f.opening->stream[sender].add(offset, payload, s.payload_len, stats_.tcp);
+  const std::uint64_t conflicts = f.conflicts + (stats_.tcp.conflicts - conflicts_before);
+  f.conflicts = static_cast<std::uint32_t>(std::min<std::uint64_t>(conflicts, 0xffffffffu));
+  return grew;
+}
+
+bool FlowTracker::all_sampled(const Slot& slot) const {
+  const Flow& f = slot.value;
+  const bool tcp = slot.key().proto == PP_IPPROTO_TCP;
+  return !limits_.sampling.wants(f.sampled[0], f.sampled_bytes[0], tcp) &&
+         !limits_.sampling.wants(f.sampled[1], f.sampled_bytes[1], tcp);
 }
 
 void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
@@ -131,23 +165,30 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
     return;
   }
 
-  if (f.samples[sender] == 0) f.from_start[sender] = s.seq == 0;
+  if (f.samples[sender] == 0 && s.proto == PP_IPPROTO_UDP) f.from_start[sender] = s.seq == 0;
   if (f.samples[sender] < 255) ++f.samples[sender];
+  // The kernel's count for the side: its sample index says so even when a sample was lost.
+  f.sampled[sender] = std::max({f.sampled[sender], f.samples[sender],
+                                static_cast<std::uint8_t>(std::min(s.seq + 1, 255))});
   const auto transport = transport_of(slot);
-  // UDP: each datagram stands alone. TCP: the opening bytes of one direction may span segments
-  // (a DNS length prefix sent alone), so complete samples are joined until one is truncated.
+  // UDP: each datagram stands alone. TCP: the opening of one direction may span segments (cut
+  // anywhere, reordered, retransmitted): they are put in stream order, as the receiving stack
+  // delivers them, and the bytes in order are classified each time they grow.
   std::span<const std::uint8_t> bytes = payload;
   const bool tcp = transport == fingerprint::Transport::tcp;
-  if (tcp && !f.closed[sender]) {
-    if (f.opening && !f.opening->bytes[sender].empty()) {
-      auto& kept = f.opening->bytes[sender];
-      const std::size_t room = limits_.max_bytes_per_side - kept.size();
-      const std::size_t take = std::min(room, payload.size());
-      kept.insert(kept.end(), payload.begin(), payload.begin() + take);
-      stats_.bytes_dropped += payload.size() - take;
-      bytes = kept;
+  std::uint32_t offset = 0;
+  if (tcp) {
+    f.sampled_bytes[sender] += s.payload_len;  // as the kernel counts them (pp_wants_sample)
+    offset = stream_offset(f, sender, s);
+    // The common case, the side's first segment at offset 0, is classified as it is and copied
+    // only if it does not decide.
+    if (f.opening || offset != 0) {
+      if (!add_to_stream(slot, sender, offset, s, payload)) {
+        if (all_sampled(slot)) decide(slot, false);
+        return;
+      }
+      bytes = f.opening->stream[sender].bytes();
     }
-    if (s.cap_len < s.payload_len) f.closed[sender] = true;
   }
 
   fingerprint::Result r = fingerprint::classify_payload(bytes, transport);
@@ -157,18 +198,13 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   }
   note_unrecognised(slot, sender, bytes);
   // Every sample the kernel will send has come and none spoke: decide now, not at the timeout.
-  if (f.samples[0] >= limits_.samples_per_dir && f.samples[1] >= limits_.samples_per_dir) {
+  if (all_sampled(slot)) {
     decide(slot, false);
     return;
   }
-  // Keep this direction's opening bytes for the next segment (only when there may be one).
-  // UDP keeps no bytes: each datagram was judged alone, and nothing later can change that.
-  if (tcp && !f.closed[sender] && opening_bytes(slot, sender).empty()) {
-    if (!f.opening) f.opening = std::make_unique<Opening>();
-    const std::size_t take = std::min(limits_.max_bytes_per_side, payload.size());
-    f.opening->bytes[sender].assign(payload.begin(), payload.begin() + take);
-    stats_.bytes_dropped += payload.size() - take;
-  }
+  // Keep the first segment for the next ones. UDP keeps no bytes: each datagram was judged
+  // alone, and nothing later can change that.
+  if (tcp && !f.opening) add_to_stream(slot, sender, offset, s, payload);
 }
 
 void FlowTracker::note_unrecognised(Slot& slot, int sender, std::span<const std::uint8_t> bytes) {
@@ -266,6 +302,13 @@ void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
   v.transport = transport_of(slot);
   v.fp = std::move(fp);
   v.time_ns = f.first_wall_ns;
+  if (f.conflicts > 0) {
+    // The sender offered two versions of the same opening bytes: say so, whatever the app.
+    fingerprint::Evidence& e = v.fp.evidence.emplace_back();
+    e.key = to_string(fingerprint::EvidenceKey::tcp_overlap_conflict);
+    e.value = std::to_string(f.conflicts);
+    e.printable = true;
+  }
   f.decided = true;
   f.opening.reset();  // the bytes are not needed any more
   ++stats_.verdicts;

@@ -13,7 +13,9 @@
 
 #include "common/lru_map.h"
 #include "common/recent_set.h"
+#include "common/sampling_rule.h"
 #include "detect/flow_verdict.h"
+#include "detect/tcp_stream.h"
 #include "protoport/sample.h"
 
 namespace protoport {
@@ -22,8 +24,9 @@ struct FlowTrackerLimits {
   std::size_t max_flows = 65536;                  // flows remembered at once (LRU beyond that)
   std::size_t max_bytes_per_side = 2048;          // bytes kept per direction while undecided
   std::int64_t idle_timeout_ns = 30'000'000'000;  // an undecided flow this idle is decided as is
-  unsigned samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // the kernel's setting: when both
-                                                          // directions have this many, no more come
+  // The kernel's sampling rule: once both directions have had every sample it gives, no more
+  // come and the flow is decided at once.
+  SamplingRule sampling;
 };
 
 struct FlowTrackerStats {
@@ -35,8 +38,8 @@ struct FlowTrackerStats {
   std::uint64_t verdicts_on_timeout = 0;    // decided because idle or flushed, not by payload
   std::uint64_t evicted_undecided = 0;  // pushed out by max_flows before a verdict: decided early
   std::uint64_t evicted_decided = 0;    // decided flows forgotten to make room (harmless)
-  std::uint64_t bytes_dropped = 0;      // payload bytes beyond max_bytes_per_side
   std::uint64_t unknown_undecided = 0;  // unknown verdicts whose opening was not seen whole
+  TcpStreamStats tcp;  // TCP openings put in order: conflicting overlaps, duplicates, drops
 };
 
 class FlowTracker {
@@ -48,6 +51,8 @@ class FlowTracker {
   // start of anything (a length prefix, a keep-alive).
   static constexpr std::size_t kMinUnknownOpening = 16;
   static constexpr std::size_t kMinDecisive = 4;
+  // Out-of-order segments kept per TCP direction: the kernel's largest sample budget.
+  static constexpr std::size_t kMaxPendingSegments = PP_OPENING_PACKETS_MAX;
 
   FlowTracker(FlowTrackerLimits limits, VerdictSink sink);
 
@@ -78,10 +83,12 @@ class FlowTracker {
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
   };
-  // TCP opening bytes per direction, joined across segments until a verdict: allocated only for
-  // the flows that need it, so that a flood of new flows costs a small record each.
+  // TCP opening bytes per direction, in stream order, until a verdict: allocated only for the
+  // flows whose first segment did not decide, so a flood of new flows costs a small record each.
   struct Opening {
-    std::vector<std::uint8_t> bytes[2];
+    Opening(std::size_t max_bytes, std::size_t max_pending)
+        : stream{TcpStream(max_bytes, max_pending), TcpStream(max_bytes, max_pending)} {}
+    TcpStream stream[2];
   };
   // One flow, in an LruMap slot (which holds its key and its place in order of activity).
   struct Flow {
@@ -90,9 +97,12 @@ class FlowTracker {
     std::int64_t last_wall_ns = 0;
     std::uint64_t plausible = 0;            // plausible_apps() of the unrecognised openings
     std::uint16_t opening_len[2] = {0, 0};  // bytes of each side's opening classified so far
+    std::uint32_t tcp_base[2] = {0, 0};     // TCP: sequence number of the side's stream offset 0
+    std::uint32_t sampled_bytes[2] = {0, 0};  // TCP: payload bytes of the samples, per side
+    std::uint32_t conflicts = 0;            // TCP: opening bytes sent twice, differently
     std::uint8_t samples[2] = {0, 0};       // samples seen from endpoint 0 / 1
-    bool closed[2] = {false, false};        // a truncated sample ended that direction's contiguity
-    bool from_start[2] = {false, false};    // the side's first sample was its direction's first
+    std::uint8_t sampled[2] = {0, 0};       // the kernel's count: highest sample index + 1
+    bool from_start[2] = {false, false};    // the side's stream offset 0 is its first byte
     bool continuation = false;              // a sample was a form that only follows an opening
     bool server_noted = false;              // the responder of a handshake went into known_servers_
     std::int8_t kernel_initiator = -1;      // endpoint index per the kernel's dir, -1 if unknown
@@ -109,6 +119,13 @@ class FlowTracker {
   std::span<const std::uint8_t> opening_bytes(const Slot& f, int side) const;
   Direction initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
   void note_unrecognised(Slot& f, int sender, std::span<const std::uint8_t> bytes);
+  // TCP: the sample's offset in its direction's stream (learning where the stream starts).
+  static std::uint32_t stream_offset(Flow& f, int sender, const pp_sample& s);
+  // Puts a TCP sample in its direction's stream; false if the bytes in order did not grow.
+  bool add_to_stream(Slot& f, int sender, std::uint32_t offset, const pp_sample& s,
+                     std::span<const std::uint8_t> payload);
+  // Every sample the kernel gives has come from both sides.
+  bool all_sampled(const Slot& f) const;
   bool opening_complete(const Slot& f, int init) const;
   void decide_with(Slot& f, int sender, std::span<const std::uint8_t> sender_bytes,
                    fingerprint::Result r);

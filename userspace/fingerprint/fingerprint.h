@@ -90,7 +90,9 @@ enum class EvidenceKey : std::uint8_t {
                       // server's version string, SOCKS 4/5, SIP/2.0, ...
   app_target,         // where the opening asks to go: a SOCKS or proxy target host:port, a SIP
                       // or RTSP request URI
-  kLast = app_target,
+  tcp_overlap_conflict,  // not from a parser: the flow tracker's count of TCP opening bytes
+                         // sent twice with different contents (an evasion attempt)
+  kLast = tcp_overlap_conflict,
 };
 inline constexpr std::size_t kEvidenceKeyCount = static_cast<std::size_t>(EvidenceKey::kLast) + 1;
 
@@ -116,6 +118,7 @@ constexpr std::string_view to_string(EvidenceKey key) {
     case EvidenceKey::tls_hello_records: return "tls_hello_records";
     case EvidenceKey::app_version: return "app_version";
     case EvidenceKey::app_target: return "app_target";
+    case EvidenceKey::tcp_overlap_conflict: return "tcp_overlap_conflict";
   }
   return "unknown";
 }

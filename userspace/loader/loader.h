@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/kernel_counters.h"
+#include "common/sampling_rule.h"
 #include "protoport/sample.h"
 
 struct protoport_bpf;  // generated skeleton (bpf-gen/protoport_bpf.skel.h), private to the loader
@@ -53,6 +54,11 @@ class Error : public std::runtime_error {
 struct Settings {
   std::uint32_t snap_len = PP_SNAP_DEFAULT;  // payload bytes per sample, 1..PP_SNAP_MAX
   std::uint32_t samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;  // 1..PP_SAMPLES_PER_DIR_MAX
+  // TCP openings in small segments (pp_wants_sample): a direction whose samples hold fewer than
+  // opening_bytes (0..PP_OPENING_BYTES_MAX, 0: off) goes on being sampled, up to
+  // opening_packets samples (samples_per_dir..PP_OPENING_PACKETS_MAX).
+  std::uint32_t opening_bytes = PP_OPENING_BYTES_DEFAULT;
+  std::uint32_t opening_packets = PP_OPENING_PACKETS_DEFAULT;
   std::uint32_t max_flows = PP_FLOWS_DEFAULT;  // entries per flow table (IPv4, IPv6), 1..16 Mi
   std::uint32_t ringbuf_bytes = PP_RINGBUF_DEFAULT;  // power of two, >= page size, <= 1 GiB,
                                                      // and room for >= 16 samples
@@ -61,6 +67,8 @@ struct Settings {
   // submitted without a wakeup (cheaper) and only RingReader::consume() finds them; for callers
   // that drain after every test run (replay), never for watch.
   bool ring_wakeup = true;
+
+  SamplingRule sampling() const { return {samples_per_dir, opening_bytes, opening_packets}; }
 };
 
 // Throws Error(bad_settings) naming the field, the value and the allowed range.

@@ -135,6 +135,15 @@ void validate(const Settings& s) {
     throw Error(ErrorKind::bad_settings,
                 range_error("samples per direction", s.samples_per_dir,
                             "must be 1.." + std::to_string(PP_SAMPLES_PER_DIR_MAX)));
+  if (s.opening_bytes > PP_OPENING_BYTES_MAX)
+    throw Error(ErrorKind::bad_settings,
+                range_error("opening bytes", s.opening_bytes,
+                            "must be 0.." + std::to_string(PP_OPENING_BYTES_MAX)));
+  if (s.opening_packets < s.samples_per_dir || s.opening_packets > PP_OPENING_PACKETS_MAX)
+    throw Error(ErrorKind::bad_settings,
+                range_error("opening packets", s.opening_packets,
+                            "must be samples per direction (" + std::to_string(s.samples_per_dir) +
+                                ").." + std::to_string(PP_OPENING_PACKETS_MAX)));
   if (s.max_flows < 1 || s.max_flows > (1u << 24))
     throw Error(ErrorKind::bad_settings,
                 range_error("flow table size", s.max_flows, "must be 1..16777216"));
@@ -186,6 +195,8 @@ Program::Program(const Settings& settings) : settings_(settings) {
   if (!skel_) throw_load_failure(errno, capture);
   skel_->rodata->snap_len = settings_.snap_len;
   skel_->rodata->samples_per_dir = settings_.samples_per_dir;
+  skel_->rodata->opening_bytes = settings_.opening_bytes;
+  skel_->rodata->opening_packets = settings_.opening_packets;
   skel_->rodata->rb_no_wakeup = settings_.ring_wakeup ? 0 : 1;
   int err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows6, settings_.max_flows);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "common/sampling_rule.h"
 #include "export/config.h"
 #include "protoport/sample.h"
 
@@ -21,9 +22,9 @@ struct Options {
   std::string port_rules;                 // --port-rules on|off (empty: as configured, on)
   std::size_t max_tracked_flows = 65536;  // userspace flow-tracker bound
   std::size_t max_report_rows = 100000;   // aggregation bound
-  // The kernel's samples per flow direction: when both directions have sent this many, no more
+  // The kernel's sampling rule: when both directions have had every sample it gives, no more
   // come, and the flow is decided without waiting for its idle timeout.
-  unsigned samples_per_dir = PP_SAMPLES_PER_DIR_DEFAULT;
+  SamplingRule sampling;
   exporters::ExportOptions exporters;  // --hec-url, --syslog, --metrics-listen, ...
 };
 

@@ -82,7 +82,7 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
       formatter_(report::make_formatter(format_, {terminal_width(out)})),
       aggregator_(opts.max_report_rows),
       risk_(opts.max_report_rows),
-      tracker_({.max_flows = opts.max_tracked_flows, .samples_per_dir = opts.samples_per_dir},
+      tracker_({.max_flows = opts.max_tracked_flows, .sampling = opts.sampling},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output("--output", opts.output_file));
   if (!opts.flows_file.empty()) flows_file_.emplace(open_output("--flows", opts.flows_file));
@@ -251,6 +251,15 @@ void Pipeline::print_stats(std::FILE* err) const {
   if (t.unknown_undecided > 0)
     by_app += " (unknown undecided: " + std::to_string(t.unknown_undecided) + ")";
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
+  // TCP openings put in stream order: what did not fit, and what was sent twice.
+  if (t.tcp.conflicts + t.tcp.duplicate_bytes + t.tcp.dropped_bytes + t.tcp.before_start > 0)
+    std::fprintf(err,
+                 "tcp openings: conflicting bytes %llu, duplicate bytes %llu, dropped bytes %llu "
+                 "(beyond the bounds), segments before the start %llu\n",
+                 static_cast<unsigned long long>(t.tcp.conflicts),
+                 static_cast<unsigned long long>(t.tcp.duplicate_bytes),
+                 static_cast<unsigned long long>(t.tcp.dropped_bytes),
+                 static_cast<unsigned long long>(t.tcp.before_start));
   if (reloads_ok_ + reloads_failed_ > 0)
     std::fprintf(err, "configuration reloads: %llu ok, %llu failed\n",
                  static_cast<unsigned long long>(reloads_ok_),

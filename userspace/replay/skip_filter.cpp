@@ -26,6 +26,9 @@ std::uint64_t assumed_lru_free_reserve() {
 }
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t be32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
 
 // The program's key order (pp_source_endpoint): the key starts in packet order, source first.
 void canonicalize(FramePreview& p) {
@@ -168,6 +171,7 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     syn = (flags & PP_TCP_SYN) != 0;
     p.syn = syn;
     p.ack = syn && (flags & PP_TCP_ACK) != 0;
+    p.tcp_seq = be32(&f[l4 + PP_TCP_SEQ_OFFSET]);
   } else if (ip.l4proto == PP_IPPROTO_UDP) {
     if (l4 + PP_UDP_HLEN > f.size()) return p;
     const std::size_t udp_len = be16(&f[l4 + PP_UDP_LEN_OFFSET]), l4_len = ip.ip_end - l4;
@@ -202,9 +206,9 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind) {
   return std::nullopt;
 }
 
-SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows,
+SkipFilter::SkipFilter(SamplingRule sampling, std::uint32_t max_flows,
                        std::size_t test_run_linear_max, std::uint64_t lru_free_reserve)
-    : samples_per_dir_(samples_per_dir),
+    : sampling_(sampling),
       linear_max_(test_run_linear_max == 0 ? kTestRunLinearFloor : test_run_linear_max) {
   // Below the floor, FrameFeed may have dropped the bytes of a frame this limit says to run.
   if (linear_max_ < kTestRunLinearFloor)
@@ -215,8 +219,8 @@ SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows,
   flow_skipping_ = entry_limit_ > 0;
 }
 
-SkipFilter::SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows)
-    : SkipFilter(samples_per_dir, max_flows, kTestRunLinearMax, assumed_lru_free_reserve()) {}
+SkipFilter::SkipFilter(SamplingRule sampling, std::uint32_t max_flows)
+    : SkipFilter(sampling, max_flows, kTestRunLinearMax, assumed_lru_free_reserve()) {}
 
 std::optional<pp_counter> SkipFilter::skip(pp_counter outcome, std::size_t frame_len) {
   ++skipped_[PP_CNT_PACKETS];
@@ -247,12 +251,21 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     const std::uint8_t syn_init = p.ack ? static_cast<std::uint8_t>(PP_INIT_HI - p.sender)
                                         : static_cast<std::uint8_t>(PP_INIT_LO + p.sender);
     const bool plain = kind == FrameKind::flow && !p.has_payload;
-    // An entry with this initiator and no sample: the program keeps it and counts no payload.
-    if (plain && it->second.fresh_initiator == syn_init) return skip(PP_OUT_NO_PAYLOAD, frame_len);
+    FlowState& state = it->second;
+    // An entry with this initiator and no sample, where this sender's stream already starts at
+    // this SYN's number: the program keeps it as it is and counts no payload.
+    if (plain && state.fresh_initiator == syn_init && state.start_known[p.sender] &&
+        state.tcp_start[p.sender] == p.tcp_seq + 1)
+      return skip(PP_OUT_NO_PAYLOAD, frame_len);
     // Otherwise it may start the flow over (once any direction has samples, or the initiator
-    // differs): relearn from its samples. Run payload-less, it leaves exactly that fresh entry.
-    it->second = FlowState{};
-    if (plain) it->second.fresh_initiator = syn_init;
+    // differs) or note where the sender's stream starts: relearn from its samples. Run
+    // payload-less, it leaves exactly that fresh entry, with the sender's start noted.
+    if (!plain || state.fresh_initiator != syn_init) state = FlowState{};
+    if (plain) {
+      state.fresh_initiator = syn_init;
+      state.start_known[p.sender] = true;
+      state.tcp_start[p.sender] = p.tcp_seq + 1;
+    }
     return std::nullopt;
   }
   if (kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;
@@ -277,7 +290,10 @@ void SkipFilter::on_sample(const pp_sample& s) {
   // (ringbuf_full would count a slot without its sample, and the entry would not be fresh).
   FlowState& state = flows_[p.key];
   state.fresh_initiator = 0;  // the entry has a sample now
-  if (s.seq + 1u >= samples_per_dir_) state.complete[p.sender] = true;
+  const bool tcp = s.proto == PP_IPPROTO_TCP;
+  if (tcp) state.sampled_bytes[p.sender] += s.payload_len;  // as the program counts them
+  if (!sampling_.wants(s.seq + 1u, state.sampled_bytes[p.sender], tcp))
+    state.complete[p.sender] = true;
 }
 
 void SkipFilter::clear() {

@@ -8,14 +8,17 @@
 //  - stateless: not IP, an IPv4 non-first fragment, IP but neither TCP nor UDP, or TCP without
 //    SYN and without payload. The program counts these and touches no map.
 //  - of a flow endpoint whose samples are complete, learnt only from the samples the program
-//    emitted (seq == samples_per_dir - 1), never guessed. The program would look the flow up and
+//    emitted (the sample after which SamplingRule::wants() says no more), never guessed. The
+//    program would look the flow up and
 //    count it as already sampled (or no payload). A SYN, with or without ACK, restarts a flow
 //    that already carried data in the program, so it is run and forgets what we knew of that
 //    flow; except:
-//  - a SYN or SYN+ACK without payload that names the same initiator as the payload-less SYN or
-//    SYN+ACK run last on that flow, with no sample of the flow since (a SYN+ACK after its SYN,
-//    a retransmitted SYN): the run one left the program's entry with that initiator and no
-//    samples, and for such an entry the program only looks it up and counts no payload.
+//  - a SYN or SYN+ACK without payload from the same sender, with the same sequence number and
+//    naming the same initiator as a payload-less SYN or SYN+ACK run on that flow, with no sample
+//    of the flow since (a retransmitted SYN): the run one left the program's entry with that
+//    initiator, that sender's stream start and no samples, and for such an entry the program
+//    only looks it up and counts no payload. (A SYN+ACK after its SYN is run: the program notes
+//    where the responder's stream starts.)
 // The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
 // rules), with the limits and header offsets of include/protoport/parse_limits.h, which the
 // program uses too; whatever it rejects as malformed, and every frame longer than test_run's
@@ -36,6 +39,7 @@
 #include <span>
 #include <unordered_map>
 
+#include "common/sampling_rule.h"
 #include "protoport/sample.h"
 
 namespace protoport::replay {
@@ -86,6 +90,7 @@ struct FramePreview {
   bool has_key = false;      // TCP/UDP header parsed: key and sender are valid (flow, or a run
                              // frame longer than kTestRunLinearMax)
   std::uint8_t sender = 0;   // key endpoint (0 or 1) that sent the frame
+  std::uint32_t tcp_seq = 0; // with syn: the SYN's sequence number (host order)
   FlowKey key;
 };
 
@@ -98,18 +103,18 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind);
 
 class SkipFilter {
  public:
-  // The program's settings, samples per direction and flow-table size, and what the running
+  // The program's settings, its sampling rule and flow-table size, and what the running
   // kernel does (loader::KernelLimits, measured at start):
   //  - test_run_linear_max: the largest frame a test run gives the program whole; longer
   //    frames are run. 0 (not measured): kTestRunLinearFloor is assumed. Otherwise at least
   //    kTestRunLinearFloor (std::invalid_argument if less).
   //  - lru_free_reserve: flow-table entries the LRU may keep on free lists; flow skipping stops
   //    before the frames run could have created more than max_flows minus that many entries.
-  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows,
-             std::size_t test_run_linear_max, std::uint64_t lru_free_reserve);
+  SkipFilter(SamplingRule sampling, std::uint32_t max_flows, std::size_t test_run_linear_max,
+             std::uint64_t lru_free_reserve);
   // The same with kTestRunLinearMax and 128 free entries per configured CPU plus one list
   // (x86_64, 4 KiB pages, 17 fragments, LRU lists of kernels 4.10-6.15): for unit tests.
-  SkipFilter(std::uint32_t samples_per_dir, std::uint32_t max_flows);
+  SkipFilter(SamplingRule sampling, std::uint32_t max_flows);
 
   // nullopt: run the frame. Otherwise the frame is left out and the value is the outcome
   // counter the program would have bumped (already added to skipped_counters()). A frame longer
@@ -139,10 +144,15 @@ class SkipFilter {
     // PP_INIT_LO/HI when the program's entry is known to hold this initiator and no sample
     // (a payload-less SYN or SYN+ACK was run and no sample of the flow came since); 0: unknown.
     std::uint8_t fresh_initiator = 0;
+    // What the program noted in that fresh entry: where each endpoint's stream starts (its
+    // SYN's or SYN+ACK's number + 1), so a retransmitted SYN is left out and a new one is run.
+    bool start_known[2] = {false, false};
+    std::uint32_t tcp_start[2] = {0, 0};
+    std::uint64_t sampled_bytes[2] = {0, 0};  // TCP payload bytes of its samples, per endpoint
   };
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
 
-  std::uint32_t samples_per_dir_;
+  SamplingRule sampling_;
   std::size_t linear_max_;  // longer frames are run
   std::uint64_t entry_limit_;
   std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused

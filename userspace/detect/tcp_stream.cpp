@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include "detect/tcp_stream.h"
+
+#include <algorithm>
+
+namespace protoport {
+
+std::uint64_t TcpStream::differing(std::uint64_t begin, std::span<const std::uint8_t> data,
+                                   std::uint64_t held_begin,
+                                   std::span<const std::uint8_t> held) {
+  const std::uint64_t lo = std::max(begin, held_begin);
+  const std::uint64_t hi = std::min(begin + data.size(), held_begin + held.size());
+  std::uint64_t n = 0;
+  for (std::uint64_t i = lo; i < hi; ++i)
+    if (data[i - begin] != held[i - held_begin]) ++n;
+  return n;
+}
+
+bool TcpStream::add(std::uint32_t offset, std::span<const std::uint8_t> captured,
+                    std::uint32_t payload_len, TcpStreamStats& stats) {
+  // Sequence numbers wrap: an offset in the upper half is a segment from before the first byte
+  // (the SYN's number), which no receiver delivers.
+  if (offset >= 0x80000000u) {
+    ++stats.before_start;
+    return false;
+  }
+  if (closed_ || captured.empty()) return false;
+  const std::size_t before = bytes_.size();
+  Segment seg{offset, {}, captured.size() < payload_len};
+  // Only the window the stream can still fill is kept; beyond it, bytes are counted and dropped.
+  const std::uint64_t limit = max_bytes_;
+  const std::uint64_t keep_end = std::min<std::uint64_t>(offset + captured.size(), limit);
+  if (keep_end <= offset) {
+    stats.dropped_bytes += captured.size();
+    return false;
+  }
+  seg.data.assign(captured.begin(), captured.begin() + static_cast<std::ptrdiff_t>(keep_end - offset));
+  stats.dropped_bytes += captured.size() - seg.data.size();
+  if (seg.data.size() < captured.size()) seg.truncated = true;  // the bound cuts it: a hole
+  if (seg.begin <= bytes_.size()) {
+    deliver(seg, stats);
+    drain(stats);
+  } else {
+    queue(std::move(seg), stats);
+  }
+  return bytes_.size() > before;
+}
+
+void TcpStream::deliver(const Segment& seg, TcpStreamStats& stats) {
+  const std::uint64_t have = bytes_.size();
+  if (seg.begin < have) {
+    // Already delivered bytes win; the later copy is only compared.
+    const std::uint64_t overlap = std::min<std::uint64_t>(seg.end(), have) - seg.begin;
+    stats.duplicate_bytes += overlap;
+    stats.conflicts += differing(seg.begin, seg.data, 0, bytes_);
+  }
+  if (seg.end() > have) {
+    bytes_.insert(bytes_.end(), seg.data.begin() + static_cast<std::ptrdiff_t>(have - seg.begin),
+                  seg.data.end());
+    if (seg.truncated) closed_ = true;
+  }
+  if (bytes_.size() >= max_bytes_) closed_ = true;
+  if (closed_) {
+    // Nothing queued can be delivered any more.
+    for (const Segment& p : pending_) stats.dropped_bytes += p.data.size();
+    pending_.clear();
+    pending_bytes_ = 0;
+  }
+}
+
+void TcpStream::drain(TcpStreamStats& stats) {
+  // pending_ is ordered by begin: the lower-numbered segment is delivered first, so its bytes
+  // win a partial overlap (Linux trims the later segment's head).
+  while (!pending_.empty() && !closed_ && pending_.front().begin <= bytes_.size()) {
+    Segment seg = std::move(pending_.front());
+    pending_.erase(pending_.begin());
+    pending_bytes_ -= seg.data.size();
+    deliver(seg, stats);
+  }
+}
+
+void TcpStream::queue(Segment seg, TcpStreamStats& stats) {
+  for (const Segment& p : pending_) {
+    if (p.begin <= seg.begin && p.end() >= seg.end()) {
+      // Wholly inside a queued segment: dropped, as Linux does.
+      stats.duplicate_bytes += seg.data.size();
+      stats.conflicts += differing(seg.begin, seg.data, p.begin, p.data);
+      return;
+    }
+  }
+  // Queued segments it wholly covers (the same start included) give way to it.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (seg.begin <= it->begin && it->end() <= seg.end()) {
+      stats.duplicate_bytes += it->data.size();
+      stats.conflicts += differing(it->begin, it->data, seg.begin, seg.data);
+      pending_bytes_ -= it->data.size();
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (pending_.size() >= max_pending_ || pending_bytes_ + seg.data.size() > max_bytes_) {
+    stats.dropped_bytes += seg.data.size();
+    return;
+  }
+  // Partial overlaps are counted when the later segment is delivered (deliver() compares).
+  pending_bytes_ += seg.data.size();
+  const auto at = std::upper_bound(pending_.begin(), pending_.end(), seg.begin,
+                                   [](std::uint64_t b, const Segment& p) { return b < p.begin; });
+  pending_.insert(at, std::move(seg));
+}
+
+}  // namespace protoport
