@@ -646,7 +646,8 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	__u32 limit = per_dir;
 	__u32 snap = snap_len;
 	struct pp_sample *s;
-	__u32 seq, cap;
+	__u32 seq, cap, payload_seq = 0, start = 0;
+	__u8 flags = 0;
 
 	/* Two plain reads decide an already-sampled direction: no atomics on the common path. */
 	if (!pp_wants_sample(val->sampled[sender], val->sampled_bytes[sender], is_tcp, per_dir,
@@ -658,6 +659,14 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	seq = __sync_fetch_and_add(&val->sampled[sender], 1);
 	if (seq >= limit)
 		return PP_OUT_ALREADY_SAMPLED;
+	if (is_tcp) {
+		/* The payload of a SYN (TCP Fast Open) starts one after the SYN's number. */
+		payload_seq = pkt->tcp_seq + ((pkt->tcp_flags & PP_TCP_SYN) ? 1 : 0);
+		if (val->tcp_start_known & (1 << sender)) {
+			flags = PP_SAMPLE_F_TCP_START;
+			start = val->tcp_start[sender];
+		}
+	}
 
 	s = bpf_ringbuf_reserve(&pp_samples, sizeof(*s) + snap, 0);
 	if (!s)
@@ -685,18 +694,10 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->tcp_flags = pkt->tcp_flags;
 	s->payload_len = pkt->payload_len;
 	s->seq = seq;
-	s->flags = 0;
+	s->flags = flags;
 	s->ifindex = ctx->ingress_ifindex;
-	s->tcp_seq = 0;
-	s->tcp_start = 0;
-	if (is_tcp) {
-		/* The payload of a SYN (TCP Fast Open) starts one after the SYN's number. */
-		s->tcp_seq = pkt->tcp_seq + ((pkt->tcp_flags & PP_TCP_SYN) ? 1 : 0);
-		if (val->tcp_start_known & (1 << sender)) {
-			s->flags |= PP_SAMPLE_F_TCP_START;
-			s->tcp_start = val->tcp_start[sender];
-		}
-	}
+	s->tcp_seq = payload_seq;
+	s->tcp_start = start;
 
 	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
 	cap = pkt->payload_avail;
@@ -711,10 +712,14 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->cap_len = cap;
 	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
 	if (is_tcp && opening_bytes > 0) {
-		__u32 before = __sync_fetch_and_add(&val->sampled_bytes[sender], pkt->payload_len);
+		/* Not atomic: two CPUs sampling one direction at once may lose an update, which only
+		 * costs a sample more (bounded by opening_packets). */
+		__u32 covered = pp_opening_advance(val->sampled_bytes[sender], flags,
+						   payload_seq - start, pkt->payload_len);
 
+		val->sampled_bytes[sender] = covered;
 		/* The budget's last sample, and still short of opening_bytes: counted. */
-		if (seq + 1 == limit && limit > per_dir && before + pkt->payload_len < opening_bytes)
+		if (seq + 1 == limit && limit > per_dir && covered < opening_bytes)
 			cnt->v[PP_CNT_OPENING_BUDGET]++;
 	}
 	return PP_OUT_SAMPLED;

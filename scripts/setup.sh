@@ -17,7 +17,8 @@ test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl
   valgrind time ethtool  # benchmarks: callgrind, /usr/bin/time -v (peak RSS), veth GRO (NAPI)
   libio-socket-inet6-perl  # swaks over IPv6 (a Recommends, skipped by --no-install-recommends)
   rsyslog prometheus systemd  # exporter tests: real syslog and Prometheus servers; systemd-analyze
-  sslh openvpn shadowsocks-libev wireguard-tools wireguard-go sipsak)  # port rules: tunnels, SIP
+  sslh openvpn shadowsocks-libev wireguard-tools wireguard-go sipsak  # port rules: tunnels, SIP
+  python3-scapy nftables)  # evasion: crafted TCP segments; the client kernel kept from resetting
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive

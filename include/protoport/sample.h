@@ -94,7 +94,7 @@ static inline int pp_source_endpoint(const __u8 *saddr, __u16 sport, const __u8 
 struct pp_flow_val {
 	__u64 first_seen_ns;	  /* bpf_ktime_get_ns() when the entry was created: flow identity */
 	__u32 sampled[2];	  /* samples taken from endpoint 0 / endpoint 1 (atomically bumped) */
-	__u32 sampled_bytes[2];	  /* TCP: payload bytes of the samples emitted, per endpoint */
+	__u32 sampled_bytes[2];	  /* TCP: opening bytes sampled, per endpoint (pp_opening_advance) */
 	__u32 tcp_start[2];	  /* TCP: sequence number of each endpoint's first payload byte */
 	__u8 initiator;		  /* enum pp_initiator */
 	__u8 tcp_start_known;	  /* bit per endpoint: tcp_start[] learnt from its SYN or SYN+ACK */
@@ -113,6 +113,22 @@ static inline int pp_wants_sample(__u32 sampled, __u32 sampled_bytes, int is_tcp
 	if (sampled < samples_per_dir)
 		return 1;
 	return is_tcp && sampled < opening_packets && sampled_bytes < opening_bytes;
+}
+
+/*
+ * How far a TCP direction's samples have covered its opening, after one more sample of `len`
+ * payload bytes. With the stream's start known (its SYN seen), only bytes in order count: `off`
+ * is the sample's offset from the start, and a segment past a gap (reordered ahead of the
+ * opening's first bytes) does not end the opening's sampling before those bytes come. Without
+ * it, every sampled byte counts.
+ */
+static inline __u32 pp_opening_advance(__u32 covered, int start_known, __u32 off, __u32 len)
+{
+	if (!start_known)
+		return covered + len;
+	if (off <= covered && off + len > covered)
+		return off + len;
+	return covered;
 }
 
 /* Sample flags (pp_sample.flags). */

@@ -149,13 +149,19 @@ TEST_CASE("the (N+1)th payload packet of a direction emits nothing") {
   Harness h;
   const auto c = client(kTcp, 20, kSyn);
   h.run(build(c));
+  std::uint32_t next = c.tcp_seq + 1 + 20;  // after the SYN and its 20 bytes
   for (int i = 0; i < 3; ++i) {
-    h.run(build(client(kTcp, 70 + i)));
+    auto data = client(kTcp, 70 + i);
+    data.tcp_seq = next;
+    next += 70 + i;
+    h.run(build(data));
     h.run(build(reply(c, 70 + i)));
   }
   REQUIRE(h.records().size() == 4);  // SYN with payload (TCP Fast Open) counts as sample 0
   expect_sample(h.records()[0], c, PP_DIR_TO_RESP, 0);
-  expect_sample(h.records()[1], client(kTcp, 70), PP_DIR_TO_RESP, 1);
+  auto second = client(kTcp, 70);
+  second.tcp_seq = c.tcp_seq + 21;
+  expect_sample(h.records()[1], second, PP_DIR_TO_RESP, 1);
   expect_sample(h.records()[2], reply(c, 70), PP_DIR_TO_INIT, 0);
   expect_sample(h.records()[3], reply(c, 71), PP_DIR_TO_INIT, 1);
   h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 4}, {PP_OUT_ALREADY_SAMPLED, 3}});
@@ -482,4 +488,21 @@ TEST_CASE("a TCP opening in small segments is sampled until opening_bytes, withi
     h.expect_counters(
         {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 2}, {PP_OUT_ALREADY_SAMPLED, 2}});
   }
+}
+
+TEST_CASE("segments ahead of a gap do not end a TCP opening's sampling") {
+  Harness h;  // defaults: 2 samples, 64 bytes in order, 32 at most
+  const auto syn = client(kTcp, 0, kSyn);
+  h.run(build(syn));
+  for (std::uint32_t off : {300u, 200u, 100u, 0u, 400u}) {
+    auto seg = client(kTcp, 100);
+    seg.tcp_seq = syn.tcp_seq + 1 + off;
+    h.run(build(seg));
+  }
+  // 300, 200 and 100 leave no byte in order: sampled; 0 brings 100 in order: the last one.
+  CHECK(h.records().size() == 4);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1},
+                     {PP_OUT_NO_PAYLOAD, 1},
+                     {PP_OUT_SAMPLED, 4},
+                     {PP_OUT_ALREADY_SAMPLED, 1}});
 }

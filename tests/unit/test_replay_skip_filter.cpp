@@ -636,3 +636,21 @@ TEST_CASE("filter: a TCP direction short of opening_bytes stays open until the b
   filter.on_sample(sample_of(udp, 1));
   CHECK(filter.decide(udp.build()) == PP_OUT_ALREADY_SAMPLED);
 }
+
+TEST_CASE("filter: with the stream's start known, only bytes in order end a TCP opening") {
+  SkipFilter filter(SamplingRule{2, 64, 32}, PP_FLOWS_DEFAULT);
+  Pkt seg;
+  seg.payload = 100;
+  auto placed = [&](std::uint8_t index, std::uint32_t offset) {
+    pp_sample s = sample_of(seg, index);
+    s.flags = PP_SAMPLE_F_TCP_START;
+    s.tcp_start = 5000;
+    s.tcp_seq = 5000 + offset;
+    return s;
+  };
+  filter.on_sample(placed(0, 300));  // ahead of a gap: 0 bytes in order
+  filter.on_sample(placed(1, 200));
+  CHECK_FALSE(filter.decide(seg.build()));  // the opening's first bytes are still to come
+  filter.on_sample(placed(2, 0));           // 100 bytes in order: done
+  CHECK(filter.decide(seg.build()) == PP_OUT_ALREADY_SAMPLED);
+}

@@ -131,3 +131,15 @@ TEST_CASE("hostile offsets and floods stay within the bounds, counted") {
   CHECK(g.stream.closed());
   CHECK(g.stats.dropped_bytes == 3000 - 2048);
 }
+
+TEST_CASE("Linux's queue rules compare what segments carried, not what was sampled of them") {
+  // Both sampled to 4 bytes: the second carried more from the same start, so it replaces the
+  // first, as in the receiving stack, and its sampled bytes are the ones delivered.
+  Feed f;
+  f.add(4, "XXXX", 500);
+  f.add(4, "abcd", 509);
+  f.add(0, "GET ");
+  CHECK(text(f.stream) == "GET abcd");
+  CHECK(f.stream.closed());  // the rest of the 509 bytes was not sampled: a hole
+  CHECK(f.stats.conflicts == 4);
+}

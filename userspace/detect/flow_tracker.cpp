@@ -178,7 +178,10 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
   const bool tcp = transport == fingerprint::Transport::tcp;
   std::uint32_t offset = 0;
   if (tcp) {
-    f.sampled_bytes[sender] += s.payload_len;  // as the kernel counts them (pp_wants_sample)
+    // As the kernel counts them (pp_opening_advance), to know when no more samples come.
+    f.sampled_bytes[sender] =
+        pp_opening_advance(f.sampled_bytes[sender], s.flags & PP_SAMPLE_F_TCP_START,
+                           s.tcp_seq - s.tcp_start, s.payload_len);
     offset = stream_offset(f, sender, s);
     // The common case, the side's first segment at offset 0, is classified as it is and copied
     // only if it does not decide.

@@ -98,7 +98,7 @@ class FlowTracker {
     std::uint64_t plausible = 0;            // plausible_apps() of the unrecognised openings
     std::uint16_t opening_len[2] = {0, 0};  // bytes of each side's opening classified so far
     std::uint32_t tcp_base[2] = {0, 0};     // TCP: sequence number of the side's stream offset 0
-    std::uint32_t sampled_bytes[2] = {0, 0};  // TCP: payload bytes of the samples, per side
+    std::uint32_t sampled_bytes[2] = {0, 0};  // TCP: opening bytes covered, per side
     std::uint32_t conflicts = 0;            // TCP: opening bytes sent twice, differently
     std::uint8_t samples[2] = {0, 0};       // samples seen from endpoint 0 / 1
     std::uint8_t sampled[2] = {0, 0};       // the kernel's count: highest sample index + 1

@@ -26,7 +26,8 @@ bool TcpStream::add(std::uint32_t offset, std::span<const std::uint8_t> captured
   }
   if (closed_ || captured.empty()) return false;
   const std::size_t before = bytes_.size();
-  Segment seg{offset, {}, captured.size() < payload_len};
+  Segment seg{offset, std::uint64_t{offset} + std::max<std::size_t>(payload_len, captured.size()),
+              {}};
   // Only the window the stream can still fill is kept; beyond it, bytes are counted and dropped.
   const std::uint64_t limit = max_bytes_;
   const std::uint64_t keep_end = std::min<std::uint64_t>(offset + captured.size(), limit);
@@ -36,7 +37,6 @@ bool TcpStream::add(std::uint32_t offset, std::span<const std::uint8_t> captured
   }
   seg.data.assign(captured.begin(), captured.begin() + static_cast<std::ptrdiff_t>(keep_end - offset));
   stats.dropped_bytes += captured.size() - seg.data.size();
-  if (seg.data.size() < captured.size()) seg.truncated = true;  // the bound cuts it: a hole
   if (seg.begin <= bytes_.size()) {
     deliver(seg, stats);
     drain(stats);
@@ -57,7 +57,7 @@ void TcpStream::deliver(const Segment& seg, TcpStreamStats& stats) {
   if (seg.end() > have) {
     bytes_.insert(bytes_.end(), seg.data.begin() + static_cast<std::ptrdiff_t>(have - seg.begin),
                   seg.data.end());
-    if (seg.truncated) closed_ = true;
+    if (seg.truncated()) closed_ = true;
   }
   if (bytes_.size() >= max_bytes_) closed_ = true;
   if (closed_) {
@@ -80,8 +80,9 @@ void TcpStream::drain(TcpStreamStats& stats) {
 }
 
 void TcpStream::queue(Segment seg, TcpStreamStats& stats) {
+  // Linux's rules compare what the segments carried, sampled or not.
   for (const Segment& p : pending_) {
-    if (p.begin <= seg.begin && p.end() >= seg.end()) {
+    if (p.begin <= seg.begin && p.carried_end >= seg.carried_end) {
       // Wholly inside a queued segment: dropped, as Linux does.
       stats.duplicate_bytes += seg.data.size();
       stats.conflicts += differing(seg.begin, seg.data, p.begin, p.data);
@@ -90,7 +91,7 @@ void TcpStream::queue(Segment seg, TcpStreamStats& stats) {
   }
   // Queued segments it wholly covers (the same start included) give way to it.
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (seg.begin <= it->begin && it->end() <= seg.end()) {
+    if (seg.begin <= it->begin && it->carried_end <= seg.carried_end) {
       stats.duplicate_bytes += it->data.size();
       stats.conflicts += differing(it->begin, it->data, seg.begin, seg.data);
       pending_bytes_ -= it->data.size();

@@ -47,10 +47,13 @@ class TcpStream {
   std::size_t pending() const { return pending_.size(); }
 
  private:
+  // A segment: where Linux's queue rules place it is decided by what it carried (begin, end);
+  // what can be delivered of it is what was sampled (data, a prefix).
   struct Segment {
     std::uint64_t begin;  // stream offset of its first byte
+    std::uint64_t carried_end;  // stream offset after its last byte, sampled or not
     std::vector<std::uint8_t> data;
-    bool truncated;  // the segment carried more than was sampled: a hole follows it
+    bool truncated() const { return begin + data.size() < carried_end; }  // a hole follows it
     std::uint64_t end() const { return begin + data.size(); }
   };
   // Appends what `seg` adds past the bytes in order (it starts at or before their end).

@@ -291,7 +291,10 @@ void SkipFilter::on_sample(const pp_sample& s) {
   FlowState& state = flows_[p.key];
   state.fresh_initiator = 0;  // the entry has a sample now
   const bool tcp = s.proto == PP_IPPROTO_TCP;
-  if (tcp) state.sampled_bytes[p.sender] += s.payload_len;  // as the program counts them
+  if (tcp)  // as the program counts them
+    state.sampled_bytes[p.sender] =
+        pp_opening_advance(state.sampled_bytes[p.sender], s.flags & PP_SAMPLE_F_TCP_START,
+                           s.tcp_seq - s.tcp_start, s.payload_len);
   if (!sampling_.wants(s.seq + 1u, state.sampled_bytes[p.sender], tcp))
     state.complete[p.sender] = true;
 }

@@ -148,7 +148,7 @@ class SkipFilter {
     // SYN's or SYN+ACK's number + 1), so a retransmitted SYN is left out and a new one is run.
     bool start_known[2] = {false, false};
     std::uint32_t tcp_start[2] = {0, 0};
-    std::uint64_t sampled_bytes[2] = {0, 0};  // TCP payload bytes of its samples, per endpoint
+    std::uint32_t sampled_bytes[2] = {0, 0};  // TCP: opening bytes covered (pp_opening_advance)
   };
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
 
