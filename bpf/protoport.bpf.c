@@ -23,8 +23,9 @@
  *   fragment, where udp->len describes the whole datagram: payload_len reports it, and only
  *   the bytes of this fragment are captured.
  * - Non-first fragments carry no L4 header: skipped and counted PP_OUT_FRAGMENT.
- * - Not parsed, counted: a third VLAN tag (non_ip), IPv6 extension chains longer than
- *   PP_IPV6_EXT_MAX (malformed), IP protocols other than TCP/UDP (other_l4).
+ * - Not parsed, counted: a third VLAN tag (non_ip), an IPv6 extension chain that runs past the
+ *   linear part (malformed; PP_IPV6_EXT_MAX steps cover every chain a page holds, as long as
+ *   the chains Linux delivers), IP protocols other than TCP/UDP (other_l4).
  *
  * Flow rules: an entry is created by a TCP SYN without ACK (initiator: its sender), a SYN+ACK
  * (initiator: its receiver), any UDP packet (initiator: the first packet's sender), or TCP

@@ -20,8 +20,11 @@
 #define PP_VLAN_MAX 2
 /* IPv6 extension-header walk: steps taken before giving up (the frame is then malformed). Each
  * step consumes one extension header or finds the L4 header, so at most PP_IPV6_EXT_MAX - 1
- * extension headers precede TCP/UDP (real stacks use <= 3). */
-#define PP_IPV6_EXT_MAX 8
+ * extension headers precede TCP/UDP. Real stacks send <= 3, but Linux delivers a chain of any
+ * length, so an evader may hide the L4 header behind 20 of them: the walk goes as far as
+ * headers of the smallest size (8 bytes) fit in the most linear data an XDP program is given
+ * (a page: 4096 - 256 headroom - 320 skb_shared_info, then Ethernet and IPv6). */
+#define PP_IPV6_EXT_MAX ((4096 - 256 - 320 - 14 - 40) / 8 + 1)
 
 /* ---- Ethernet ----------------------------------------------------------------------------- */
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# integration.evasion (issue 15): an opening cut into TCP segments as an evader cuts it (1 byte a
+# integration.evasion (issue 15): DNS queries behind IPv6 extension-header chains of 0..20 headers
+# (lib/ipv6_chains.py, to dnsmasq) must be named dns wherever the server answers. And an opening
+# cut into TCP segments as an evader cuts it (1 byte a
 # segment, 1+2+rest, 2+1+rest, random cuts, reversed, duplicated, overlapping with other bytes)
 # reaches real servers (nginx on 8081, openssl s_server on 4433) that reassemble and answer it;
 # protoport, watching the server's veth, must name each flow the server answered as it names the
@@ -25,6 +27,7 @@ phase() { local us=$(( ${EPOCHREALTIME/./} - t0 )); printf 'evasion: %-18s %d.%0
 lab_up
 peer_http 8081
 peer_tls 4433
+peer_dns 5300
 peers_wait
 # The client's kernel sees the server's SYN+ACK for a connection it never opened: keep it from
 # answering with a reset (scapy owns these connections).
@@ -37,7 +40,7 @@ phase "peers ready"
 
 pcap=$LAB_DIR/server.pcap
 # --immediate-mode: every packet written as it comes, none left in a buffer when it stops.
-lab_spawn "$LAB_NS_S" tcpdump tcpdump -i "$LAB_IF_S" -Q in -U --immediate-mode -n -w "$pcap" tcp
+lab_spawn "$LAB_NS_S" tcpdump tcpdump -i "$LAB_IF_S" -Q in -U --immediate-mode -n -w "$pcap" ip or ip6
 tcpdump_pid=$LAB_LAST_PID
 wait_for "grep -q 'listening on' '$LAB_DIR/logs/tcpdump.log'" 5 || fail "tcpdump did not start"
 pp_watch_start watch "$LAB_NS_S" "$LAB_IF_S" --format json --interval 0 \
@@ -45,7 +48,10 @@ pp_watch_start watch "$LAB_NS_S" "$LAB_IF_S" --format json --interval 0 \
 
 in_client env PYTHONPATH="$HERE/lib" /usr/bin/python3 "$HERE/lib/tcp_splits.py" "$LAB_IF_C" \
   "$LAB_S4" "$LAB_DIR/results.jsonl" http=8081 tls=4433 || fail "tcp_splits.py failed"
-phase "cases sent"
+phase "splits sent"
+in_client env PYTHONPATH="$HERE/lib" /usr/bin/python3 "$HERE/lib/ipv6_chains.py" "$LAB_IF_C" \
+  "$LAB_S6" 5300 "$LAB_DIR/chains.jsonl" || fail "ipv6_chains.py failed"
+phase "chains sent"
 
 pp_watch_stop watch INT
 (( PP_RC == 0 )) || fail "watch exited $PP_RC"
@@ -59,6 +65,9 @@ for source in watch replay; do
   echo "evasion: $source:"
   /usr/bin/python3 "$HERE/lib/check_splits.py" "$LAB_DIR/results.jsonl" "$LAB_DIR/$source.flows" \
     || fail "$source: a flow the server answered was not named as its whole opening (above)"
+  echo "evasion: $source: IPv6 extension-header chains (headers:verdict):"
+  /usr/bin/python3 "$HERE/lib/check_chains.py" "$LAB_DIR/chains.jsonl" "$LAB_DIR/$source.flows" \
+    || fail "$source: a query the server answered behind a header chain was not named dns (above)"
 done
 grep -h "tcp openings" "$LAB_DIR/watch.err" "$LAB_DIR/replay.err" || true
 
