@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-// libFuzzer target: the text group's parsers (placeholder until they land).
+// libFuzzer target: the text group's parsers (SIP, RTSP, SSDP, IRC, an HTTP/2 server's SETTINGS)
+// over both transports. Beyond check_match: they never take bytes the HTTP or DNS parser accepts
+// (those are tried first; a tie would mean two readings of one opening), SSDP and RTSP keep to
+// their transports, and an http answer is only ever the SETTINGS frame.
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -8,7 +11,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const Transport t : {Transport::tcp, Transport::udp}) {
     Result r;
     const bool matched = detail::match_text(bytes, t, r);
-    fuzz::check_match(matched, r, {});
+    fuzz::check_match(matched, r, {App::sip, App::rtsp, App::ssdp, App::irc, App::http});
+    if (!matched) continue;
+    Result other;
+    fuzz::require(!detail::match_http(bytes, other));
+    fuzz::require(!detail::match_dns(bytes, t, other));
+    fuzz::require(r.app != App::ssdp || t == Transport::udp);
+    fuzz::require(r.app != App::rtsp || t == Transport::tcp);
+    fuzz::require(r.app != App::irc || t == Transport::tcp);
+    fuzz::require(r.app != App::http || (t == Transport::tcp && size > 0 && data[0] == 0));
   }
   return 0;
 }

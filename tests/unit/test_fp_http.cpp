@@ -62,10 +62,7 @@ TEST_CASE("http: every registered method, WebDAV and CONNECT included") {
 TEST_CASE("http: request near-misses") {
   for (std::string s :
        {"GETX / HTTP/1.1\r\n\r\n", "get / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
-        "GET / RTSP/1.0\r\n\r\n", "PRI / HTTP/1.1\r\n",
-        "OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n",
-        "OPTIONS sip:bob@example.com SIP/2.0\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
-        "DESCRIBE rtsp://cam/ RTSP/1.0\r\n",
+        "GET / RTSP/1.0\r\n\r\n", "PRI / HTTP/1.1\r\n", "OPTIONS rtsp://cam/stream/with/a/long",
         "GET /a\x01"
         "b HTTP/1.1\r\n",
         "GET ", "GET", "POST /x\r\n", "GET * HTTP/1.1\r\n", "GET example.com:80", "OPTIONS * RTS",
@@ -73,6 +70,10 @@ TEST_CASE("http: request near-misses") {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
+  // HTTP-shaped, but SIP's and RTSP's (text.cpp): never http.
+  CHECK(tcp(text("OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n")).app == App::rtsp);
+  CHECK(tcp(text("OPTIONS sip:bob@example.com SIP/2.0\r\n")).app == App::sip);
+  CHECK(tcp(text("DESCRIBE rtsp://cam/ RTSP/1.0\r\n")).app == App::rtsp);
 }
 
 TEST_CASE("http: request lines as clients really send them") {
@@ -114,11 +115,11 @@ TEST_CASE("http: status lines are the server's") {
   CHECK(tcp(text("HTTP/1.1 200\r\n")).app == App::http);  // empty reason phrase
   CHECK(tcp(text("HTTP/1.1 101 Switching Protocols\r\n")).app == App::http);
   for (std::string s : {"HTTP/1.1 999 Weird\r\n", "HTTP/1.1 20 OK\r\n", "HTTP/1.1 2000 OK\r\n",
-                        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "RTSP/1.0 200 OK\r\n",
-                        "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
+                        "HTTP/1.1 099 x\r\n", "HTTP/2 200\r\n", "ICY 200 OK\r\n", "HTTP/1.x 200 OK\r\n", "HTTP/1.1"}) {
     CAPTURE(s);
     CHECK(tcp(text(s)).app == App::unknown);
   }
+  CHECK(tcp(text("RTSP/1.0 200 OK\r\n")).app == App::rtsp);  // RTSP's status line, not http
   Buf resp = text("HTTP/1.1 301 Moved Permanently\r\n");
   for (std::size_t n = 0; n <= resp.size(); ++n) {
     CAPTURE(n);
@@ -138,8 +139,8 @@ TEST_CASE("http: HTTP/2 cleartext preface") {
 }
 
 TEST_CASE("http: HTTP-looking text on UDP is SSDP, not http") {
-  CHECK(udp(text("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::unknown);
-  CHECK(udp(text("NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::unknown);
+  CHECK(udp(text("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::ssdp);
+  CHECK(udp(text("NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n")).app == App::ssdp);
   CHECK(udp(text("HTTP/1.1 200 OK\r\n\r\n")).app == App::unknown);
   CHECK(udp(text("GET / HTTP/1.1\r\n\r\n")).app == App::unknown);
 }

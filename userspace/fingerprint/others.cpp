@@ -82,7 +82,8 @@ bool match_ftp_command(Bytes bytes, Result& out) {
   if (l.starts_with_icase("user ", true)) {
     l.take_while(is_blank);
     Bytes name = l.take_while(is_text);
-    ok = l.empty() && !name.empty() && is_visible(name.front());
+    // "USER guest 0 * :Real Name" is IRC's registration (text.cpp), not an FTP login.
+    ok = l.empty() && !name.empty() && is_visible(name.front()) && !contains_icase(name, " :");
   } else if (l.starts_with_icase("auth ", true)) {
     l.take_while(is_blank);
     Bytes mech = l.take_while(is_visible);
