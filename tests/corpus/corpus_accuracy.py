@@ -55,6 +55,10 @@ PORT_RULES = {(80, "tcp"): "http", (443, "tcp"): "ssl", (443, "udp"): "quic", (5
 # nDPI's names of protocols protoport names beyond TRUTH (labels' truth_app is "other" for them).
 NAMED_BY_NDPI = {"SSH": "ssh", "SIP": "sip", "RDP": "rdp", "WireGuard": "wireguard", "MQTT": "mqtt",
                  "SOCKS": "socks", "STUN": "stun", "SSDP": "ssdp", "QUIC": "quic"}
+# Flows whose labels name the protocol wrongly or not at all, checked by hand (issue 14): nDPI
+# calls LDAP's StartTLS "MQTT" and MySQL on 5432 "PostgreSQL" (by port).
+NAMED_BY_HAND = {("zeek__ldap__ldap-starttls.pcap", 389): "ldap",
+                 ("zeek__postgresql__mysql-on-port-5432.pcap", 5432): "mysql"}
 BUCKETS = ["DNS", "HTTP", "TLS", "SMTP", "MDNS/LLMNR", "SSH/FTP/POP3", "other"]
 BUCKET_OF_APP = {app: bucket for bucket, app in TRUTH.values()}
 
@@ -271,6 +275,36 @@ def score(labels, results):
     return tallies, ports, problems, extra_flows, edges
 
 
+def beyond_the_four(labels, results):
+    """Flows of the protocols named beyond the four: nDPI's DPI verdict (not a guess by port or
+    IP) mapped by NAMED_BY_NDPI, and NAMED_BY_HAND. Returns {app: [flows, named so]} and the
+    problems: a flow named as another protocol (unknown is a miss, not a problem, except for
+    NAMED_BY_HAND, which must be named)."""
+    verdict = {}
+    for name, (flows, _, _, _) in results.items():
+        for fl in flows:
+            k = tuple_key(fl["transport"], fl["src_ip"], fl["src_port"], fl["dest_ip"], fl["dest_port"])
+            verdict[(name, k)] = fl["app"]
+    counts, problems = {}, []
+    for (name, key), row in sorted(labels.items()):
+        want = NAMED_BY_HAND.get((name, int(row["dst_port"])))
+        if want is None:
+            if row["ndpi_confidence"] != "DPI" or row["truth_app"] not in ("other", "HTTPU"):
+                continue
+            want = NAMED_BY_NDPI.get(row["ndpi_app"].split(".")[0])
+            if want is None:
+                continue
+        got = verdict.get((name, key), "(no flow)")
+        c = counts.setdefault(want, [0, 0])
+        c[0] += 1
+        c[1] += got == want
+        by_hand = (name, int(row["dst_port"])) in NAMED_BY_HAND
+        if got != want and (by_hand or got not in ("unknown", "(no flow)")):
+            problems.append(f"{name} {row['src_ip']}:{row['src_port']} -> {row['dst_ip']}:"
+                            f"{row['dst_port']}/{row['transport']}: named {got}, want {want}")
+    return counts, problems
+
+
 def ratio(num, den):
     return 1.0 if den == 0 else num / den
 
@@ -353,7 +387,12 @@ def main():
         print("\ndisagreements and unlabelled flows:")
         for bucket, text in sorted(problems):
             print(f"  {bucket + ': ' if bucket else ''}{text}")
-    failures = check(tallies, ports) + errors
+    named, wrong = beyond_the_four(labels, results)
+    print("\nnamed beyond the four (nDPI's DPI verdict, or by hand): " +
+          ", ".join(f"{app} {ok}/{n}" for app, (n, ok) in sorted(named.items())))
+    for w in wrong:
+        print(f"  wrong: {w}")
+    failures = check(tallies, ports) + errors + [f"named as another protocol: {w}" for w in wrong]
     if failures:
         print("\nFAILED:")
         for f in failures:
