@@ -73,6 +73,16 @@ void add_evidence(Result& out, EvidenceKey key, Bytes value) {
   e.printable = is_printable(value);
 }
 
+bool accept_as(Result& out, App app, Role role, Bytes version, Bytes target) {
+  Result r;
+  r.app = app;
+  r.role = role;
+  if (!version.empty()) add_evidence(r, EvidenceKey::app_version, version);
+  if (!target.empty()) add_evidence(r, EvidenceKey::app_target, target);
+  out = std::move(r);
+  return true;
+}
+
 void add_evidence(Result& out, EvidenceKey key, std::string_view value) {
   add_evidence(out, key, Bytes(reinterpret_cast<const std::uint8_t*>(value.data()), value.size()));
 }

@@ -42,6 +42,10 @@ bool match_services(Bytes bytes, Transport transport, Result& out);
 bool continuation_tunnels(Bytes bytes, Transport transport);
 bool continuation_services(Bytes bytes, Transport transport);
 
+// A verdict for the text and services groups: `out` becomes app/role with the evidence
+// app_version and app_target where given (not empty). Returns true, for `return accept_as(...)`.
+bool accept_as(Result& out, App app, Role role, Bytes version = {}, Bytes target = {});
+
 // Appends evidence: `value` copied verbatim, printable computed from it.
 void add_evidence(Result& out, EvidenceKey key, Bytes value);
 void add_evidence(Result& out, EvidenceKey key, std::string_view value);

@@ -23,16 +23,6 @@ Bytes as_bytes(std::string_view s) {
   return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-bool accept(Result& out, App app, Role role, Bytes version = {}, Bytes target = {}) {
-  Result r;
-  r.app = app;
-  r.role = role;
-  if (!version.empty()) add_evidence(r, EvidenceKey::app_version, version);
-  if (!target.empty()) add_evidence(r, EvidenceKey::app_target, target);
-  out = std::move(r);
-  return true;
-}
-
 bool is_printable_byte(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
 
 // ---------------------------------------------------------------------------------------------
@@ -45,7 +35,7 @@ bool match_mqtt(Bytes b, Result& out) {
   const std::uint8_t first = *r.u8();
   if (first == 0x20) {
     if (b.size() != 4 || b[1] != 0x02 || b[2] > 1 || b[3] > 5) return false;
-    return accept(out, App::mqtt, Role::server);
+    return accept_as(out, App::mqtt, Role::server);
   }
   std::uint32_t remaining = 0;
   for (int i = 0;; ++i) {
@@ -70,7 +60,7 @@ bool match_mqtt(Bytes b, Result& out) {
   }
   auto flags = r.u8();
   if (!flags || (*flags & 0x01)) return false;  // reserved bit
-  return accept(out, App::mqtt, Role::client, as_bytes(version));
+  return accept_as(out, App::mqtt, Role::client, as_bytes(version));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +98,7 @@ bool match_rdp(Bytes b, Result& out) {
       if (r.peek_u8(3) && *r.peek_u8(3) != 0) return false;
     }
   }
-  return accept(out, App::rdp, role, {}, cookie);
+  return accept_as(out, App::rdp, role, {}, cookie);
 }
 
 // RDP after the connection: TPKT around X.224 Data (0xF0 0x80).
@@ -170,13 +160,13 @@ bool match_smb(Bytes b, Result& out) {
   if (!len) return false;
   if (type == 0x81) {  // session request: called and calling names
     if (*len != 68 || !netbios_name(r) || !netbios_name(r)) return false;
-    return accept(out, App::smb, Role::client, as_bytes("NetBIOS"));
+    return accept_as(out, App::smb, Role::client, as_bytes("NetBIOS"));
   }
   if (type != 0x00 || *len < 32) return false;
   Role role;
   std::string_view version;
   if (!match_smb_header(r, true, role, version)) return false;
-  return accept(out, App::smb, role, as_bytes(version));
+  return accept_as(out, App::smb, role, as_bytes(version));
 }
 
 bool smb_continuation(Bytes b) {
@@ -218,11 +208,11 @@ bool match_dcerpc(Bytes b, Result& out) {
     case 11:  // bind
     case 14:  // alter_context
       if (h->frag_len < 28) return false;  // + max frag sizes, association group, context count
-      return accept(out, App::dcerpc, Role::client);
+      return accept_as(out, App::dcerpc, Role::client);
     case 12:  // bind_ack
     case 13:  // bind_nak
     case 15:  // alter_context_resp
-      return accept(out, App::dcerpc, Role::server);
+      return accept_as(out, App::dcerpc, Role::server);
     default: return false;
   }
 }
@@ -291,7 +281,7 @@ bool match_ldap(Bytes b, Transport transport, Result& out) {
         if (auth && *auth != 0x80 && *auth != 0xa3) return false;  // simple or SASL
       }
       return transport == Transport::tcp &&
-             accept(out, App::ldap, Role::client, as_bytes(*version == 3 ? "LDAPv3" : "LDAPv2"));
+             accept_as(out, App::ldap, Role::client, as_bytes(*version == 3 ? "LDAPv3" : "LDAPv2"));
     }
     case 0x63: {  // searchRequest: baseObject, scope 0-2 (3: subordinates), derefAliases 0-3
       auto base_tag = r.u8();
@@ -301,7 +291,7 @@ bool match_ldap(Bytes b, Transport transport, Result& out) {
       auto scope = ber_small_int(r, 0x0a);
       auto deref = ber_small_int(r, 0x0a);
       if (!scope || *scope > 3 || !deref || *deref > 3) return false;
-      return accept(out, App::ldap, Role::client);
+      return accept_as(out, App::ldap, Role::client);
     }
     case 0x77: {  // extendedRequest: requestName [0], an OID such as StartTLS's
       auto name_tag = r.u8();
@@ -309,19 +299,19 @@ bool match_ldap(Bytes b, Transport transport, Result& out) {
       if (!name_tag || *name_tag != 0x80 || !name_len || *name_len < 3) return false;
       auto oid = r.take(std::min<std::uint32_t>(*name_len, 3));
       if (!oid || !is_digit((*oid)[0]) || (*oid)[1] != '.') return false;
-      return transport == Transport::tcp && accept(out, App::ldap, Role::client);
+      return transport == Transport::tcp && accept_as(out, App::ldap, Role::client);
     }
     case 0x61:    // bindResponse
     case 0x65:    // searchResDone
     case 0x78: {  // extendedResponse: an LDAPResult's code first
       auto code = ber_small_int(r, 0x0a);
       if (!code || *code > 123) return false;
-      return accept(out, App::ldap, Role::server);
+      return accept_as(out, App::ldap, Role::server);
     }
     case 0x64: {  // searchResEntry: objectName (OCTET STRING) first
       auto name_tag = r.u8();
       if (!name_tag || *name_tag != 0x04) return false;
-      return accept(out, App::ldap, Role::server);
+      return accept_as(out, App::ldap, Role::server);
     }
     default: return false;
   }
@@ -337,7 +327,7 @@ bool match_rfb(Bytes b, Result& out) {
   if (!r.starts_with("RFB ", true) || b[11] != '\n' || b[7] != '.') return false;
   for (std::size_t i : {4u, 5u, 6u, 8u, 9u, 10u})
     if (!is_digit(b[i])) return false;
-  return accept(out, App::vnc, Role::unknown, b.subspan(0, 11));
+  return accept_as(out, App::vnc, Role::unknown, b.subspan(0, 11));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +364,7 @@ bool match_telnet(Bytes b, Result& out) {
     ++negotiations;
   }
   if (negotiations < 2) return false;
-  return accept(out, App::telnet, Role::unknown);
+  return accept_as(out, App::telnet, Role::unknown);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,13 +407,13 @@ bool match_redis(Bytes b, Result& out) {
     if (!len || *len == 0) return false;
     auto name = r.take(*len);
     if (!name || !redis_command(*name) || !r.starts_with("\r\n")) return false;
-    return accept(out, App::redis, Role::client, {}, *name);
+    return accept_as(out, App::redis, Role::client, {}, *name);
   }
   for (std::string_view reply : {"+PONG\r\n", "-NOAUTH ", "-DENIED Redis ", "-WRONGPASS "})
-    if (r.starts_with(reply)) return accept(out, App::redis, Role::server);
+    if (r.starts_with(reply)) return accept_as(out, App::redis, Role::server);
   if (r.starts_with("$", true)) {  // INFO's bulk reply
     auto len = resp_number(r, 6);
-    if (len && r.starts_with("# Server\r\n")) return accept(out, App::redis, Role::server);
+    if (len && r.starts_with("# Server\r\n")) return accept_as(out, App::redis, Role::server);
   }
   return false;
 }
@@ -447,7 +437,7 @@ bool match_mysql(Bytes b, Result& out) {
     if (!r.skip(4 + 8)) return false;  // thread id, first part of the scramble
     auto filler = r.u8();
     if (!filler || *filler != 0) return false;
-    return accept(out, App::mysql, Role::server, version);
+    return accept_as(out, App::mysql, Role::server, version);
   }
   if (b[3] == 1) {
     if (len < 32 || len > 4096) return false;
@@ -457,7 +447,7 @@ bool match_mysql(Bytes b, Result& out) {
     auto filler = r.take(23);
     if (!filler || std::any_of(filler->begin(), filler->end(), [](auto c) { return c != 0; }))
       return false;
-    return accept(out, App::mysql, Role::client);
+    return accept_as(out, App::mysql, Role::client);
   }
   return false;
 }
@@ -479,23 +469,23 @@ bool match_postgresql(Bytes b, Result& out) {
       if (!code || *code > 12 || *code == 1 || *code == 4 || *code == 6) return false;
       if ((*code == 0 || *code == 3) && *len != 8) return false;  // ok, cleartext: no body
       if (*code == 5 && *len != 12) return false;                 // MD5: a 4-byte salt
-      return accept(out, App::postgresql, Role::server);
+      return accept_as(out, App::postgresql, Role::server);
     }
     auto field = r.u8();
     if (!field || *field != 'S' || !(r.starts_with("FATAL") || r.starts_with("ERROR")))
       return false;
-    return accept(out, App::postgresql, Role::server);
+    return accept_as(out, App::postgresql, Role::server);
   }
   auto len = r.u32();
   auto code = r.u32();
   if (!len || !code) return false;
   if (*len == 8 && (*code == 80877103 || *code == 80877104))  // SSLRequest, GSSENCRequest
-    return accept(out, App::postgresql, Role::client);
-  if (*len == 16 && *code == 80877102) return accept(out, App::postgresql, Role::client);
+    return accept_as(out, App::postgresql, Role::client);
+  if (*len == 16 && *code == 80877102) return accept_as(out, App::postgresql, Role::client);
   if (*code != 0x00030000 || *len < 16 || *len > 10000) return false;
   Bytes name = r.take_while([](std::uint8_t c) { return (c >= 'a' && c <= 'z') || c == '_'; }, 64);
   if (name.size() < 4 || !r.starts_with(std::string_view("\0", 1))) return false;
-  return accept(out, App::postgresql, Role::client, as_bytes("3.0"));
+  return accept_as(out, App::postgresql, Role::client, as_bytes("3.0"));
 }
 
 bool match_first_byte(Bytes b, Transport transport, Result& out) {

@@ -56,15 +56,6 @@ bool request_line(Bytes line, std::initializer_list<std::string_view> methods,
          (!version_b.empty() && v.starts_with(version_b) && version.size() == version_b.size());
 }
 
-void accept(Result& out, App app, Role role, Bytes version, Bytes target) {
-  Result r;
-  r.app = app;
-  r.role = role;
-  if (!version.empty()) add_evidence(r, EvidenceKey::app_version, version);
-  if (!target.empty()) add_evidence(r, EvidenceKey::app_target, target);
-  out = std::move(r);
-}
-
 // ---------------------------------------------------------------------------------------------
 // SIP: a request with a SIP, SIPS or tel URI and "SIP/2.0", or a "SIP/2.0 NNN " status line.
 
@@ -77,7 +68,7 @@ bool match_sip(Bytes line, Result& out) {
   ByteReader l(line);
   if (l.starts_with("SIP/2.0 ", true)) {
     if (!status_code(l)) return false;
-    accept(out, App::sip, Role::server, as_bytes("SIP/2.0"), {});
+    accept_as(out, App::sip, Role::server, as_bytes("SIP/2.0"), {});
     return true;
   }
   Bytes target, version;
@@ -86,7 +77,7 @@ bool match_sip(Bytes line, Result& out) {
                      "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE", "PRACK"},
                     "SIP/2.0", "", sip_uri, target, version))
     return false;
-  accept(out, App::sip, Role::client, version, target);
+  accept_as(out, App::sip, Role::client, version, target);
   return true;
 }
 
@@ -105,7 +96,7 @@ bool match_rtsp(Bytes line, Result& out) {
     Bytes version = *l.take(8);
     l.skip(1);
     if (!status_code(l)) return false;
-    accept(out, App::rtsp, Role::server, version, {});
+    accept_as(out, App::rtsp, Role::server, version, {});
     return true;
   }
   Bytes target, version;
@@ -114,7 +105,7 @@ bool match_rtsp(Bytes line, Result& out) {
                      "GET_PARAMETER", "SET_PARAMETER", "REDIRECT", "RECORD", "PLAY_NOTIFY"},
                     "RTSP/1.0", "RTSP/2.0", rtsp_uri, target, version))
     return false;
-  accept(out, App::rtsp, Role::client, version, target);
+  accept_as(out, App::rtsp, Role::client, version, target);
   return true;
 }
 
@@ -135,12 +126,12 @@ bool match_ssdp(Bytes line, ByteReader after_line, Result& out) {
   ByteReader l(line);
   if (l.starts_with("M-SEARCH * HTTP/1.1") || l.starts_with("NOTIFY * HTTP/1.1")) {
     if (line.size() != (line[0] == 'M' ? 19u : 17u)) return false;
-    accept(out, App::ssdp, Role::client, as_bytes("HTTP/1.1"), as_bytes("*"));
+    accept_as(out, App::ssdp, Role::client, as_bytes("HTTP/1.1"), as_bytes("*"));
     return true;
   }
   if (l.starts_with("HTTP/1.1 200 ") || l.starts_with("HTTP/1.0 200 ")) {
     if (!header_present(after_line, "st:") && !header_present(after_line, "usn:")) return false;
-    accept(out, App::ssdp, Role::server, line.first(8), {});
+    accept_as(out, App::ssdp, Role::server, line.first(8), {});
     return true;
   }
   return false;
@@ -200,14 +191,14 @@ bool match_irc_client(Bytes line, ByteReader rest, Result& out) {
   } else if (!irc_client_first(line)) {
     return false;
   }
-  accept(out, App::irc, Role::client, {}, {});
+  accept_as(out, App::irc, Role::client);
   return true;
 }
 
 bool match_irc_server(Bytes line, Result& out) {
   ByteReader l(line);
   if (l.starts_with("NOTICE AUTH :", true)) {
-    accept(out, App::irc, Role::server, {}, {});
+    accept_as(out, App::irc, Role::server);
     return true;
   }
   if (!l.starts_with(":", true)) return false;
@@ -220,7 +211,7 @@ bool match_irc_server(Bytes line, Result& out) {
   // The target and the trailing parameter: " * :..." or " nick :...".
   if (!l.starts_with(" ", true) || l.take_while(is_visible, 64).empty()) return false;
   if (!l.starts_with(" ", true)) return false;
-  accept(out, App::irc, Role::server, {}, {});
+  accept_as(out, App::irc, Role::server);
   return true;
 }
 
