@@ -77,7 +77,8 @@ const volatile __u32 rb_no_wakeup = 0;
 _Static_assert(sizeof(struct pp_flow_key4) == 16, "pp_flow_key4 layout changed");
 _Static_assert(sizeof(struct pp_flow_key) == 40, "pp_flow_key layout changed");
 _Static_assert(sizeof(struct pp_flow_val) == 40, "pp_flow_val layout changed");
-_Static_assert(__builtin_offsetof(struct pp_sample, data) == 76, "pp_sample layout changed");
+_Static_assert(__builtin_offsetof(struct pp_sample, data) == 84, "pp_sample layout changed");
+_Static_assert(sizeof(struct pp_frag_key) == 40, "pp_frag_key layout changed");
 
 /*
  * The header layouts and protocol numbers of include/protoport/parse_limits.h, which replay's
@@ -141,6 +142,14 @@ struct {
 	__type(value, struct pp_flow_val);
 } pp_flows6 SEC(".maps");
 
+/* Fragmented datagrams being followed: see pp_frag_key in protoport/sample.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PP_FRAGS_DEFAULT);
+	__type(key, struct pp_frag_key);
+	__type(value, struct pp_frag_val);
+} pp_frags SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PP_RINGBUF_DEFAULT); /* loader: bpf_map__set_max_entries */
@@ -161,6 +170,10 @@ struct pp_pkt {
 	__u32 payload_len;   /* original L4 payload length (from the IP/UDP headers) */
 	__u32 payload_avail; /* payload bytes present in this frame, <= payload_len */
 	__u32 tcp_seq;	     /* TCP: the header's sequence number (host order) */
+	__u32 ip_id;	     /* fragments: the datagram's identification */
+	__u32 l4_off;	     /* first fragments: where the L4 header starts */
+	__u16 frag_off;	     /* later fragments: offset of the payload in the datagram, bytes */
+	__u8 more_frags;     /* later fragments: more follow */
 	__u8 sender;	     /* key endpoint (0 or 1) that sent this packet */
 	__u8 tcp_flags;
 	__u8 first_fragment; /* more fragments follow: UDP length covers more than this packet */
@@ -170,6 +183,8 @@ struct pp_pkt {
 
 /* Internal return value: parsing reached a TCP/UDP header, go on with the flow table. */
 #define PP_PARSED PP_CNT_MAX
+/* Internal return value: a later fragment of a TCP/UDP datagram, its fields in pp_pkt. */
+#define PP_FRAG_PARSED (PP_CNT_MAX + 2)
 
 static __always_inline void store_v4_mapped(__u8 *dst, __be32 addr)
 {
@@ -219,13 +234,23 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slot
 	if (tot_len < hlen || !ip_fits(ctx, l3_off + tot_len, c->end - data, cnt))
 		return PP_OUT_MALFORMED;
 	*ip_end = l3_off + tot_len;
-	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK))
-		return PP_OUT_FRAGMENT;
-	pkt->first_fragment = (ip->frag_off & bpf_htons(PP_IP_MF)) != 0;
-	*l4proto = ip->protocol;
 	pkt->family = PP_FAMILY_V4;
 	pkt->saddr4 = ip->saddr;
 	pkt->daddr4 = ip->daddr;
+	pkt->ip_id = bpf_ntohs(ip->id);
+	if (ip->frag_off & bpf_htons(PP_IP_OFFSET_MASK)) {
+		/* A later fragment: no L4 header; its bytes may complete a datagram userspace
+		 * follows (handle_fragment). */
+		pkt->proto = ip->protocol;
+		pkt->frag_off = (bpf_ntohs(ip->frag_off) & PP_IP_OFFSET_MASK) * 8;
+		pkt->more_frags = (ip->frag_off & bpf_htons(PP_IP_MF)) != 0;
+		pkt->payload_off = l3_off + hlen;
+		pkt->payload_len = tot_len - hlen;
+		pkt->payload_avail = pkt->payload_len;
+		return PP_FRAG_PARSED;
+	}
+	pkt->first_fragment = (ip->frag_off & bpf_htons(PP_IP_MF)) != 0;
+	*l4proto = ip->protocol;
 	cursor_skip_from(c, ip, hlen); /* past the options */
 	return PP_PARSED;
 }
@@ -235,6 +260,9 @@ struct pp_ipv6_ext {
 	__u32 l4_off; /* from ctx->data */
 	__u8 l4proto;
 	__u8 first_fragment; /* a fragment header with the M flag was seen */
+	__u8 more_frags;     /* later fragment: its M flag */
+	__u16 frag_off;	     /* later fragment: its offset, bytes */
+	__u32 frag_id;	     /* a fragment header's identification (host order) */
 };
 
 /* Largest header offset the walk accepts: every packet access must stay below the verifier's
@@ -294,8 +322,15 @@ __noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
 			frag = data + off;
 			if ((void *)(frag + 1) > data_end)
 				return PP_OUT_MALFORMED;
-			if (frag->frag_off & bpf_htons(PP_IP6_OFFSET_MASK))
+			out->frag_id = bpf_ntohl(frag->identification);
+			if (frag->frag_off & bpf_htons(PP_IP6_OFFSET_MASK)) {
+				/* A later fragment: its payload follows this header. */
+				out->l4_off = off + sizeof(*frag);
+				out->l4proto = frag->nexthdr;
+				out->frag_off = bpf_ntohs(frag->frag_off) & PP_IP6_OFFSET_MASK;
+				out->more_frags = (frag->frag_off & bpf_htons(PP_IP6_MF)) != 0;
 				return PP_OUT_FRAGMENT;
+			}
 			first_fragment = (frag->frag_off & bpf_htons(PP_IP6_MF)) != 0;
 			nexthdr = frag->nexthdr;
 			off += sizeof(*frag);
@@ -362,15 +397,27 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slot
 			return PP_PARSED;
 		}
 	}
+	ext.frag_id = 0;
 	ret = pp_ipv6_ext_walk(ctx, l3_off + sizeof(*ip6), ip6->nexthdr, &ext);
 	/* verifier: a global function returns an unknown scalar; its three values as constants */
-	if (ret == PP_OUT_FRAGMENT)
-		return PP_OUT_FRAGMENT;
+	if (ret == PP_OUT_FRAGMENT) {
+		if (ext.l4_off > *ip_end) /* the fragment header runs past the datagram */
+			return PP_OUT_MALFORMED;
+		pkt->proto = ext.l4proto;
+		pkt->ip_id = ext.frag_id;
+		pkt->frag_off = ext.frag_off;
+		pkt->more_frags = ext.more_frags;
+		pkt->payload_off = ext.l4_off;
+		pkt->payload_len = *ip_end - ext.l4_off;
+		pkt->payload_avail = pkt->payload_len;
+		return PP_FRAG_PARSED;
+	}
 	if (ret != PP_PARSED)
 		return PP_OUT_MALFORMED;
 	if (ext.l4_off > PP_EXT_OFF_MAX) /* verifier: bound the offset before data + l4_off */
 		return PP_OUT_MALFORMED;
 	pkt->first_fragment = ext.first_fragment;
+	pkt->ip_id = ext.frag_id;
 	*l4proto = ext.l4proto;
 	c->pos = data + ext.l4_off; /* cursor_take() checks it against data_end */
 	return PP_PARSED;
@@ -560,6 +607,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
 		return ret;
 
 	l4_off = c.pos - data;
+	pkt->l4_off = l4_off;
 	if (l4_off > ip_end) /* options/extension headers run past the IP length */
 		return PP_OUT_MALFORMED;
 	pkt->proto = l4proto;
@@ -699,6 +747,15 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->ifindex = ctx->ingress_ifindex;
 	s->tcp_seq = payload_seq;
 	s->tcp_start = start;
+	s->ip_id = 0;
+	s->frag_off = 0;
+	s->pad2 = 0;
+	if (pkt->first_fragment) {
+		/* The datagram's first fragment: userspace joins the later ones to it. */
+		s->flags |= PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS;
+		s->ip_id = pkt->ip_id;
+		s->frag_off = pkt->payload_off - pkt->l4_off; /* its L4 header's length */
+	}
 
 	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
 	cap = pkt->payload_avail;
@@ -724,6 +781,106 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 			cnt->v[PP_CNT_OPENING_BUDGET]++;
 	}
 	return PP_OUT_SAMPLED;
+}
+
+/* The datagram key of a fragment: packet-order addresses, protocol, identification. IPv6
+ * addresses are in k6.addr: in packet order for a later fragment (no flow key built), in the
+ * flow key's order for a first fragment (`keyed`), where the sender says which is which. */
+static __always_inline void frag_key_build(struct pp_pkt *pkt, struct pp_frag_key *key, int keyed)
+{
+	int swap = keyed && pkt->sender;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	if (pkt->family == PP_FAMILY_V4) {
+		store_v4_mapped(key->saddr, pkt->saddr4);
+		store_v4_mapped(key->daddr, pkt->daddr4);
+	} else if (swap) {
+		__builtin_memcpy(key->saddr, pkt->k6.addr[1], 16);
+		__builtin_memcpy(key->daddr, pkt->k6.addr[0], 16);
+	} else {
+		__builtin_memcpy(key->saddr, pkt->k6.addr[0], 16);
+		__builtin_memcpy(key->daddr, pkt->k6.addr[1], 16);
+	}
+	key->id = pkt->ip_id;
+	key->proto = pkt->proto;
+	key->family = pkt->family;
+}
+
+/*
+ * A first fragment's flow outcome decides whether the datagram's later fragments are sampled:
+ * yes when the first one was (userspace needs the rest to name it), no otherwise. BPF_ANY: it
+ * overrides the entry later fragments that came first may have created.
+ */
+static __always_inline void note_first_fragment(struct pp_pkt *pkt, int outcome)
+{
+	struct pp_frag_key key;
+	struct pp_frag_val val;
+
+	__builtin_memset(&val, 0, sizeof(val));
+	val.state = outcome == PP_OUT_SAMPLED ? PP_FRAG_SAMPLE : PP_FRAG_IGNORE;
+	frag_key_build(pkt, &key, 1);
+	bpf_map_update_elem(&pp_frags, &key, &val, BPF_ANY); /* a failure only loses fragments */
+}
+
+/*
+ * A later fragment of a TCP/UDP datagram: sampled when its datagram is followed (its first
+ * fragment was sampled) or not known yet (the first fragment may come last), up to
+ * PP_FRAG_SAMPLES_MAX per datagram; the table is an LRU of PP_FRAGS_DEFAULT datagrams.
+ */
+static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pkt,
+					   struct pp_counter_slots *cnt)
+{
+	struct pp_frag_key key;
+	struct pp_frag_val *val, fresh;
+	struct pp_sample *s;
+	__u32 snap = snap_len;
+	__u32 idx, cap;
+
+	if (pkt->proto != PP_IPPROTO_TCP && pkt->proto != PP_IPPROTO_UDP)
+		return PP_OUT_FRAGMENT;
+	frag_key_build(pkt, &key, 0);
+	val = bpf_map_lookup_elem(&pp_frags, &key);
+	if (!val) {
+		__builtin_memset(&fresh, 0, sizeof(fresh));
+		fresh.state = PP_FRAG_SAMPLE;
+		bpf_map_update_elem(&pp_frags, &key, &fresh, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&pp_frags, &key);
+		if (!val)
+			return PP_OUT_FRAGMENT;
+	}
+	if (val->state != PP_FRAG_SAMPLE || val->sampled >= PP_FRAG_SAMPLES_MAX)
+		return PP_OUT_FRAGMENT;
+	idx = __sync_fetch_and_add(&val->sampled, 1);
+	if (idx >= PP_FRAG_SAMPLES_MAX)
+		return PP_OUT_FRAGMENT;
+
+	s = bpf_ringbuf_reserve(&pp_samples, sizeof(*s) + snap, 0);
+	if (!s)
+		return PP_OUT_RINGBUF_FULL;
+	__builtin_memset(s, 0, sizeof(*s));
+	__builtin_memcpy(s->saddr, key.saddr, 16);
+	__builtin_memcpy(s->daddr, key.daddr, 16);
+	s->ts_ns = bpf_ktime_get_ns();
+	s->proto = pkt->proto;
+	s->family = pkt->family;
+	s->dir = PP_DIR_UNKNOWN;
+	s->payload_len = pkt->payload_len;
+	s->seq = idx;
+	s->flags = PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT |
+		   (pkt->more_frags ? PP_SAMPLE_F_MORE_FRAGS : 0);
+	s->ifindex = ctx->ingress_ifindex;
+	s->ip_id = pkt->ip_id;
+	s->frag_off = pkt->frag_off;
+	cap = pkt->payload_avail;
+	if (cap > snap) /* cap <= snap (a constant to the verifier) keeps the copy in the record */
+		cap = snap;
+	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
+		bpf_ringbuf_discard(s, 0);
+		return PP_OUT_MALFORMED;
+	}
+	s->cap_len = cap;
+	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	return PP_OUT_FRAGMENT_SAMPLED;
 }
 
 /* Flow-table work for a parsed TCP/UDP packet; returns its PP_OUT_* outcome. */
@@ -769,6 +926,12 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 	}
 	if (pkt->payload_len == 0)
 		return PP_OUT_NO_PAYLOAD;
+	if (pkt->first_fragment) {
+		int out = emit_sample(ctx, pkt, val, cnt);
+
+		note_first_fragment(pkt, out);
+		return out;
+	}
 	return emit_sample(ctx, pkt, val, cnt);
 }
 
@@ -794,6 +957,8 @@ int protoport_xdp(struct xdp_md *ctx)
 		out = parse_packet(ctx, &pkt, cnt);
 	if (out == PP_PARSED)
 		out = handle_flow(ctx, &pkt, cnt);
+	else if (out == PP_FRAG_PARSED)
+		out = handle_fragment(ctx, &pkt, cnt);
 	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
 		out = PP_OUT_MALFORMED;
 	cnt->v[out]++;

@@ -24,6 +24,10 @@
 #define PP_OPENING_PACKETS_MAX 64
 #define PP_FLOWS_DEFAULT 65536
 #define PP_RINGBUF_DEFAULT (4u << 20)
+/* IP datagrams whose fragments are being followed (pp_frags), and the samples of later
+ * fragments one datagram may emit (its first fragment's sample aside). */
+#define PP_FRAGS_DEFAULT 4096
+#define PP_FRAG_SAMPLES_MAX 16
 
 /* The transports sampled (IANA protocol numbers, as in keys and samples), named once for the
  * program and userspace alike. */
@@ -133,6 +137,36 @@ static inline __u32 pp_opening_advance(__u32 covered, int start_known, __u32 off
 
 /* Sample flags (pp_sample.flags). */
 #define PP_SAMPLE_F_TCP_START 0x01 /* tcp_start holds the direction's first sequence number */
+#define PP_SAMPLE_F_FRAGMENT 0x02  /* from an IP fragment: ip_id and frag_off are set */
+#define PP_SAMPLE_F_MORE_FRAGS 0x04 /* ... and more fragments follow it (MF / M flag) */
+#define PP_SAMPLE_F_LATER_FRAGMENT 0x08 /* a fragment after the first: no L4 header, no ports;
+					 * data is IP payload from frag_off on */
+
+/*
+ * IP datagrams whose later fragments are sampled, so that userspace can put together a datagram
+ * whose first fragment holds too few bytes to name (DNS in 8-byte fragments), or that arrives
+ * after the others. Keyed as the IP layer keys reassembly: addresses in packet order, protocol,
+ * identification. Must be zeroed before it is filled.
+ */
+struct pp_frag_key {
+	__u8 saddr[16]; /* v4-mapped for IPv4 */
+	__u8 daddr[16];
+	__u32 id;  /* IPv4 identification or IPv6 fragment header identification (host order) */
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+
+enum pp_frag_state {
+	PP_FRAG_SAMPLE = 1, /* later fragments are sampled (first fragment sampled, or not yet seen) */
+	PP_FRAG_IGNORE = 2, /* the first fragment came and its flow direction wanted no sample */
+};
+
+struct pp_frag_val {
+	__u32 sampled; /* later fragments sampled (atomically bumped) */
+	__u8 state;    /* enum pp_frag_state */
+	__u8 pad[3];
+};
 
 /* Ring-buffer record: this header, then cap_len payload bytes. */
 struct pp_sample {
@@ -154,6 +188,10 @@ struct pp_sample {
 	__u32 tcp_seq;	   /* TCP: sequence number of this payload's first byte; 0 for UDP */
 	__u32 tcp_start;   /* TCP with PP_SAMPLE_F_TCP_START: that of the direction's first byte
 			    * (its SYN's + 1), so userspace places each segment in the stream */
+	__u32 ip_id;	   /* with PP_SAMPLE_F_FRAGMENT: the datagram's identification */
+	__u16 frag_off;	   /* ... and the IP-payload offset of data[0]: a first fragment's L4
+			    * header length, a later fragment's offset */
+	__u16 pad2;
 	__u8 data[];	   /* cap_len bytes of payload */
 };
 
@@ -168,12 +206,13 @@ enum pp_counter {
 	PP_CNT_OPENING_BUDGET,	 /* TCP directions whose opening_packets budget ran out first */
 	PP_OUT_NON_IP,		 /* not IPv4/IPv6 (ARP, LLDP, ...) */
 	PP_OUT_MALFORMED,	 /* truncated or invalid header (ihl < 5, bad doff, ...) */
-	PP_OUT_FRAGMENT,	 /* non-first IP fragment: no L4 header to read */
+	PP_OUT_FRAGMENT,	 /* later IP fragment not sampled (its datagram is not followed) */
 	PP_OUT_OTHER_L4,	 /* IP but neither TCP nor UDP (ICMP, ESP, ...) */
 	PP_OUT_NO_PAYLOAD,	 /* TCP/UDP without payload (SYN, ACK, ...) */
 	PP_OUT_ALREADY_SAMPLED,	 /* this direction already has its samples: lookup only */
 	PP_OUT_SAMPLED,		 /* a sample went into the ring buffer */
 	PP_OUT_RINGBUF_FULL,	 /* bpf_ringbuf_reserve failed: sample lost */
 	PP_OUT_FLOW_UPDATE_FAIL, /* flow-table insert failed: packet not sampled */
+	PP_OUT_FRAGMENT_SAMPLED, /* a later IP fragment went into the ring buffer for reassembly */
 	PP_CNT_MAX,
 };

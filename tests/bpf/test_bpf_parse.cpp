@@ -3,6 +3,8 @@
 // and every way a header can be cut short or lie about its length.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "harness.h"
 #include "protoport/parse_limits.h"
 
@@ -179,7 +181,10 @@ TEST_CASE("IPv6 chains on both sides of the inline fast path (2 headers) and the
   auto later = udp6(40);
   later.ipv6_ext = {{kHopByHop, 8}, {kDestOpts, 8}, {kFragment, 8, (13 << 3)}};
   h.run(build(later));
-  expect_only(h, PP_OUT_FRAGMENT);
+  // A later fragment of a datagram not seen yet: sampled for reassembly, no flow entry.
+  CHECK(h.records().size() == 1);
+  CHECK(h.flow_entries() == 0);
+  h.expect_counters({{PP_OUT_FRAGMENT_SAMPLED, 1}});
 }
 
 TEST_CASE("IPv6 chains of any length Linux delivers reach the L4 header") {
@@ -216,7 +221,7 @@ TEST_CASE("an IPv6 chain longer than the walk limit is malformed") {
   expect_only(h, PP_OUT_MALFORMED);
 }
 
-TEST_CASE("IPv4 fragments: the first is sampled, later ones skipped and counted") {
+TEST_CASE("IPv4 fragments: the first is sampled, and so are the later ones of its datagram") {
   Harness h;
   // First fragment of a 1000-byte UDP datagram: MF set, offset 0; udp->len covers it all.
   auto first = tcp4(0);
@@ -239,11 +244,57 @@ TEST_CASE("IPv4 fragments: the first is sampled, later ones skipped and counted"
   h.run(build(later));
   later.ipv4_frag_field = 101;  // last fragment
   h.run(build(later));
-  CHECK(h.records().size() == 1);
-  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_FRAGMENT, 2}});
+  // The first fragment was sampled: its datagram's later fragments are too (reassembly).
+  REQUIRE(h.records().size() == 3);
+  CHECK(r.header.flags == (PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS));
+  CHECK(r.header.frag_off == 8);  // data[0] follows the 8-byte UDP header
+  const auto& l = h.records()[1].header;
+  CHECK(l.flags == (PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS));
+  CHECK(l.frag_off == 208);
+  CHECK(l.ip_id == r.header.ip_id);
+  CHECK(l.sport == 0);
+  CHECK(l.payload_len == 208);  // the builder's fragment holds a UDP-header-sized prefix too
+  CHECK(h.records()[2].header.frag_off == 808);
+  CHECK(h.records()[2].header.flags == (PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT));
+  h.expect_counters(
+      {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_FRAGMENT_SAMPLED, 2}});
 }
 
-TEST_CASE("IPv6 fragments: the first is sampled, later ones skipped and counted") {
+TEST_CASE("IP fragments: a datagram whose first fragment was not sampled is not followed") {
+  Harness h;
+  auto first = tcp4(0);
+  first.l4 = kUdp;
+  first.payload = pattern(200);
+  for (int i = 0; i < 2; ++i) h.run(build(first));  // two whole datagrams: the direction's samples
+  first.udp_len = 1008;
+  first.ipv4_frag_field = 0x2000;
+  h.run(build(first));  // a first fragment of a flow direction already sampled
+  auto later = tcp4(0);
+  later.l4 = kUdp;
+  later.payload = pattern(200);
+  later.ipv4_frag_field = 26;
+  h.run(build(later));
+  CHECK(h.records().size() == 2);
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1},
+                     {PP_OUT_SAMPLED, 2},
+                     {PP_OUT_ALREADY_SAMPLED, 1},
+                     {PP_OUT_FRAGMENT, 1}});
+}
+
+TEST_CASE("IP fragments: at most PP_FRAG_SAMPLES_MAX later fragments per datagram") {
+  Harness h;
+  auto later = tcp4(0);
+  later.l4 = kUdp;
+  later.payload = pattern(8);
+  for (int i = 1; i <= PP_FRAG_SAMPLES_MAX + 4; ++i) {
+    later.ipv4_frag_field = static_cast<std::uint16_t>(0x2000 | i);
+    h.run(build(later));
+  }
+  CHECK(h.records().size() == PP_FRAG_SAMPLES_MAX);
+  h.expect_counters({{PP_OUT_FRAGMENT_SAMPLED, PP_FRAG_SAMPLES_MAX}, {PP_OUT_FRAGMENT, 4}});
+}
+
+TEST_CASE("IPv6 fragments: the first is sampled, and so are the later ones of its datagram") {
   Harness h;
   auto first = udp6(100);
   first.udp_len = 508;
@@ -257,8 +308,14 @@ TEST_CASE("IPv6 fragments: the first is sampled, later ones skipped and counted"
   auto later = udp6(100);
   later.ipv6_ext = {{kHopByHop, 8}, {kFragment, 8, (13 << 3) | 1}};
   h.run(build(later));
-  CHECK(h.records().size() == 1);
-  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_FRAGMENT, 1}});
+  REQUIRE(h.records().size() == 2);
+  const auto& l = h.records()[1].header;
+  CHECK(l.ip_id == h.records()[0].header.ip_id);
+  CHECK(l.frag_off == 104);
+  CHECK(l.flags == (PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS));
+  CHECK(std::memcmp(l.saddr, h.records()[0].header.saddr, 16) == 0);
+  h.expect_counters(
+      {{PP_CNT_FLOWS_CREATED, 1}, {PP_OUT_SAMPLED, 1}, {PP_OUT_FRAGMENT_SAMPLED, 1}});
 }
 
 TEST_CASE("a UDP first fragment whose udp->len is shorter than the fragment is malformed") {

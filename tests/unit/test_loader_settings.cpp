@@ -74,7 +74,7 @@ TEST_CASE("counter names are stable and round-trip") {
   const char* expected[] = {"packets",         "bytes",        "flows_created",   "opening_budget",
                             "non_ip",          "malformed",    "fragment",        "other_l4",
                             "no_payload",      "already_sampled", "sampled",      "ringbuf_full",
-                            "flow_update_fail"};
+                            "flow_update_fail", "fragment_sampled"};
   static_assert(sizeof(expected) / sizeof(expected[0]) == PP_CNT_MAX);
   for (int i = 0; i < PP_CNT_MAX; ++i) {
     const auto c = static_cast<pp_counter>(i);

@@ -9,7 +9,7 @@ namespace {
 constexpr std::array<std::string_view, PP_CNT_MAX> kCounterNames = {
     "packets",    "bytes",           "flows_created", "opening_budget", "non_ip",
     "malformed",  "fragment",        "other_l4",      "no_payload",     "already_sampled",
-    "sampled",    "ringbuf_full",    "flow_update_fail",
+    "sampled",    "ringbuf_full",    "flow_update_fail", "fragment_sampled",
 };
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace protoport {
 
 // Counter names, stable strings for output and scripts: "packets", "bytes", "flows_created",
 // "opening_budget", "non_ip", "malformed", "fragment", "other_l4", "no_payload", "already_sampled", "sampled",
-// "ringbuf_full", "flow_update_fail". Index = enum pp_counter.
+// "ringbuf_full", "flow_update_fail", "fragment_sampled". Index = enum pp_counter.
 std::string_view counter_name(pp_counter counter);
 std::optional<pp_counter> counter_from_name(std::string_view name);
 

@@ -154,7 +154,8 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   }
   if (step == Step::malformed || ip.l4_off > ip.ip_end) return p;
   if (step == Step::fragment) {
-    if (whole) p.kind = FrameKind::fragment;
+    // A later fragment: the program may sample it (its datagram followed in pp_frags), which
+    // depends on what the program saw of the datagram: run it (FrameKind::run).
     return p;
   }
   bool syn = false;
@@ -188,7 +189,7 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   p.has_key = true;
   p.has_payload = payload_len > 0;
   canonicalize(p);
-  if (!whole) return p;  // run, key known
+  if (!whole || ip.first_fragment) return p;  // run, key known; a first fragment writes pp_frags
   p.kind = ip.l4proto == PP_IPPROTO_TCP && !syn && payload_len == 0 ? FrameKind::tcp_no_payload
                                                                     : FrameKind::flow;
   return p;

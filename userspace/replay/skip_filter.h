@@ -5,8 +5,10 @@
 // exactly those of running every frame; `replay_fastpath check` verifies that frame by frame.
 //
 // A frame is left out only when it is one of:
-//  - stateless: not IP, an IPv4 non-first fragment, IP but neither TCP nor UDP, or TCP without
-//    SYN and without payload. The program counts these and touches no map.
+//  - stateless: not IP, IP but neither TCP nor UDP, or TCP without SYN and without payload. The
+//    program counts these and touches no map. IP fragments are always run: whether the program
+//    samples a later one depends on what it saw of its datagram (pp_frags), and a first one
+//    writes that.
 //  - of a flow endpoint whose samples are complete, learnt only from the samples the program
 //    emitted (the sample after which SamplingRule::wants() says no more), never guessed. The
 //    program would look the flow up and
