@@ -749,12 +749,13 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->tcp_start = start;
 	s->ip_id = 0;
 	s->frag_off = 0;
-	s->pad2 = 0;
+	s->frag_len = 0;
 	if (pkt->first_fragment) {
 		/* The datagram's first fragment: userspace joins the later ones to it. */
 		s->flags |= PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS;
 		s->ip_id = pkt->ip_id;
 		s->frag_off = pkt->payload_off - pkt->l4_off; /* its L4 header's length */
+		s->frag_len = pkt->payload_avail;	       /* the L4 payload it carries */
 	}
 
 	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
@@ -871,6 +872,7 @@ static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pk
 	s->ifindex = ctx->ingress_ifindex;
 	s->ip_id = pkt->ip_id;
 	s->frag_off = pkt->frag_off;
+	s->frag_len = pkt->payload_len;
 	cap = pkt->payload_avail;
 	if (cap > snap) /* cap <= snap (a constant to the verifier) keeps the copy in the record */
 		cap = snap;

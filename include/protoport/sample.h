@@ -27,7 +27,7 @@
 /* IP datagrams whose fragments are being followed (pp_frags), and the samples of later
  * fragments one datagram may emit (its first fragment's sample aside). */
 #define PP_FRAGS_DEFAULT 4096
-#define PP_FRAG_SAMPLES_MAX 16
+#define PP_FRAG_SAMPLES_MAX 32 /* 32 fragments of 8 bytes: a default snap length */
 
 /* The transports sampled (IANA protocol numbers, as in keys and samples), named once for the
  * program and userspace alike. */
@@ -191,7 +191,8 @@ struct pp_sample {
 	__u32 ip_id;	   /* with PP_SAMPLE_F_FRAGMENT: the datagram's identification */
 	__u16 frag_off;	   /* ... and the IP-payload offset of data[0]: a first fragment's L4
 			    * header length, a later fragment's offset */
-	__u16 pad2;
+	__u16 frag_len;	   /* ... and the bytes this fragment carried from there (a first
+			    * fragment's payload_len is the whole datagram's, from the UDP length) */
 	__u8 data[];	   /* cap_len bytes of payload */
 };
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# integration.evasion (issue 15): DNS queries behind IPv6 extension-header chains of 0..20 headers
+# integration.evasion (issue 15): DNS queries cut into IP fragments of 8, 16 and 64 bytes, in order
+# and reversed, IPv4 and IPv6 (lib/ip_fragments.py), and DNS queries behind IPv6
+# extension-header chains of 0..20 headers
 # (lib/ipv6_chains.py, to dnsmasq) must be named dns wherever the server answers. And an opening
 # cut into TCP segments as an evader cuts it (1 byte a
 # segment, 1+2+rest, 2+1+rest, random cuts, reversed, duplicated, overlapping with other bytes)
@@ -52,6 +54,9 @@ phase "splits sent"
 in_client env PYTHONPATH="$HERE/lib" /usr/bin/python3 "$HERE/lib/ipv6_chains.py" "$LAB_IF_C" \
   "$LAB_S6" 5300 "$LAB_DIR/chains.jsonl" || fail "ipv6_chains.py failed"
 phase "chains sent"
+in_client env PYTHONPATH="$HERE/lib" /usr/bin/python3 "$HERE/lib/ip_fragments.py" "$LAB_IF_C" \
+  "$LAB_S4" "$LAB_S6" 5300 "$LAB_DIR/fragments.jsonl" || fail "ip_fragments.py failed"
+phase "fragments sent"
 
 pp_watch_stop watch INT
 (( PP_RC == 0 )) || fail "watch exited $PP_RC"
@@ -68,6 +73,9 @@ for source in watch replay; do
   echo "evasion: $source: IPv6 extension-header chains (headers:verdict):"
   /usr/bin/python3 "$HERE/lib/check_chains.py" "$LAB_DIR/chains.jsonl" "$LAB_DIR/$source.flows" \
     || fail "$source: a query the server answered behind a header chain was not named dns (above)"
+  echo "evasion: $source: DNS queries in IP fragments (case: fragments:verdict):"
+  /usr/bin/python3 "$HERE/lib/check_chains.py" "$LAB_DIR/fragments.jsonl" "$LAB_DIR/$source.flows" \
+    || fail "$source: a query the server reassembled from fragments was not named dns (above)"
 done
 grep -h "tcp openings" "$LAB_DIR/watch.err" "$LAB_DIR/replay.err" || true
 

@@ -65,7 +65,11 @@ FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
     : limits_(limits),
       sink_(std::move(sink)),
       flows_(limits.max_flows),
-      known_servers_(std::max<std::size_t>(limits.max_flows, 1)) {
+      known_servers_(std::max<std::size_t>(limits.max_flows, 1)),
+      reassembly_(limits.fragments,
+                  [this](const pp_sample& s, std::span<const std::uint8_t> p, std::int64_t w) {
+                    on_whole_sample(s, p, w);
+                  }) {
   limits_.max_flows = flows_.capacity();  // 0 is taken as 1
   flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
 }
@@ -141,6 +145,15 @@ void FlowTracker::on_sample(const pp_sample& s, std::span<const std::uint8_t> pa
     ++stats_.samples_invalid;
     return;
   }
+  if (s.flags & PP_SAMPLE_F_FRAGMENT) {
+    reassembly_.add(s, payload, wall_ns);  // delivered here (on_whole_sample) once whole
+    return;
+  }
+  on_whole_sample(s, payload, wall_ns);
+}
+
+void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
+                                  std::int64_t wall_ns) {
   Key key{};
   const int sender = pp_source_endpoint(s.saddr, s.sport, s.daddr, s.dport);
   std::memcpy(key.addr[sender], s.saddr, 16);
@@ -319,6 +332,7 @@ void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
 }
 
 void FlowTracker::expire(std::int64_t now_ns) {
+  reassembly_.expire(now_ns);
   // The list is in order of last activity, oldest first: stop at the first fresh flow.
   for (Slot* f = flows_.oldest(); f && now_ns - f->value.last_wall_ns > limits_.idle_timeout_ns;
        f = f->newer())
@@ -330,6 +344,7 @@ void FlowTracker::expire(std::int64_t now_ns) {
 }
 
 void FlowTracker::flush() {
+  reassembly_.flush();
   for (Slot* f = flows_.oldest(); f; f = f->newer())
     if (!f->value.decided) decide(*f, true);
 }

@@ -15,6 +15,7 @@
 #include "common/recent_set.h"
 #include "common/sampling_rule.h"
 #include "detect/flow_verdict.h"
+#include "detect/ip_reassembly.h"
 #include "detect/tcp_stream.h"
 #include "protoport/sample.h"
 
@@ -27,6 +28,7 @@ struct FlowTrackerLimits {
   // The kernel's sampling rule: once both directions have had every sample it gives, no more
   // come and the flow is decided at once.
   SamplingRule sampling;
+  IpReassemblyLimits fragments;  // IP datagrams put together from fragment samples
 };
 
 struct FlowTrackerStats {
@@ -67,6 +69,7 @@ class FlowTracker {
   void flush();
 
   const FlowTrackerStats& stats() const { return stats_; }
+  const IpReassemblyStats& fragment_stats() const { return reassembly_.stats(); }
   std::size_t tracked() const { return flows_.size(); }
 
  private:
@@ -115,6 +118,9 @@ class FlowTracker {
   using Flows = LruMap<Key, Flow, KeyHash>;
   using Slot = Flows::Slot;
 
+  // A whole datagram or TCP segment (a fragmented one once put together).
+  void on_whole_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
+                       std::int64_t wall_ns);
   Slot& find_or_add(const Key& key, std::int64_t wall_ns);
   std::span<const std::uint8_t> opening_bytes(const Slot& f, int side) const;
   Direction initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
@@ -146,6 +152,7 @@ class FlowTracker {
   // Endpoints (address, port, protocol) seen accepting a TCP connection: a server, which tells
   // the direction of a flow of theirs seen mid-stream. Bounded like the flow table.
   RecentSet known_servers_;
+  IpReassembly reassembly_;
 };
 
 }  // namespace protoport

@@ -251,6 +251,19 @@ void Pipeline::print_stats(std::FILE* err) const {
   if (t.unknown_undecided > 0)
     by_app += " (unknown undecided: " + std::to_string(t.unknown_undecided) + ")";
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
+  const auto& ip = tracker_.fragment_stats();
+  if (ip.fragments > 0)
+    std::fprintf(err,
+                 "ip fragments: %llu sampled, datagrams whole %llu, from the first fragment only "
+                 "%llu, dropped %llu, overlapping (discarded, as Linux) %llu, duplicates %llu, "
+                 "beyond the bounds %llu\n",
+                 static_cast<unsigned long long>(ip.fragments),
+                 static_cast<unsigned long long>(ip.completed),
+                 static_cast<unsigned long long>(ip.first_only),
+                 static_cast<unsigned long long>(ip.dropped),
+                 static_cast<unsigned long long>(ip.overlapping),
+                 static_cast<unsigned long long>(ip.duplicates),
+                 static_cast<unsigned long long>(ip.pieces_dropped));
   // TCP openings put in stream order: what did not fit, and what was sent twice.
   if (t.tcp.conflicts + t.tcp.duplicate_bytes + t.tcp.dropped_bytes + t.tcp.before_start > 0)
     std::fprintf(err,

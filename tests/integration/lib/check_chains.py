@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""Checks protoport's verdicts on ipv6_chains.py's queries (integration.evasion): every query
-the server answered must be a UDP flow named dns, whatever its chain. A case the server did
-not answer fails too (the test would prove nothing). Prints one line per chain kind.
+"""Checks protoport's verdicts on the DNS queries of ipv6_chains.py (behind header chains) and
+ip_fragments.py (cut into IP fragments), integration.evasion: every query the server answered
+must be a UDP flow named dns. A case the server did not answer fails too (the test would prove
+nothing). Prints one line per case kind.
 
   check_chains.py RESULTS.jsonl FLOWS.jsonl
 """
@@ -21,7 +22,8 @@ def main():
     for c in (json.loads(l) for l in open(sys.argv[1])):
         app = flows.get((c["sport"], c["dport"]), "(no flow)")
         ok = c["accepted"] and app == "dns"
-        per_kind[c["case"]].append(f"{c['headers']}:{'ok' if ok else app + ('' if c['accepted'] else '/silent')}")
+        label = c["headers"] if "headers" in c else f"{c['fragments']} fragments"
+        per_kind[c["case"]].append(f"{label}:{'ok' if ok else app + ('' if c['accepted'] else '/silent')}")
         problems += not ok
     for kind, cases in per_kind.items():
         print(f"  {kind:20} {' '.join(cases)}")
