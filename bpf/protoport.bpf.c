@@ -686,6 +686,26 @@ static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 
 	return flow_lookup(pkt);
 }
 
+/* Copies up to snap payload bytes into the reserved record and submits it; -1 (the record
+ * discarded) if the copy fails, which cannot happen: the parser proved payload_off + cap fits. */
+static __always_inline int submit_payload(struct xdp_md *ctx, struct pp_pkt *pkt,
+					  struct pp_sample *s, __u32 snap)
+{
+	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
+	__u32 cap = pkt->payload_avail;
+
+	if (cap > snap)
+		cap = snap;
+	/* the helper refuses a zero length */
+	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
+		bpf_ringbuf_discard(s, 0);
+		return -1;
+	}
+	s->cap_len = cap;
+	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
+	return 0;
+}
+
 static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 				       struct pp_flow_val *val, struct pp_counter_slots *cnt)
 {
@@ -695,7 +715,7 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	__u32 limit = per_dir;
 	__u32 snap = snap_len;
 	struct pp_sample *s;
-	__u32 seq, cap, payload_seq = 0, start = 0;
+	__u32 seq, payload_seq = 0, start = 0;
 	__u8 flags = 0;
 
 	/* Two plain reads decide an already-sampled direction: no atomics on the common path. */
@@ -758,18 +778,8 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 		s->frag_len = pkt->payload_avail;	       /* the L4 payload it carries */
 	}
 
-	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
-	cap = pkt->payload_avail;
-	if (cap > snap)
-		cap = snap;
-	/* the helper refuses a zero length */
-	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
-		/* Cannot happen: the parser proved payload_off + cap <= frame length. */
-		bpf_ringbuf_discard(s, 0);
+	if (submit_payload(ctx, pkt, s, snap) != 0)
 		return PP_OUT_MALFORMED;
-	}
-	s->cap_len = cap;
-	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
 	if (is_tcp && opening_bytes > 0) {
 		/* Not atomic: two CPUs sampling one direction at once may lose an update, which only
 		 * costs a sample more (bounded by opening_packets). */
@@ -835,7 +845,7 @@ static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pk
 	struct pp_frag_val *val, fresh;
 	struct pp_sample *s;
 	__u32 snap = snap_len;
-	__u32 idx, cap;
+	__u32 idx;
 
 	if (pkt->proto != PP_IPPROTO_TCP && pkt->proto != PP_IPPROTO_UDP)
 		return PP_OUT_FRAGMENT;
@@ -873,15 +883,8 @@ static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pk
 	s->ip_id = pkt->ip_id;
 	s->frag_off = pkt->frag_off;
 	s->frag_len = pkt->payload_len;
-	cap = pkt->payload_avail;
-	if (cap > snap) /* cap <= snap (a constant to the verifier) keeps the copy in the record */
-		cap = snap;
-	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
-		bpf_ringbuf_discard(s, 0);
+	if (submit_payload(ctx, pkt, s, snap) != 0)
 		return PP_OUT_MALFORMED;
-	}
-	s->cap_len = cap;
-	bpf_ringbuf_submit(s, rb_no_wakeup ? BPF_RB_NO_WAKEUP : 0);
 	return PP_OUT_FRAGMENT_SAMPLED;
 }
 
