@@ -10,6 +10,7 @@ build_pkgs=(cmake make pkg-config clang llvm g++ libbpf-dev bpftool libelf-dev z
   libcli11-dev doctest-dev libpcap-dev libyaml-cpp-dev nlohmann-json3-dev
   libcurl4-openssl-dev prometheus-cpp-dev  # exporters: Splunk HEC (libcurl), Prometheus
   dpkg-dev file  # cpack -G DEB (dpkg-shlibdeps, file)
+  help2man  # protoport(8) from the --help texts
   libclang-rt-14-dev)  # libFuzzer and sanitizer runtimes for clang 14 (tests/fuzz)
 # Tests: namespaces and real peers and clients.
 test_pkgs=(iproute2 iputils-ping procps psmisc dnsmasq dnsutils nginx-light curl openssl swaks

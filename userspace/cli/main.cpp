@@ -30,8 +30,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "protoport: kernel-assisted detection of protocol/port mismatch.\n"
       "An XDP program samples the first payload bytes of every flow; protoport names the\n"
-      "protocol (dns, http, ssl, smtp) from the bytes, not the port, and reports each one seen\n"
-      "on a port it does not belong to (Splunk's \"Protocol or Port Mismatch\", ATT&CK T1048.003).",
+      "protocol (dns, http, ssl, smtp, quic, ssh, openvpn, wireguard, sip, rdp, ...) from the\n"
+      "bytes, not the port, and reports it in both directions of Splunk's \"Protocol or Port\n"
+      "Mismatch\" (ATT&CK T1048.003): a protocol on a port it does not belong to, and another\n"
+      "protocol on a well-known port (SSH on 443, a tunnel on 53).",
       "protoport"};
   app.require_subcommand(1);
   app.footer(
