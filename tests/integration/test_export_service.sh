@@ -109,7 +109,8 @@ DEB=$(ls "$DIR"/pkg/protoport_*.deb 2>/dev/null | head -n 1)
 if [[ -n $DEB ]]; then
   dpkg-deb -c "$DEB" | awk '{print $6}' >"$DIR/contents"
   for f in "$PREFIX/sbin/protoport" "$PREFIX/lib/protoport/protoport-net.so" \
-           "$PREFIX/lib/systemd/system/protoport.service" "$ETC/protoport/protoport.yaml" "$ETC/protoport/protoport.env"; do
+           "$PREFIX/lib/systemd/system/protoport.service" "$ETC/protoport/protoport.yaml" "$ETC/protoport/protoport.env" \
+           "$PREFIX/share/man/man8/protoport.8" "$PREFIX/share/bash-completion/completions/protoport"; do
     grep -qx ".$f" "$DIR/contents" || fail "package lacks $f"
   done
   [[ $(dpkg-deb -f "$DEB" Package) == protoport ]] || fail "package name"
