@@ -31,6 +31,15 @@ void add_detect_options(CLI::App& sub, DetectOptions& d) {
   sub.add_option("--flows", o.flows_file,
                  "Append every flow's verdict (app, endpoints, evidence), mismatch or not, as "
                  "JSON lines to FILE: for triage and accuracy checks");
+  sub.add_option("--pcap-out", o.pcap_out,
+                 "Write the sampled packets of each mismatching flow (both directions, the bytes "
+                 "its verdict was made on, rebuilt as Ethernet frames) to FILE, pcapng, one "
+                 "comment per packet naming the rule and the flow; read it with Wireshark/tshark");
+  sub.add_option("--pcap-max-bytes", o.pcap_max_bytes,
+                 "Stop growing the --pcap-out file at this size; later packets are counted, not "
+                 "written (e.g. 64M, 1G)")
+      ->capture_default_str()
+      ->transform(byte_size_option("pcap size", 4096, 1ull << 40));
   sub.add_flag("--risk", o.risk,
                "Also emit one risk event per mismatching (src_ip, dest_ip): risk_object src_ip "
                "(system, score 25), threat_object dest_ip");

@@ -61,8 +61,14 @@ std::string check_count(const std::string& text, const std::string& what, std::u
 
 std::string check_power_of_two_size(std::string& text, const std::string& what, std::uint64_t lo,
                                     std::uint64_t hi) {
-  const std::string range = "must be a power of two from " + human_bytes(lo) + " to " +
-                            human_bytes(hi) + " bytes (e.g. 4M)";
+  return check_size(text, what, lo, hi, true);
+}
+
+std::string check_size(std::string& text, const std::string& what, std::uint64_t lo,
+                       std::uint64_t hi, bool power_of_two) {
+  const std::string range = std::string(power_of_two ? "must be a power of two" : "must be") +
+                            " from " + human_bytes(lo) + " to " + human_bytes(hi) +
+                            " bytes (e.g. 4M)";
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   std::string suffix = text.substr(digits);
@@ -82,7 +88,7 @@ std::string check_power_of_two_size(std::string& text, const std::string& what, 
   if (!parse_whole(text.substr(0, digits), v) || v > (hi >> shift))
     return "invalid " + what + " " + shown(text) + ": " + range;
   v <<= shift;
-  if (v < lo || v > hi || (v & (v - 1)) != 0)
+  if (v < lo || v > hi || (power_of_two && (v & (v - 1)) != 0))
     return "invalid " + what + " " + shown(text) + ": " + range;
   text = std::to_string(v);
   return {};
@@ -98,6 +104,12 @@ CLI::Validator count_option(const std::string& what, std::uint64_t lo, std::uint
   return CLI::Validator(
       [what, lo, hi](std::string& text) { return check_count(text, what, lo, hi); },
       std::to_string(lo) + ".." + std::to_string(hi));
+}
+
+CLI::Validator byte_size_option(const std::string& what, std::uint64_t lo, std::uint64_t hi) {
+  return CLI::Validator(
+      [what, lo, hi](std::string& text) { return check_size(text, what, lo, hi, false); },
+      human_bytes(lo) + ".." + human_bytes(hi));
 }
 
 CLI::Validator power_of_two_size_option(const std::string& what, std::uint64_t lo,

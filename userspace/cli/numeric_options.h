@@ -31,6 +31,9 @@ CLI::Validator count_option(const std::string& what, std::uint64_t lo, std::uint
 CLI::Validator power_of_two_size_option(const std::string& what, std::uint64_t lo,
                                         std::uint64_t hi);
 
+// Bytes, with an optional binary suffix, from lo to hi (any whole number). Rewrites to bytes.
+CLI::Validator byte_size_option(const std::string& what, std::uint64_t lo, std::uint64_t hi);
+
 // Checks the texts as the validators above do: "" if fine, else the message without the option
 // name (CLI11 puts "--option: " before it). Exposed for unit tests.
 std::string check_seconds(const std::string& text, const std::string& what,
@@ -38,6 +41,8 @@ std::string check_seconds(const std::string& text, const std::string& what,
 std::string check_count(const std::string& text, const std::string& what, std::uint64_t lo,
                         std::uint64_t hi);
 // On success, text is rewritten to the number of bytes.
+std::string check_size(std::string& text, const std::string& what, std::uint64_t lo,
+                       std::uint64_t hi, bool power_of_two);
 std::string check_power_of_two_size(std::string& text, const std::string& what, std::uint64_t lo,
                                     std::uint64_t hi);
 

@@ -177,6 +177,20 @@ void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8
     ++stats_.samples_after_verdict;
     return;
   }
+  if (f.kept.size() < limits_.keep_samples) {
+    SampledPacket& k = f.kept.emplace_back();
+    k.wall_ns = wall_ns;
+    k.v6 = s.family == PP_FAMILY_V6;
+    std::memcpy(k.saddr, s.saddr, 16);
+    std::memcpy(k.daddr, s.daddr, 16);
+    k.sport = s.sport;
+    k.dport = s.dport;
+    k.tcp = s.proto == PP_IPPROTO_TCP;
+    k.tcp_flags = s.tcp_flags;
+    k.tcp_seq = s.tcp_seq;
+    k.payload_len = s.payload_len;
+    k.payload.assign(payload.begin(), payload.end());
+  }
 
   if (f.samples[sender] == 0 && s.proto == PP_IPPROTO_UDP) f.from_start[sender] = s.seq == 0;
   if (f.samples[sender] < 255) ++f.samples[sender];
@@ -327,6 +341,8 @@ void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
   }
   f.decided = true;
   f.opening.reset();  // the bytes are not needed any more
+  v.samples = std::move(f.kept);
+  f.kept = {};
   ++stats_.verdicts;
   sink_(v);
 }

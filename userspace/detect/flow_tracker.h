@@ -29,6 +29,9 @@ struct FlowTrackerLimits {
   // come and the flow is decided at once.
   SamplingRule sampling;
   IpReassemblyLimits fragments;  // IP datagrams put together from fragment samples
+  // Samples kept per flow until its verdict, handed over in FlowVerdict::samples (evidence
+  // capture, --pcap-out); 0: none kept (the default: no memory spent on them).
+  std::size_t keep_samples = 0;
 };
 
 struct FlowTrackerStats {
@@ -96,6 +99,7 @@ class FlowTracker {
   // One flow, in an LruMap slot (which holds its key and its place in order of activity).
   struct Flow {
     std::unique_ptr<Opening> opening;
+    std::vector<SampledPacket> kept;  // with keep_samples: this flow's samples so far
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
     std::uint64_t plausible = 0;            // plausible_apps() of the unrecognised openings

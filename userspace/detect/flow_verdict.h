@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "common/ip_addr.h"
 #include "fingerprint/fingerprint.h"
@@ -32,6 +33,20 @@ constexpr std::string_view to_string(DirectionBy d) {
   return "port";
 }
 
+// One sample a verdict was made on, kept for evidence (--pcap-out) when asked.
+struct SampledPacket {
+  std::int64_t wall_ns = 0;
+  bool v6 = false;
+  std::uint8_t saddr[16] = {};  // this packet's source (v4-mapped for IPv4)
+  std::uint8_t daddr[16] = {};
+  std::uint16_t sport = 0, dport = 0;
+  bool tcp = true;
+  std::uint8_t tcp_flags = 0;
+  std::uint32_t tcp_seq = 0;
+  std::uint32_t payload_len = 0;      // what the packet carried
+  std::vector<std::uint8_t> payload;  // what was sampled
+};
+
 struct FlowVerdict {
   IpAddr src_ip;   // the initiator (CIM src)
   IpAddr dest_ip;  // the responder (CIM dest)
@@ -49,6 +64,8 @@ struct FlowVerdict {
   // fingerprint::plausible_apps() of an unknown flow's opening: what its bytes are loosely
   // shaped like (a port rule does not call a variant of the expected protocol something else).
   std::uint64_t plausible = 0;
+  // With FlowTrackerLimits::keep_samples: the flow's samples up to its verdict, in arrival order.
+  std::vector<SampledPacket> samples;
 };
 
 }  // namespace protoport

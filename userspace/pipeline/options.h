@@ -16,6 +16,8 @@ struct Options {
   std::string format = "table";           // --format table|json|csv
   std::string output_file;                // --output FILE: JSON lines appended, flushed per row
   std::string flows_file;                 // --flows FILE: every flow's verdict as JSON lines
+  std::string pcap_out;                   // --pcap-out FILE: mismatching flows' samples, pcapng
+  std::uint64_t pcap_max_bytes = 64ull << 20;  // --pcap-max-bytes: the file's bound
   bool risk = false;                      // --risk: risk events too
   std::string config_file;                // --config FILE
   std::string preset;                     // --preset default|escu-v10|extended (empty: default)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/usage_error.h"
 #include "pipeline/config_load.h"
@@ -82,10 +83,19 @@ Pipeline::Pipeline(const Options& opts, std::FILE* out, LoadedConfig config)
       formatter_(report::make_formatter(format_, {terminal_width(out)})),
       aggregator_(opts.max_report_rows),
       risk_(opts.max_report_rows),
-      tracker_({.max_flows = opts.max_tracked_flows, .sampling = opts.sampling},
+      tracker_({.max_flows = opts.max_tracked_flows,
+                .sampling = opts.sampling,
+                .keep_samples = opts.pcap_out.empty() ? 0 : kEvidenceSamplesPerFlow},
                [this](const FlowVerdict& v) { on_verdict(v); }) {
   if (!opts.output_file.empty()) output_file_.emplace(open_output("--output", opts.output_file));
   if (!opts.flows_file.empty()) flows_file_.emplace(open_output("--flows", opts.flows_file));
+  if (!opts.pcap_out.empty()) {
+    try {
+      pcap_ = std::make_unique<report::PcapEvidence>(opts.pcap_out, opts.pcap_max_bytes);
+    } catch (const report::OutputError& e) {
+      throw UsageError(std::string("--pcap-out: ") + e.what());
+    }
+  }
   hub_ = make_hub(export_config_, opts.exporters);
   stdout_.write(formatter_->header());
 }
@@ -105,6 +115,7 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   const auto mismatch = policy_.check(v);
   if (!mismatch) return;
   ++mismatches_;
+  if (pcap_) write_evidence(v, *mismatch);
   if (hub_) hub_->count_mismatch(*mismatch);
   const auto added = aggregator_.add(*mismatch);
   if (added.evicted && !said_table_full_) {
@@ -132,6 +143,31 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
       emit(format_ == report::Format::json ? line : formatter_->risk(*event), line);
     }
   }
+}
+
+void Pipeline::write_evidence(const FlowVerdict& v, const policy::Mismatch& m) {
+  std::vector<report::EvidencePacket> packets;
+  packets.reserve(v.samples.size());
+  for (const SampledPacket& s : v.samples) {
+    report::EvidencePacket& p = packets.emplace_back();
+    p.wall_ns = s.wall_ns;
+    p.v6 = s.v6;
+    std::memcpy(p.saddr, s.saddr, 16);
+    std::memcpy(p.daddr, s.daddr, 16);
+    p.sport = s.sport;
+    p.dport = s.dport;
+    p.tcp = s.tcp;
+    p.tcp_flags = s.tcp_flags;
+    p.tcp_seq = s.tcp_seq;
+    p.payload_len = s.payload_len;
+    p.payload = s.payload;
+  }
+  // Names only: no payload-derived text goes into the comment.
+  const std::string comment =
+      "protoport " + m.rule + " app=" + std::string(fingerprint::to_string(m.app)) + " " +
+      m.src_ip.to_string() + ":" + std::to_string(m.src_port) + " -> " + m.dest_ip.to_string() +
+      ":" + std::to_string(m.dest_port) + "/" + std::string(fingerprint::to_string(m.transport));
+  pcap_->write_flow(packets, comment);
 }
 
 report::ReportSnapshot Pipeline::snapshot() const {
@@ -251,6 +287,11 @@ void Pipeline::print_stats(std::FILE* err) const {
   if (t.unknown_undecided > 0)
     by_app += " (unknown undecided: " + std::to_string(t.unknown_undecided) + ")";
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
+  if (pcap_)
+    std::fprintf(err, "pcap evidence: %llu packets written to %s, %llu not (past --pcap-max-bytes "
+                 "or after a failed write)\n",
+                 static_cast<unsigned long long>(pcap_->packets_written()), pcap_->path().c_str(),
+                 static_cast<unsigned long long>(pcap_->packets_dropped()));
   const auto& ip = tracker_.fragment_stats();
   if (ip.fragments > 0)
     std::fprintf(err,

@@ -22,6 +22,7 @@
 #include "protoport/sample.h"
 #include "report/aggregator.h"
 #include "report/format.h"
+#include "report/pcap_evidence.h"
 #include "report/risk.h"
 #include "report/row_output.h"
 
@@ -69,6 +70,10 @@ class Pipeline final : public SampleSink {
  private:
   Pipeline(const Options& opts, std::FILE* out, LoadedConfig config);
   void on_verdict(const FlowVerdict& v);
+  void write_evidence(const FlowVerdict& v, const policy::Mismatch& m);
+  // Samples a flow keeps for --pcap-out: the default samples per direction, both directions,
+  // and a TCP opening's pieces.
+  static constexpr std::size_t kEvidenceSamplesPerFlow = 16;
   void emit(const std::string& text, const std::string& json_line);
   void publish_metrics();
   std::uint64_t filtered_total() const {
@@ -83,6 +88,7 @@ class Pipeline final : public SampleSink {
   std::unique_ptr<report::Formatter> formatter_;
   std::optional<report::RowOutput> output_file_;
   std::optional<report::RowOutput> flows_file_;
+  std::unique_ptr<report::PcapEvidence> pcap_;  // --pcap-out
   report::Aggregator aggregator_;
   report::RiskTracker risk_;
   FlowTracker tracker_;
