@@ -5,7 +5,8 @@
 # tests/packaging/test_completion.sh checks that every option `protoport SUB --help` lists is here.
 
 _protoport_options() {
-  local common="--help --format --output --flows --risk --config --preset --port-rules --dump
+  local common="--help --format --output --flows --pcap-out --pcap-max-bytes --risk --config
+    --preset --port-rules --dump
     --hec-url --hec-token-file --hec-token-env --syslog --metrics-listen --snap-len
     --samples-per-dir --opening-bytes --opening-packets --max-flows --ringbuf-size
     --max-tracked-flows --max-report-rows --verbose"
@@ -37,11 +38,12 @@ _protoport() {
     --xdp-mode) COMPREPLY=($(compgen -W "auto native generic" -- "$cur")); return ;;
     -i | --interface)
       COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")); return ;;
-    --config | --output | --flows | --hec-token-file)
+    --config | --output | --flows | --pcap-out | --hec-token-file)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --duration | --interval | --snap-len | --samples-per-dir | --opening-bytes | \
     --opening-packets | --max-flows | --ringbuf-size | --max-tracked-flows | \
-    --max-report-rows | --hec-url | --hec-token-env | --syslog | --metrics-listen)
+    --max-report-rows | --pcap-max-bytes | --hec-url | --hec-token-env | --syslog | \
+    --metrics-listen)
       return ;;  # a value of the user's own
   esac
   if [[ $cur == -* ]]; then
