@@ -146,28 +146,12 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
 }
 
 void Pipeline::write_evidence(const FlowVerdict& v, const policy::Mismatch& m) {
-  std::vector<report::EvidencePacket> packets;
-  packets.reserve(v.samples.size());
-  for (const SampledPacket& s : v.samples) {
-    report::EvidencePacket& p = packets.emplace_back();
-    p.wall_ns = s.wall_ns;
-    p.v6 = s.v6;
-    std::memcpy(p.saddr, s.saddr, 16);
-    std::memcpy(p.daddr, s.daddr, 16);
-    p.sport = s.sport;
-    p.dport = s.dport;
-    p.tcp = s.tcp;
-    p.tcp_flags = s.tcp_flags;
-    p.tcp_seq = s.tcp_seq;
-    p.payload_len = s.payload_len;
-    p.payload = s.payload;
-  }
   // Names only: no payload-derived text goes into the comment.
   const std::string comment =
       "protoport " + m.rule + " app=" + std::string(fingerprint::to_string(m.app)) + " " +
       m.src_ip.to_string() + ":" + std::to_string(m.src_port) + " -> " + m.dest_ip.to_string() +
       ":" + std::to_string(m.dest_port) + "/" + std::string(fingerprint::to_string(m.transport));
-  pcap_->write_flow(packets, comment);
+  pcap_->write_flow(v.samples, comment);
 }
 
 report::ReportSnapshot Pipeline::snapshot() const {

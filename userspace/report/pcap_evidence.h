@@ -13,21 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "detect/flow_verdict.h"
+
 namespace protoport::report {
 
-// One sampled packet of a flow, as much as is known of it.
-struct EvidencePacket {
-  std::int64_t wall_ns = 0;
-  bool v6 = false;
-  std::uint8_t saddr[16] = {};  // v4-mapped for IPv4
-  std::uint8_t daddr[16] = {};
-  std::uint16_t sport = 0, dport = 0;
-  bool tcp = true;
-  std::uint8_t tcp_flags = 0;
-  std::uint32_t tcp_seq = 0;
-  std::uint32_t payload_len = 0;  // what the packet carried
-  std::vector<std::uint8_t> payload;  // what was sampled
-};
+// One sampled packet of a flow, as the tracker kept it (FlowVerdict::samples).
+using EvidencePacket = SampledPacket;
 
 class PcapEvidence {
  public:
