@@ -171,3 +171,24 @@ TEST_CASE("bounds: datagrams, pieces and bytes against a flood of hostile fragme
   g.r.flush();
   CHECK(g.r.pending() == 0);
 }
+
+TEST_CASE("a last fragment that ends before the first fragment's payload completes nothing") {
+  const std::string q(kQuery.data(), 33);
+  Feed f({.timeout_ns = 1000});
+  auto frags = Feed::fragments(q, {16, 24});
+  frags[0].first.proto = PP_IPPROTO_TCP;
+  frags[0].first.frag_off = 20;  // a TCP header's length
+  auto last = frags[2];
+  last.first.proto = PP_IPPROTO_TCP;
+  last.first.frag_off = 8;
+  last.first.frag_len = 0;
+  last.second.clear();
+  last.first.cap_len = 0;
+  f.add(frags[0], 0);
+  f.add(last, 0);
+  CHECK(f.out.empty());
+  CHECK(f.r.pending() == 1);
+  f.r.expire(2000);  // judged from its first fragment at the timeout
+  CHECK(f.out.size() == 1);
+  CHECK(f.r.stats().completed == 0);
+}

@@ -96,7 +96,9 @@ void IpReassembly::add(const pp_sample& s, std::span<const std::uint8_t> payload
 }
 
 void IpReassembly::try_complete(const Key& key, Datagram& d) {
-  if (!d.have_first || !d.have_end) return;
+  // A last fragment ending before the first fragment's payload starts is no datagram the L4
+  // layer takes (nor one to subtract lengths from): it waits for its timeout.
+  if (!d.have_first || !d.have_end || d.end < d.first.frag_off) return;
   // Covered from the L4 payload (the first fragment's data) to the end, by what was carried?
   std::uint32_t pos = d.first.frag_off;
   for (const Piece& p : d.pieces) {

@@ -26,38 +26,39 @@ bool TcpStream::add(std::uint32_t offset, std::span<const std::uint8_t> captured
   }
   if (closed_ || captured.empty()) return false;
   const std::size_t before = bytes_.size();
-  Segment seg{offset, std::uint64_t{offset} + std::max<std::size_t>(payload_len, captured.size()),
-              {}};
+  const std::uint64_t carried_end =
+      std::uint64_t{offset} + std::max<std::size_t>(payload_len, captured.size());
   // Only the window the stream can still fill is kept; beyond it, bytes are counted and dropped.
-  const std::uint64_t limit = max_bytes_;
-  const std::uint64_t keep_end = std::min<std::uint64_t>(offset + captured.size(), limit);
+  const std::uint64_t keep_end = std::min<std::uint64_t>(offset + captured.size(), max_bytes_);
   if (keep_end <= offset) {
     stats.dropped_bytes += captured.size();
     return false;
   }
-  seg.data.assign(captured.begin(), captured.begin() + static_cast<std::ptrdiff_t>(keep_end - offset));
-  stats.dropped_bytes += captured.size() - seg.data.size();
-  if (seg.begin <= bytes_.size()) {
-    deliver(seg, stats);
+  const auto kept = captured.first(static_cast<std::size_t>(keep_end - offset));
+  stats.dropped_bytes += captured.size() - kept.size();
+  if (offset <= bytes_.size()) {
+    // In order (the common case): straight from the sample into the stream, no copy between.
+    deliver(offset, kept, keep_end < carried_end, stats);
     drain(stats);
   } else {
-    queue(std::move(seg), stats);
+    queue(Segment{offset, carried_end, {kept.begin(), kept.end()}}, stats);
   }
   return bytes_.size() > before;
 }
 
-void TcpStream::deliver(const Segment& seg, TcpStreamStats& stats) {
+void TcpStream::deliver(std::uint64_t begin, std::span<const std::uint8_t> data, bool truncated,
+                        TcpStreamStats& stats) {
   const std::uint64_t have = bytes_.size();
-  if (seg.begin < have) {
+  const std::uint64_t end = begin + data.size();
+  if (begin < have) {
     // Already delivered bytes win; the later copy is only compared.
-    const std::uint64_t overlap = std::min<std::uint64_t>(seg.end(), have) - seg.begin;
-    stats.duplicate_bytes += overlap;
-    stats.conflicts += differing(seg.begin, seg.data, 0, bytes_);
+    stats.duplicate_bytes += std::min<std::uint64_t>(end, have) - begin;
+    stats.conflicts += differing(begin, data, 0, bytes_);
   }
-  if (seg.end() > have) {
-    bytes_.insert(bytes_.end(), seg.data.begin() + static_cast<std::ptrdiff_t>(have - seg.begin),
-                  seg.data.end());
-    if (seg.truncated()) closed_ = true;
+  if (end > have) {
+    bytes_.insert(bytes_.end(), data.begin() + static_cast<std::ptrdiff_t>(have - begin),
+                  data.end());
+    if (truncated) closed_ = true;
   }
   if (bytes_.size() >= max_bytes_) closed_ = true;
   if (closed_) {
@@ -75,7 +76,7 @@ void TcpStream::drain(TcpStreamStats& stats) {
     Segment seg = std::move(pending_.front());
     pending_.erase(pending_.begin());
     pending_bytes_ -= seg.data.size();
-    deliver(seg, stats);
+    deliver(seg.begin, seg.data, seg.truncated(), stats);
   }
 }
 

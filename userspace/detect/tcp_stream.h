@@ -56,8 +56,10 @@ class TcpStream {
     bool truncated() const { return begin + data.size() < carried_end; }  // a hole follows it
     std::uint64_t end() const { return begin + data.size(); }
   };
-  // Appends what `seg` adds past the bytes in order (it starts at or before their end).
-  void deliver(const Segment& seg, TcpStreamStats& stats);
+  // Appends what [begin, begin + data.size()) adds past the bytes in order (it starts at or
+  // before their end); `truncated`: the sampler cut it, so a hole follows.
+  void deliver(std::uint64_t begin, std::span<const std::uint8_t> data, bool truncated,
+               TcpStreamStats& stats);
   void queue(Segment seg, TcpStreamStats& stats);
   void drain(TcpStreamStats& stats);
   // Counts the bytes of [begin, begin + data.size()) that differ from `held` at `held_begin`.
