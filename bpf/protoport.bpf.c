@@ -122,7 +122,7 @@ struct pp_counter_slots {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PP_HOOKS); /* a slot per hook: PP_HOOK_INGRESS, PP_HOOK_EGRESS */
 	__type(key, __u32);
 	__type(value, struct pp_counter_slots);
 } pp_counters SEC(".maps"); /* found by name by `protoport stats` in another process */
@@ -197,27 +197,67 @@ static __always_inline void store_v4_mapped(__u8 *dst, __be32 addr)
 }
 
 /*
+ * One parser, two hooks: the XDP program (what an interface receives) and the TC egress program
+ * (what it sends). `hook` is a constant at every call (PP_HOOK_INGRESS or PP_HOOK_EGRESS) and
+ * every function taking it is inlined, so clang folds the other hook's branch away: each
+ * program is verified with its own context type only. Both hand the parser the same view: the
+ * frame from its Ethernet header, a linear part [data, data_end), the rest readable through
+ * the load-bytes helper.
+ */
+static __always_inline void *frame_data(void *ctx, const int hook)
+{
+	if (hook == PP_HOOK_EGRESS)
+		return (void *)(long)((struct __sk_buff *)ctx)->data;
+	return (void *)(long)((struct xdp_md *)ctx)->data;
+}
+
+static __always_inline void *frame_data_end(void *ctx, const int hook)
+{
+	if (hook == PP_HOOK_EGRESS)
+		return (void *)(long)((struct __sk_buff *)ctx)->data_end;
+	return (void *)(long)((struct xdp_md *)ctx)->data_end;
+}
+
+/* Copies len (> 0) bytes from offset off of the whole frame, fragments included. */
+static __always_inline long frame_load(void *ctx, const int hook, __u32 off, void *dst, __u32 len)
+{
+	if (hook == PP_HOOK_EGRESS)
+		return bpf_skb_load_bytes(ctx, off, dst, len);
+	return bpf_xdp_load_bytes(ctx, off, dst, len);
+}
+
+/* The interface the packet came in on (XDP) or goes out of (TC egress). */
+static __always_inline __u32 frame_ifindex(void *ctx, const int hook)
+{
+	if (hook == PP_HOOK_EGRESS)
+		return ((struct __sk_buff *)ctx)->ifindex;
+	return ((struct xdp_md *)ctx)->ingress_ifindex;
+}
+
+/*
  * The whole frame's length, fragments included; adds the fragment bytes to the bytes counter
  * (which counted the linear part). Call at most once per packet.
  */
-static __always_inline __u32 frame_len_all(struct xdp_md *ctx, __u64 linear,
+static __always_inline __u32 frame_len_all(void *ctx, const int hook, __u64 linear,
 					   struct pp_counter_slots *cnt)
 {
-	__u64 len = bpf_xdp_get_buff_len(ctx);
+	/* skb->len: the whole frame from the Ethernet header (where TC's data starts) */
+	__u64 len = hook == PP_HOOK_EGRESS ? ((struct __sk_buff *)ctx)->len
+					   : bpf_xdp_get_buff_len(ctx);
 
 	cnt->v[PP_CNT_BYTES] += len - linear;
 	return len;
 }
 
 /* Whether the IP datagram ending at ip_end fits the frame; the helper call only past linear. */
-static __always_inline int ip_fits(struct xdp_md *ctx, __u32 ip_end, __u64 linear,
+static __always_inline int ip_fits(void *ctx, const int hook, __u32 ip_end, __u64 linear,
 				   struct pp_counter_slots *cnt)
 {
-	return ip_end <= linear || ip_end <= frame_len_all(ctx, linear, cnt);
+	return ip_end <= linear || ip_end <= frame_len_all(ctx, hook, linear, cnt);
 }
 
 /* IPv4 header: addresses into the key, end of the datagram, L4 protocol. */
-static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slots *cnt,
+static __always_inline int parse_ipv4(void *ctx, const int hook, struct pp_counter_slots *cnt,
 				      struct hdr_cursor *c, void *data, struct pp_pkt *pkt,
 				      __u8 *l4proto, __u32 *ip_end)
 {
@@ -231,7 +271,7 @@ static __always_inline int parse_ipv4(struct xdp_md *ctx, struct pp_counter_slot
 	hlen = ip->ihl * 4; /* <= 60 by construction (4-bit field) */
 	tot_len = bpf_ntohs(ip->tot_len);
 	l3_off = (void *)ip - data;
-	if (tot_len < hlen || !ip_fits(ctx, l3_off + tot_len, c->end - data, cnt))
+	if (tot_len < hlen || !ip_fits(ctx, hook, l3_off + tot_len, c->end - data, cnt))
 		return PP_OUT_MALFORMED;
 	*ip_end = l3_off + tot_len;
 	pkt->family = PP_FAMILY_V4;
@@ -285,11 +325,9 @@ _Static_assert(PP_IPV6_EXT_INLINE < PP_IPV6_EXT_MAX, "inline IPv6 path longer th
  * inline fast path in parse_ipv6 does not finish; the IPv4 path never comes here.
  * Returns PP_PARSED with *out filled, or the packet's PP_OUT_* outcome.
  */
-__noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
-				struct pp_ipv6_ext *out)
+static __always_inline int ipv6_ext_walk(void *data, void *data_end, __u32 off, __u32 nexthdr,
+					 struct pp_ipv6_ext *out)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	__u8 first_fragment = 0;
 
 	if (!out) /* verifier: a global function's pointer argument may be NULL */
@@ -346,8 +384,23 @@ __noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
 	return PP_OUT_MALFORMED;
 }
 
+/* One global function per hook: a global function's context argument must be its program's. */
+__noinline int pp_ipv6_ext_walk(struct xdp_md *ctx, __u32 off, __u32 nexthdr,
+				struct pp_ipv6_ext *out)
+{
+	return ipv6_ext_walk((void *)(long)ctx->data, (void *)(long)ctx->data_end, off, nexthdr,
+			     out);
+}
+
+__noinline int pp_ipv6_ext_walk_egress(struct __sk_buff *ctx, __u32 off, __u32 nexthdr,
+				       struct pp_ipv6_ext *out)
+{
+	return ipv6_ext_walk((void *)(long)ctx->data, (void *)(long)ctx->data_end, off, nexthdr,
+			     out);
+}
+
 /* IPv6 header, then the extension headers (pp_ipv6_ext_walk). */
-static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slots *cnt,
+static __always_inline int parse_ipv6(void *ctx, const int hook, struct pp_counter_slots *cnt,
 				      struct hdr_cursor *c, void *data, struct pp_pkt *pkt,
 				      __u8 *l4proto, __u32 *ip_end)
 {
@@ -362,7 +415,7 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slot
 		return PP_OUT_MALFORMED;
 	l3_off = (void *)ip6 - data;
 	*ip_end = l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (!ip_fits(ctx, *ip_end, c->end - data, cnt))
+	if (!ip_fits(ctx, hook, *ip_end, c->end - data, cnt))
 		return PP_OUT_MALFORMED;
 	pkt->family = PP_FAMILY_V6;
 	__builtin_memcpy(pkt->k6.addr[0], &ip6->saddr, 16);
@@ -398,7 +451,10 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct pp_counter_slot
 		}
 	}
 	ext.frag_id = 0;
-	ret = pp_ipv6_ext_walk(ctx, l3_off + sizeof(*ip6), ip6->nexthdr, &ext);
+	if (hook == PP_HOOK_EGRESS)
+		ret = pp_ipv6_ext_walk_egress(ctx, l3_off + sizeof(*ip6), ip6->nexthdr, &ext);
+	else
+		ret = pp_ipv6_ext_walk(ctx, l3_off + sizeof(*ip6), ip6->nexthdr, &ext);
 	/* verifier: a global function returns an unknown scalar; its three values as constants */
 	if (ret == PP_OUT_FRAGMENT) {
 		if (ext.l4_off > *ip_end) /* the fragment header runs past the datagram */
@@ -542,11 +598,11 @@ static __always_inline void key6_build(struct pp_pkt *pkt)
  * (measured: ~5 ns less per packet than the general parser). The checks are the general
  * parser's; everything else goes there (PP_SLOW_PATH).
  */
-static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int parse_fast_ipv4(void *ctx, const int hook, struct pp_pkt *pkt,
 					   struct pp_counter_slots *cnt)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data = frame_data(ctx, hook);
+	void *data_end = frame_data_end(ctx, hook);
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct hdr_cursor c = { .pos = ip + 1, .end = data_end };
@@ -567,7 +623,7 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 		return PP_OUT_MALFORMED;
 	ip_end = sizeof(*eth) + tot_len;
 	/* Past the linear part: the datagram may go on in fragments (one helper call, only then). */
-	if (!ip_fits(ctx, ip_end, linear, cnt))
+	if (!ip_fits(ctx, hook, ip_end, linear, cnt))
 		return PP_OUT_MALFORMED;
 	pkt->first_fragment = 0;
 	pkt->family = PP_FAMILY_V4;
@@ -580,11 +636,11 @@ static __always_inline int parse_fast_ipv4(struct xdp_md *ctx, struct pp_pkt *pk
 }
 
 /* Ethernet to L4. Returns PP_PARSED with *pkt filled, or the packet's PP_OUT_* outcome. */
-static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int parse_packet(void *ctx, const int hook, struct pp_pkt *pkt,
 					struct pp_counter_slots *cnt)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	void *data = frame_data(ctx, hook);
+	void *data_end = frame_data_end(ctx, hook);
 	struct hdr_cursor c = { .pos = data, .end = data_end }; /* headers: linear part only */
 	__u32 ip_end = 0, l4_off;
 	__u8 l4proto = 0;
@@ -595,11 +651,11 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pp_pkt *pkt,
 		return PP_OUT_MALFORMED;
 	pkt->first_fragment = 0;
 	if (proto == bpf_htons(PP_ETH_P_IP))
-		ret = parse_ipv4(ctx, cnt, &c, data, pkt, &l4proto, &ip_end);
+		ret = parse_ipv4(ctx, hook, cnt, &c, data, pkt, &l4proto, &ip_end);
 	else if (proto == bpf_htons(PP_ETH_P_IPV6))
-		ret = parse_ipv6(ctx, cnt, &c, data, pkt, &l4proto, &ip_end);
+		ret = parse_ipv6(ctx, hook, cnt, &c, data, pkt, &l4proto, &ip_end);
 	else {
-		frame_len_all(ctx, data_end - data,
+		frame_len_all(ctx, hook, data_end - data,
 			      cnt); /* count the bytes of jumbo non-IP frames */
 		return PP_OUT_NON_IP;
 	}
@@ -688,7 +744,7 @@ static __always_inline struct pp_flow_val *flow_create(struct pp_pkt *pkt, __u8 
 
 /* Copies up to snap payload bytes into the reserved record and submits it; -1 (the record
  * discarded) if the copy fails, which cannot happen: the parser proved payload_off + cap fits. */
-static __always_inline int submit_payload(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int submit_payload(void *ctx, const int hook, struct pp_pkt *pkt,
 					  struct pp_sample *s, __u32 snap)
 {
 	/* cap <= snap (a constant to the verifier) also proves the copy stays in the record */
@@ -697,7 +753,7 @@ static __always_inline int submit_payload(struct xdp_md *ctx, struct pp_pkt *pkt
 	if (cap > snap)
 		cap = snap;
 	/* the helper refuses a zero length */
-	if (cap > 0 && bpf_xdp_load_bytes(ctx, pkt->payload_off, s->data, cap) != 0) {
+	if (cap > 0 && frame_load(ctx, hook, pkt->payload_off, s->data, cap) != 0) {
 		bpf_ringbuf_discard(s, 0);
 		return -1;
 	}
@@ -706,7 +762,7 @@ static __always_inline int submit_payload(struct xdp_md *ctx, struct pp_pkt *pkt
 	return 0;
 }
 
-static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int emit_sample(void *ctx, const int hook, struct pp_pkt *pkt,
 				       struct pp_flow_val *val, struct pp_counter_slots *cnt)
 {
 	__u32 sender = pkt->sender & 1; /* verifier: bounded index into sampled[] */
@@ -763,8 +819,8 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 	s->tcp_flags = pkt->tcp_flags;
 	s->payload_len = pkt->payload_len;
 	s->seq = seq;
-	s->flags = flags;
-	s->ifindex = ctx->ingress_ifindex;
+	s->flags = flags | (hook == PP_HOOK_EGRESS ? PP_SAMPLE_F_EGRESS : 0);
+	s->ifindex = frame_ifindex(ctx, hook);
 	s->tcp_seq = payload_seq;
 	s->tcp_start = start;
 	s->ip_id = 0;
@@ -778,7 +834,7 @@ static __always_inline int emit_sample(struct xdp_md *ctx, struct pp_pkt *pkt,
 		s->frag_len = pkt->payload_avail;	       /* the L4 payload it carries */
 	}
 
-	if (submit_payload(ctx, pkt, s, snap) != 0)
+	if (submit_payload(ctx, hook, pkt, s, snap) != 0)
 		return PP_OUT_MALFORMED;
 	if (is_tcp && opening_bytes > 0) {
 		/* Not atomic: two CPUs sampling one direction at once may lose an update, which only
@@ -838,7 +894,7 @@ static __always_inline void note_first_fragment(struct pp_pkt *pkt, int outcome)
  * fragment was sampled) or not known yet (the first fragment may come last), up to
  * PP_FRAG_SAMPLES_MAX per datagram; the table is an LRU of PP_FRAGS_DEFAULT datagrams.
  */
-static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int handle_fragment(void *ctx, const int hook, struct pp_pkt *pkt,
 					   struct pp_counter_slots *cnt)
 {
 	struct pp_frag_key key;
@@ -878,18 +934,19 @@ static __always_inline int handle_fragment(struct xdp_md *ctx, struct pp_pkt *pk
 	s->payload_len = pkt->payload_len;
 	s->seq = idx;
 	s->flags = PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT |
-		   (pkt->more_frags ? PP_SAMPLE_F_MORE_FRAGS : 0);
-	s->ifindex = ctx->ingress_ifindex;
+		   (pkt->more_frags ? PP_SAMPLE_F_MORE_FRAGS : 0) |
+		   (hook == PP_HOOK_EGRESS ? PP_SAMPLE_F_EGRESS : 0);
+	s->ifindex = frame_ifindex(ctx, hook);
 	s->ip_id = pkt->ip_id;
 	s->frag_off = pkt->frag_off;
 	s->frag_len = pkt->payload_len;
-	if (submit_payload(ctx, pkt, s, snap) != 0)
+	if (submit_payload(ctx, hook, pkt, s, snap) != 0)
 		return PP_OUT_MALFORMED;
 	return PP_OUT_FRAGMENT_SAMPLED;
 }
 
 /* Flow-table work for a parsed TCP/UDP packet; returns its PP_OUT_* outcome. */
-static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
+static __always_inline int handle_flow(void *ctx, const int hook, struct pp_pkt *pkt,
 				       struct pp_counter_slots *cnt)
 {
 	int is_tcp = pkt->proto == PP_IPPROTO_TCP;
@@ -932,40 +989,69 @@ static __always_inline int handle_flow(struct xdp_md *ctx, struct pp_pkt *pkt,
 	if (pkt->payload_len == 0)
 		return PP_OUT_NO_PAYLOAD;
 	if (pkt->first_fragment) {
-		int out = emit_sample(ctx, pkt, val, cnt);
+		int out = emit_sample(ctx, hook, pkt, val, cnt);
 
 		note_first_fragment(pkt, out);
 		return out;
 	}
-	return emit_sample(ctx, pkt, val, cnt);
+	return emit_sample(ctx, hook, pkt, val, cnt);
+}
+
+/* Counts, parses and samples one frame, in the hook's own counter slot. */
+static __always_inline void sample_frame(void *ctx, const int hook)
+{
+	struct pp_counter_slots *cnt;
+	struct pp_pkt pkt;
+	__u32 key = hook;
+	int out;
+
+	cnt = bpf_map_lookup_elem(&pp_counters, &key);
+	if (!cnt) /* verifier: lookups may fail; the slots of a PP_HOOKS-slot array never do */
+		return;
+	cnt->v[PP_CNT_PACKETS]++;
+	/* linear part; fragments: frame_len_all */
+	cnt->v[PP_CNT_BYTES] += frame_data_end(ctx, hook) - frame_data(ctx, hook);
+
+	out = parse_fast_ipv4(ctx, hook, &pkt, cnt);
+	if (out == PP_PARSED)
+		key4_build(&pkt);
+	else if (out == PP_SLOW_PATH)
+		out = parse_packet(ctx, hook, &pkt, cnt);
+	if (out == PP_PARSED)
+		out = handle_flow(ctx, hook, &pkt, cnt);
+	else if (out == PP_FRAG_PARSED)
+		out = handle_fragment(ctx, hook, &pkt, cnt);
+	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
+		out = PP_OUT_MALFORMED;
+	cnt->v[out]++;
 }
 
 SEC("xdp.frags") /* multi-buffer aware: see "Multi-buffer frames" at the top */
 int protoport_xdp(struct xdp_md *ctx)
 {
-	struct pp_counter_slots *cnt;
-	struct pp_pkt pkt;
-	__u32 zero = 0;
-	int out;
-
-	cnt = bpf_map_lookup_elem(&pp_counters, &zero);
-	if (!cnt) /* verifier: lookups may fail; slot 0 of a one-slot array never does */
-		return XDP_PASS;
-	cnt->v[PP_CNT_PACKETS]++;
-	cnt->v[PP_CNT_BYTES] +=
-		ctx->data_end - ctx->data; /* linear part; fragments: frame_len_all */
-
-	out = parse_fast_ipv4(ctx, &pkt, cnt);
-	if (out == PP_PARSED)
-		key4_build(&pkt);
-	else if (out == PP_SLOW_PATH)
-		out = parse_packet(ctx, &pkt, cnt);
-	if (out == PP_PARSED)
-		out = handle_flow(ctx, &pkt, cnt);
-	else if (out == PP_FRAG_PARSED)
-		out = handle_fragment(ctx, &pkt, cnt);
-	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
-		out = PP_OUT_MALFORMED;
-	cnt->v[out]++;
+	sample_frame(ctx, PP_HOOK_INGRESS);
 	return XDP_PASS;
+}
+
+/*
+ * What the host sends, on the clsact egress hook (a tcx link; a cls_bpf filter on kernels
+ * before 6.6). The stack builds headers in the linear part, and payload often outside it (TSO,
+ * sendfile): read through bpf_skb_load_bytes, as XDP reads fragments. Only a frame too short in
+ * its linear part to hold Ethernet + IPv4 + TCP is pulled (never a common one: pulling a cloned
+ * TCP skb copies its head).
+ * Returns TC_ACT_UNSPEC (TCX_NEXT): the packet goes on to whatever else is attached, untouched.
+ */
+#define PP_EGRESS_LINEAR_MIN 54 /* Ethernet + IPv4 + TCP, without options */
+#define PP_EGRESS_PULL 128
+
+SEC("tc")
+int protoport_tc_egress(struct __sk_buff *skb)
+{
+	__u32 linear = skb->data_end - skb->data;
+	__u32 want = skb->len < PP_EGRESS_PULL ? skb->len : PP_EGRESS_PULL;
+
+	if (linear < PP_EGRESS_LINEAR_MIN && linear < want)
+		bpf_skb_pull_data(skb, want); /* on failure the frame stays as it was: parsed as is */
+	sample_frame(skb, PP_HOOK_EGRESS);
+	return -1; /* TC_ACT_UNSPEC, TCX_NEXT: not ours to decide */
 }

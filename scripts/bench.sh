@@ -115,6 +115,13 @@ if ! skipped kernel; then
   v=$(ns_of "protoport: new UDP flow + sample")
   row "kernel: new flow + sample (1 pkt/call)" "$v" "ns/pkt" "XDP_PASS, 1 pkt/call $pass1 ns" \
     "$(calc %.2fx "$v / $pass1")" "-" "-"
+  # The egress hook (TC, skb test runs): the same packet of a sampled flow against the minimal
+  # parse + lookup as a TC program; the same 1.3x budget as the XDP side.
+  min_tc=$(ns_of "minimal tc: eth/ipv4/tcp")
+  v=$(ns_of "protoport egress: IPv4 TCP, already sampled")
+  r=$(calc %.2f "$v / $min_tc")
+  row "kernel: egress (TC) IPv4 TCP, already sampled" "$v" "ns/pkt" \
+    "minimal TC eth/ipv4/tcp + lookup $min_tc ns" "${r}x" "<= 1.3x" "$(yes_no "$r <= 1.3")"
 fi
 
 # --- 2. live on a veth pair (+ watch memory) ---------------------------------------------------

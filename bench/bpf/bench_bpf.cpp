@@ -44,7 +44,9 @@ struct MinimalDeleter {
 
 // Average ns per run as the kernel measured it (opts.duration: whole ns; time spent rescheduled
 // at the kernel's cond_resched points is excluded, unlike a wall clock's).
-double kernel_run(int prog_fd, const std::vector<std::uint8_t>& frame, int repeat) {
+// expect: the return value every run must give (XDP_PASS = 2; TC programs: TC_ACT_UNSPEC).
+double kernel_run(int prog_fd, const std::vector<std::uint8_t>& frame, int repeat,
+                  std::uint32_t expect = 2) {
   bpf_test_run_opts opts{};
   opts.sz = sizeof(opts);
   opts.data_in = frame.data();
@@ -52,7 +54,7 @@ double kernel_run(int prog_fd, const std::vector<std::uint8_t>& frame, int repea
   opts.repeat = repeat;
   if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
     die(std::string("test run failed: ") + std::strerror(errno));
-  if (opts.retval != 2) die("program did not return XDP_PASS");
+  if (opts.retval != expect) die("program did not return " + std::to_string(expect));
   return opts.duration;
 }
 
@@ -126,9 +128,13 @@ int main(int argc, char** argv) {
   const int pass_fd = bpf_program__fd(pass->progs.pp_bench_pass);
   const int minimal_fd = bpf_program__fd(minimal->progs.pp_bench_minimal);
   const int minimal6_fd = bpf_program__fd(minimal->progs.pp_bench_minimal6);
+  const int minimal_tc_fd = bpf_program__fd(minimal->progs.pp_bench_minimal_tc);
+  constexpr std::uint32_t kTcUnspec = static_cast<std::uint32_t>(-1);
 
   try {
-    Program pp;  // default settings: snap 256, 2 samples per direction
+    protoport::loader::Settings settings;  // default settings: snap 256, 2 samples per direction
+    settings.egress = true;                // and the TC egress program, on the same tables
+    Program pp(settings);
     int sampled_seen = 0;
     protoport::loader::RingReader reader(
         pp, [&](const pp_sample&, std::span<const std::uint8_t>) { ++sampled_seen; });
@@ -173,7 +179,8 @@ int main(int argc, char** argv) {
       pp.test_run(tcp6);
     }
     reader.consume();
-    const Counters before = pp.read_counters();
+    const Counters before = pp.read_counters(PP_HOOK_INGRESS);
+    const Counters before_egress = pp.read_counters(PP_HOOK_EGRESS);
 
     std::uint32_t next_flow = 0;
     std::vector<Case> cases = {
@@ -210,8 +217,20 @@ int main(int argc, char** argv) {
          },
          {}},
     };
-    for (int r = 0; r < rounds; ++r)
+    // The egress hook: the same flow (sampled above, from the same side), the same packet, as
+    // an skb test run, against the minimal parse + lookup written as a TC program.
+    std::vector<Case> egress_cases = {
+        {"minimal tc: eth/ipv4/tcp + 1 hash lookup",
+         [&] { return kernel_run(minimal_tc_fd, tcp4, repeat, kTcUnspec); },
+         {}},
+        {"protoport egress: IPv4 TCP, already sampled",
+         [&] { return kernel_run(pp.egress_prog_fd(), tcp4, repeat, kTcUnspec); },
+         {}},
+    };
+    for (int r = 0; r < rounds; ++r) {
       for (auto& c : cases) c.results.push_back(c.run());
+      for (auto& c : egress_cases) c.results.push_back(c.run());
+    }
 
     // Ratios use the fastest round of each case: on a shared machine the minimum is the
     // measurement least disturbed by other work; the median shows the spread.
@@ -238,8 +257,18 @@ int main(int argc, char** argv) {
     std::printf(
         "(per-call rows compare with 'pass, repeat=1 per call': the kernel timer's own cost "
         "is in both)\n");
+    const double base_tc = best(egress_cases[0].results);
+    std::printf("%-46s %8s %8s %8s %10s\n", "egress case (skb test run)", "min ns", "median", "",
+                "x min tc");
+    for (const auto& c : egress_cases)
+      std::printf("%-46s %8.1f %8.1f %8s %10.2f\n", c.name.c_str(), best(c.results),
+                  median(c.results), "", best(c.results) / base_tc);
     // Checked after printing so that an experiment still shows its numbers, but exits 1.
-    const Counters after = pp.read_counters();
+    const Counters after = pp.read_counters(PP_HOOK_INGRESS);
+    const Counters after_egress = pp.read_counters(PP_HOOK_EGRESS);
+    if (after_egress[PP_OUT_ALREADY_SAMPLED] - before_egress[PP_OUT_ALREADY_SAMPLED] !=
+        static_cast<std::uint64_t>(repeat) * rounds)
+      invalid("the egress case did not take the already-sampled path");
     const std::uint64_t fast_runs = 2ull * repeat * rounds;
     const std::uint64_t created = static_cast<std::uint64_t>(flows) * rounds;
     if (after[PP_OUT_ALREADY_SAMPLED] - before[PP_OUT_ALREADY_SAMPLED] != fast_runs)

@@ -6,6 +6,8 @@
  *                     destination options, fragment: what must be walked to find TCP at all),
  *                     one hash lookup by 5-tuple. The baseline of IPv6 packets with extension
  *                     headers, which the IPv4 program cannot parse.
+ *  pp_bench_minimal_tc: pp_bench_minimal as a TC program (the egress hook's baseline): the same
+ *                     parse and lookup on an skb; TC_ACT_UNSPEC on a hit, TC_ACT_SHOT otherwise.
  * The bench inserts the key of its packets, so lookups hit like protoport's already-sampled path;
  * anything else returns XDP_DROP, which the bench refuses (it checks for XDP_PASS).
  */
@@ -115,4 +117,30 @@ int pp_bench_minimal6(struct xdp_md *ctx)
 	if (seen && *seen)
 		return XDP_PASS;
 	return XDP_DROP;
+}
+
+SEC("tc")
+int pp_bench_minimal_tc(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct tcphdr *tcp = (void *)(ip + 1);
+	struct pp_min_key key = {};
+	__u64 *seen;
+
+	if ((void *)(tcp + 1) > data_end)
+		return 2; /* TC_ACT_SHOT */
+	if (eth->h_proto != bpf_htons(0x0800) || ip->protocol != IPPROTO_TCP)
+		return 2;
+	key.saddr = ip->saddr;
+	key.daddr = ip->daddr;
+	key.sport = tcp->source;
+	key.dport = tcp->dest;
+	key.proto = IPPROTO_TCP;
+	seen = bpf_map_lookup_elem(&pp_min_flows, &key);
+	if (seen && *seen)
+		return -1; /* TC_ACT_UNSPEC, as protoport's egress program returns */
+	return 2;
 }

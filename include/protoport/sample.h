@@ -141,6 +141,14 @@ static inline __u32 pp_opening_advance(__u32 covered, int start_known, __u32 off
 #define PP_SAMPLE_F_MORE_FRAGS 0x04 /* ... and more fragments follow it (MF / M flag) */
 #define PP_SAMPLE_F_LATER_FRAGMENT 0x08 /* a fragment after the first: no L4 header, no ports;
 					 * data is IP payload from frag_off on */
+#define PP_SAMPLE_F_EGRESS 0x10 /* sent by the host (TC egress); else received (XDP) */
+
+/* The hooks that sample, each with its own slot in the counters map (pp_counters key). */
+enum pp_hook {
+	PP_HOOK_INGRESS = 0, /* XDP: what an interface receives */
+	PP_HOOK_EGRESS = 1,  /* TC clsact egress: what it sends */
+	PP_HOOKS = 2,
+};
 
 /*
  * IP datagrams whose later fragments are sampled, so that userspace can put together a datagram
@@ -184,7 +192,8 @@ struct pp_sample {
 	__u16 cap_len;	   /* payload bytes that follow (<= snap_len) */
 	__u8 seq;	   /* index of this sample within its direction, from 0 */
 	__u8 flags;	   /* PP_SAMPLE_F_* */
-	__u32 ifindex;	   /* ingress interface (loopback's, 1, in BPF_PROG_TEST_RUN) */
+	__u32 ifindex;	   /* interface received on (XDP; loopback's, 1, in BPF_PROG_TEST_RUN) or
+			    * sent from (PP_SAMPLE_F_EGRESS) */
 	__u32 tcp_seq;	   /* TCP: sequence number of this payload's first byte; 0 for UDP */
 	__u32 tcp_start;   /* TCP with PP_SAMPLE_F_TCP_START: that of the direction's first byte
 			    * (its SYN's + 1), so userspace places each segment in the stream */
@@ -197,8 +206,8 @@ struct pp_sample {
 };
 
 /*
- * Per-CPU counters, one slot each. Every packet ends in exactly one outcome (PP_OUT_*), so
- * the outcome slots add up to PP_CNT_PACKETS.
+ * Per-CPU counters, one slot each, one set per hook (enum pp_hook). Every packet ends in
+ * exactly one outcome (PP_OUT_*), so the outcome slots add up to PP_CNT_PACKETS.
  */
 enum pp_counter {
 	PP_CNT_PACKETS = 0,	 /* packets seen */

@@ -28,8 +28,10 @@ peers_wait
 phase "lab and peers up"
 
 # --- 1. samples on both sides ----------------------------------------------------------------
-pp_watch_start srv "$LAB_NS_S" "$LAB_IF_S" --dump
-pp_watch_start cli "$LAB_NS_C" "$LAB_IF_C" --dump
+# The XDP sampler on its own (--no-egress): what each side's interface receives, exactly. The
+# egress hook and both hooks together: integration.egress.
+pp_watch_start srv "$LAB_NS_S" "$LAB_IF_S" --dump --no-egress
+pp_watch_start cli "$LAB_NS_C" "$LAB_IF_C" --dump --no-egress
 stats=$(in_server "$PP_BIN" stats --json) || fail "protoport stats failed: $stats"
 # Other watches may run on this machine too (stats sees every instance in the kernel).
 (( $(grep -c '"sampled"' <<<"$stats") >= 2 )) || fail "protoport stats shows fewer than our 2 watches: $stats"

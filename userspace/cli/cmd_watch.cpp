@@ -30,6 +30,9 @@ struct WatchOptions {
   double duration_s = 0;   // 0: until SIGINT/SIGTERM
   double interval_s = 60;  // aggregated report period
   bool verbose = false;
+  bool no_ingress = false;     // no XDP program: what the interfaces send only
+  bool no_egress = false;      // no TC egress program: what they receive only
+  bool egress_legacy = false;  // hidden, for tests: a cls_bpf filter even where tcx exists
   DetectOptions detect;
 };
 
@@ -75,12 +78,32 @@ std::int64_t clock_ns(clockid_t id) {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// An interface that vanished took our program with it; one whose program was replaced or
+// removed is not ours to touch. Either way, stop watching it there.
+template <typename Attachment>
+void drop_lost(std::vector<Attachment>& attached, const char* replaced, const char* hook) {
+  for (auto it = attached.begin(); it != attached.end();) {
+    const auto state = it->state();
+    if (state == loader::AttachState::attached) {
+      ++it;
+      continue;
+    }
+    std::fprintf(stderr, "protoport: %s%s: %s; no longer watching it\n",
+                 for_terminal(it->ifname()).c_str(), hook,
+                 state == loader::AttachState::interface_gone ? "interface disappeared" : replaced);
+    it = attached.erase(it);
+  }
+}
+
 int run_watch(const WatchOptions& o) {
   const auto mode = loader::xdp_mode_from_name(o.xdp_mode);
   if (!mode)
     throw UsageError("--xdp-mode must be native, generic or auto, not '" + o.xdp_mode + "'");
+  if (o.no_ingress && o.no_egress)
+    throw UsageError("--no-ingress and --no-egress together leave nothing to watch");
   loader::Settings settings = o.detect.kernel;
   settings.verbose = o.verbose;
+  settings.egress = !o.no_egress;
   loader::validate(settings);  // bad values are the user's: reported before anything is loaded
 
   std::vector<int> ifindexes;
@@ -91,15 +114,29 @@ int run_watch(const WatchOptions& o) {
 
   loader::Program program(settings);
   std::vector<loader::XdpAttachment> attachments;
+  std::vector<loader::EgressAttachment> egress;
   attachments.reserve(ifindexes.size());
+  egress.reserve(ifindexes.size());
   for (const int ifindex : ifindexes) {
-    attachments.emplace_back(program, ifindex, *mode);
-    const auto& a = attachments.back();
-    if (a.fell_back())
-      std::fprintf(stderr, "protoport: %s\n", a.fallback_reason().c_str());
-    else if (o.verbose)
-      std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n", for_terminal(a.ifname()).c_str(),
-                   std::string(loader::xdp_mode_name(a.mode())).c_str());
+    // Egress first: once XDP is on too, both hooks sample (what tests wait for).
+    if (!o.no_egress) {
+      egress.emplace_back(program, ifindex, o.egress_legacy);
+      const auto& e = egress.back();
+      if (o.verbose)
+        std::fprintf(
+            stderr, "protoport: attached to %s egress (%s)\n", for_terminal(e.ifname()).c_str(),
+            e.method() == loader::EgressAttachment::Method::tcx ? "tcx link" : "cls_bpf filter");
+    }
+    if (!o.no_ingress) {
+      attachments.emplace_back(program, ifindex, *mode);
+      const auto& a = attachments.back();
+      if (a.fell_back())
+        std::fprintf(stderr, "protoport: %s\n", a.fallback_reason().c_str());
+      else if (o.verbose)
+        std::fprintf(stderr, "protoport: attached to %s (%s XDP)\n",
+                     for_terminal(a.ifname()).c_str(),
+                     std::string(loader::xdp_mode_name(a.mode())).c_str());
+    }
   }
 
   // bpf_ktime_get_ns() is CLOCK_MONOTONIC: shift it to wall-clock time for firstTime/lastTime.
@@ -126,21 +163,10 @@ int run_watch(const WatchOptions& o) {
     reader.poll(100);
     const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
     if (duration_ns > 0 && now - start >= duration_ns) break;
-    // An interface that vanished took our program with it; one that got another program is not
-    // ours to touch. Either way, stop watching it; stop when none is left.
-    for (auto it = attachments.begin(); it != attachments.end();) {
-      const auto state = it->state();
-      if (state == loader::AttachState::attached) {
-        ++it;
-        continue;
-      }
-      std::fprintf(stderr, "protoport: %s: %s; no longer watching it\n",
-                   for_terminal(it->ifname()).c_str(),
-                   state == loader::AttachState::interface_gone ? "interface disappeared"
-                                                                : "our XDP program was replaced");
-      it = attachments.erase(it);
-    }
-    if (attachments.empty()) {
+    // Stop when no interface is left.
+    drop_lost(attachments, "our XDP program was replaced", "");
+    drop_lost(egress, "our egress program was removed", " egress");
+    if (attachments.empty() && egress.empty()) {
       std::fprintf(stderr, "protoport: no interface left to watch\n");
       exit_code = kExitFailure;
       break;
@@ -159,10 +185,18 @@ int run_watch(const WatchOptions& o) {
   // Detach first, then drain: a sample the kernel submits after the last read would otherwise
   // be counted as sampled and never read.
   attachments.clear();
+  egress.clear();
   loader::wait_for_running_programs();  // a run that began before the detach has ended now
   while (reader.consume() > 0) {}
   sink->finish();
   const loader::Counters counters = program.read_counters();
+  if (!o.no_ingress && !o.no_egress) {
+    // What each hook saw; the total after them ("this watch") is these two added up.
+    print_counters(stderr, program.read_counters(PP_HOOK_INGRESS), "this watch: ingress (XDP)",
+                   o.detect.json_counters());
+    print_counters(stderr, program.read_counters(PP_HOOK_EGRESS), "this watch: egress (TC)",
+                   o.detect.json_counters());
+  }
   print_counters(stderr, counters, "this watch", o.detect.json_counters());
   sink->print_stats(stderr);
   if (reader.bad_records() > 0)
@@ -186,12 +220,14 @@ void register_watch(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<WatchOptions>();
   CLI::App* sub = app.add_subcommand(
       "watch",
-      "Attach the XDP sampler to interfaces and report protocol/port mismatches live (needs "
+      "Attach the samplers to interfaces and report protocol/port mismatches live (needs "
       "root).\n"
       "Each new mismatch is printed when found; the aggregated report every --interval and at "
       "exit.\n"
-      "XDP sees received packets only: on a client host protoport sees the replies, which is\n"
-      "enough (a DNS response, an HTTP response, a ServerHello, an SMTP greeting).");
+      "Both directions are watched: XDP samples what an interface receives, a TC egress program\n"
+      "what it sends, so a flow that never gets an answer (an upload to a silent sink, a DNS\n"
+      "tunnel whose replies are dropped) is still named. One flow, one verdict, whichever side\n"
+      "spoke first. --no-egress or --no-ingress keeps one side.");
   sub->add_option("-i,--interface", o->interfaces, "Interface to watch (repeat for several)")
       ->required();
   sub->add_option("--xdp-mode", o->xdp_mode,
@@ -205,6 +241,13 @@ void register_watch(CLI::App& app, Commands& commands) {
                   "Seconds between aggregated reports, 0.001 to 31536000 (0: only at exit)")
       ->capture_default_str()
       ->check(seconds_option("interval", "report only at exit"));
+  sub->add_flag("--no-egress", o->no_egress,
+                "Do not sample what the interfaces send (XDP on receive only)");
+  sub->add_flag("--no-ingress", o->no_ingress,
+                "Do not sample what the interfaces receive (TC egress only)");
+  sub->add_flag("--egress-legacy", o->egress_legacy,
+                "Attach egress as a cls_bpf filter even where tcx links exist (for tests)")
+      ->group("");  // hidden: the fallback path of kernels before 6.6, exercised by the tests
   sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");
   add_detect_options(*sub, o->detect);
   sub->callback([&commands, o] { commands.selected = [o] { return run_watch(*o); }; });

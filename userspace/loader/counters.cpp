@@ -47,18 +47,30 @@ std::map<std::uint32_t, std::uint32_t> protoport_prog_by_map() {
 
 namespace detail {
 
-Counters read_counters_fd(int map_fd) {
+Counters read_counters_fd(int map_fd, std::uint32_t hook) {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) throw_errno("counting possible CPUs", cpus);
   // A per-CPU lookup returns one value per possible CPU, each rounded up to 8 bytes.
   std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(cpus) * PP_CNT_MAX);
-  const std::uint32_t key = 0;
-  if (bpf_map_lookup_elem(map_fd, &key, per_cpu.data()) != 0)
+  if (bpf_map_lookup_elem(map_fd, &hook, per_cpu.data()) != 0)
     throw_errno("reading the protoport counters", errno);
   Counters sum;
   for (int cpu = 0; cpu < cpus; ++cpu)
     for (std::size_t i = 0; i < PP_CNT_MAX; ++i)
       sum.values[i] += per_cpu[static_cast<std::size_t>(cpu) * PP_CNT_MAX + i];
+  return sum;
+}
+
+Counters read_counters_fd(int map_fd) {
+  bpf_map_info info{};
+  std::uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0)
+    throw_errno("reading the protoport counters", errno);
+  Counters sum;
+  for (std::uint32_t hook = 0; hook < info.max_entries && hook < PP_HOOKS; ++hook) {
+    const Counters one = read_counters_fd(map_fd, hook);
+    for (std::size_t i = 0; i < PP_CNT_MAX; ++i) sum.values[i] += one.values[i];
+  }
   return sum;
 }
 
@@ -94,7 +106,8 @@ std::vector<InstanceCounters> find_running_instances() {
     std::uint32_t len = sizeof(info);
     if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) continue;
     if (std::string_view(info.name) != kCountersMapName || info.type != BPF_MAP_TYPE_PERCPU_ARRAY ||
-        info.value_size != kCountersValueSize || info.max_entries != 1)
+        info.value_size != kCountersValueSize || info.max_entries < 1 ||
+        info.max_entries > PP_HOOKS)
       continue;
     found.push_back(InstanceCounters{id, 0, detail::read_counters_fd(fd.get())});
   }

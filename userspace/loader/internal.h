@@ -37,8 +37,10 @@ std::string errno_message(const std::string& what, int err);
 [[noreturn]] void throw_errno(const std::string& what, int err,
                               ErrorKind fallback = ErrorKind::system);
 
-// Sums the per-CPU slots of a counters map (PERCPU_ARRAY, one entry of PP_CNT_MAX u64).
+// Sums the per-CPU slots of a counters map (PERCPU_ARRAY of PP_CNT_MAX u64 per hook): one
+// hook's entry, or every entry the map has (a map of an older protoport has one).
 Counters read_counters_fd(int map_fd);
+Counters read_counters_fd(int map_fd, std::uint32_t hook);
 
 // libbpf prints through one process-wide callback. The loader keeps it quiet unless a Program
 // asked for verbose output; while an object of this class lives, libbpf's lines are also

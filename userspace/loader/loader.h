@@ -67,6 +67,9 @@ struct Settings {
   // submitted without a wakeup (cheaper) and only RingReader::consume() finds them; for callers
   // that drain after every test run (replay), never for watch.
   bool ring_wakeup = true;
+  // Load the TC egress program too (protoport_tc_egress), for an EgressAttachment or
+  // test_run_egress(). Off (replay, `policy`): only the XDP program is verified and loaded.
+  bool egress = false;
 
   SamplingRule sampling() const { return {samples_per_dir, opening_bytes, opening_packets}; }
 };
@@ -129,9 +132,13 @@ class Program {
   int flows6_fd() const;
   int counters_fd() const;
   std::uint32_t counters_map_id() const;
+  // The TC egress program; -1 unless Settings::egress.
+  int egress_prog_fd() const;
 
-  // Our counters, summed over CPUs.
+  // Our counters, summed over CPUs and over both hooks (every packet either hook saw).
   Counters read_counters() const;
+  // One hook's counters (PP_HOOK_INGRESS: XDP, PP_HOOK_EGRESS: TC), summed over CPUs.
+  Counters read_counters(pp_hook hook) const;
 
   // Entries in both flow tables (walks them: for tests and diagnostics, not per packet).
   std::size_t flow_count() const;
@@ -142,6 +149,9 @@ class Program {
   // Throws Error(system) if the kernel refuses the run (e.g. frame shorter than 14 bytes).
   // Samples it emits wait in the ring buffer: drain them with RingReader::consume().
   TestRunResult test_run(std::span<const std::uint8_t> frame, int repeat = 1) const;
+  // The same through the TC egress program (an skb test run: the frame as the host would send
+  // it). Throws Error(bad_settings) unless Settings::egress.
+  TestRunResult test_run_egress(std::span<const std::uint8_t> frame, int repeat = 1) const;
 
  private:
   struct SkelDeleter {
@@ -242,6 +252,40 @@ class XdpAttachment {
   std::uint32_t prog_id_ = 0;  // 0 once detached
   std::uint32_t link_id_ = 0;
   int link_fd_ = -1;  // the BPF link (O_CLOEXEC, as the kernel creates it): closing it detaches
+};
+
+// Our TC egress program on one interface's egress hook. Through a tcx link (kernel 6.6+):
+// appended after whatever else is attached (it replaces nothing and passes every packet on),
+// and detached by the kernel when the link's last fd closes, however the process ends. On a
+// kernel without tcx: a cls_bpf filter on the clsact qdisc (created if missing) with protoport's
+// own handle and priority, removed by destruction or detach(); a filter that a killed watch
+// left behind is found by that handle, checked to be ours by program name, and replaced.
+class EgressAttachment {
+ public:
+  enum class Method { tcx, legacy };
+  // method: tcx, falling back to legacy when the kernel has no tcx (EINVAL); `force_legacy`
+  // (tests) goes straight to legacy.
+  EgressAttachment(const Program& program, int ifindex, bool force_legacy = false);
+  ~EgressAttachment();
+  EgressAttachment(EgressAttachment&&) noexcept;
+  EgressAttachment& operator=(EgressAttachment&&) noexcept;
+  EgressAttachment(const EgressAttachment&) = delete;
+  EgressAttachment& operator=(const EgressAttachment&) = delete;
+
+  int ifindex() const noexcept { return ifindex_; }
+  const std::string& ifname() const noexcept { return ifname_; }
+  Method method() const noexcept { return method_; }
+  // attached, or interface_gone; replaced once detached.
+  AttachState state() const;
+  void detach();  // idempotent; does not throw
+
+ private:
+  int ifindex_ = 0;
+  std::string ifname_;
+  Method method_ = Method::tcx;
+  int link_fd_ = -1;     // tcx: the link
+  bool legacy_ = false;  // legacy: our filter is in place
+  std::uint32_t prog_id_ = 0;
 };
 
 // Returns once every run of an XDP program that began before the call has ended (an RCU grace

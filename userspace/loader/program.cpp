@@ -198,6 +198,8 @@ Program::Program(const Settings& settings) : settings_(settings) {
   skel_->rodata->opening_bytes = settings_.opening_bytes;
   skel_->rodata->opening_packets = settings_.opening_packets;
   skel_->rodata->rb_no_wakeup = settings_.ring_wakeup ? 0 : 1;
+  // The egress program is verified and loaded only when asked for (~ms of load time).
+  bpf_program__set_autoload(skel_->progs.protoport_tc_egress, settings_.egress);
   int err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows6, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_samples, settings_.ringbuf_bytes);
@@ -215,10 +217,16 @@ int Program::ringbuf_fd() const { return bpf_map__fd(skel_->maps.pp_samples); }
 int Program::flows4_fd() const { return bpf_map__fd(skel_->maps.pp_flows4); }
 int Program::flows6_fd() const { return bpf_map__fd(skel_->maps.pp_flows6); }
 int Program::counters_fd() const { return bpf_map__fd(skel_->maps.pp_counters); }
+int Program::egress_prog_fd() const {
+  return settings_.egress ? bpf_program__fd(skel_->progs.protoport_tc_egress) : -1;
+}
 std::uint32_t Program::prog_id() const { return detail::prog_id_of(prog_fd()); }
 std::uint32_t Program::counters_map_id() const { return detail::map_id_of(counters_fd()); }
 
 Counters Program::read_counters() const { return detail::read_counters_fd(counters_fd()); }
+Counters Program::read_counters(pp_hook hook) const {
+  return detail::read_counters_fd(counters_fd(), hook);
+}
 
 namespace {
 
@@ -257,7 +265,9 @@ void Program::clear_flows() const {
   clear(flows6_fd(), pp_flow_key{});
 }
 
-TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat) const {
+namespace {
+
+TestRunResult test_run_fd(int prog_fd, std::span<const std::uint8_t> frame, int repeat) {
   if (frame.size() > UINT32_MAX)
     throw Error(ErrorKind::system,
                 "test run: frame of " + std::to_string(frame.size()) + " bytes is too large");
@@ -266,9 +276,21 @@ TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat)
   opts.data_in = frame.data();
   opts.data_size_in = static_cast<std::uint32_t>(frame.size());
   opts.repeat = repeat;
-  if (bpf_prog_test_run_opts(prog_fd(), &opts) != 0)
+  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
     detail::throw_errno("test run of a " + std::to_string(frame.size()) + "-byte frame", errno);
   return TestRunResult{opts.retval, opts.duration};
+}
+
+}  // namespace
+
+TestRunResult Program::test_run(std::span<const std::uint8_t> frame, int repeat) const {
+  return test_run_fd(prog_fd(), frame, repeat);
+}
+
+TestRunResult Program::test_run_egress(std::span<const std::uint8_t> frame, int repeat) const {
+  if (!settings_.egress)
+    throw Error(ErrorKind::bad_settings, "test_run_egress: the egress program was not loaded");
+  return test_run_fd(egress_prog_fd(), frame, repeat);
 }
 
 namespace {

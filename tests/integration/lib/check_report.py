@@ -263,9 +263,10 @@ def check_stderr(path):
         if '"kernel_counters"' in line:
             counters = json.loads(line)
     if counters is None:
-        table = re.search(r"^kernel counters \(.*\):\n((?:  \S+ +\d+\n)+)", text, re.M)
-        if table:
-            counters = {k: int(v) for k, v in re.findall(r"^  (\S+) +(\d+)$", table[1], re.M)}
+        # The last table is the watch's total (per-hook tables, when both hooks ran, come first).
+        tables = re.findall(r"^kernel counters \(.*\):\n((?:  \S+ +\d+\n)+)", text, re.M)
+        if tables:
+            counters = {k: int(v) for k, v in re.findall(r"^  (\S+) +(\d+)$", tables[-1], re.M)}
     if counters is None:
         problem(where, "no kernel counters at exit")
     else:

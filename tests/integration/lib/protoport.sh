@@ -38,14 +38,28 @@ pp_xdp_state() {
 
 _pp_alive() { [[ -e /proc/$1 && $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 
+# pp_egress_attached NS IF PID: the watch PID has its TC egress program on IF: a tcx link among
+# its fds (/proc/PID/fdinfo: link_type tcx), or a cls_bpf filter on IF running a program whose
+# fd PID holds (not one a killed watch left).
+pp_egress_attached() {
+  grep -qs $'^link_type:\ttcx' /proc/"$3"/fdinfo/* && return 0
+  local id
+  id=$(ip netns exec "$1" tc filter show dev "$2" egress 2>/dev/null \
+       | sed -n 's/.*protoport_tc_eg.* id \([0-9]*\).*/\1/p' | head -1)
+  [[ -n $id ]] && grep -qs "^prog_id:[[:space:]]*$id\$" /proc/"$3"/fdinfo/*
+}
+
 pp_watch_start() {
   local name=$1 ns=$2 ifc=$3; shift 3
   [[ $(pp_xdp_state "$ns" "$ifc") == none ]] || lab_die "pp_watch_start: $ifc already has XDP: $(pp_xdp_state "$ns" "$ifc")"
   ip netns exec "$ns" "$PP_BIN" watch -i "$ifc" "$@" >"$LAB_DIR/$name.out" 2>"$LAB_DIR/$name.err" </dev/null &
   PP_PID[$name]=$!
   # Attached means sampling: the ring buffer exists from load on, so nothing sent from now on is
-  # missed even if the reader starts a moment later.
-  if ! wait_for "[[ \$(pp_xdp_state $ns $ifc) == *' protoport_xdp' ]] || ! _pp_alive ${PP_PID[$name]}" 15 \
+  # missed even if the reader starts a moment later. The watch attaches egress before XDP: the
+  # XDP program on IF says both are on; with --no-ingress, the egress attachment itself.
+  local cond="[[ \$(pp_xdp_state $ns $ifc) == *' protoport_xdp' ]]"
+  [[ " $* " == *" --no-ingress "* ]] && cond="pp_egress_attached $ns $ifc ${PP_PID[$name]}"
+  if ! wait_for "$cond || ! _pp_alive ${PP_PID[$name]}" 15 \
      || ! _pp_alive "${PP_PID[$name]}"; then
     echo "protoport ($name) did not attach to $ifc; its stderr:" >&2
     cat "$LAB_DIR/$name.err" >&2
