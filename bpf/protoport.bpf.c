@@ -77,7 +77,7 @@ const volatile __u32 rb_no_wakeup = 0;
 _Static_assert(sizeof(struct pp_flow_key4) == 16, "pp_flow_key4 layout changed");
 _Static_assert(sizeof(struct pp_flow_key) == 40, "pp_flow_key layout changed");
 _Static_assert(sizeof(struct pp_flow_val) == 40, "pp_flow_val layout changed");
-_Static_assert(__builtin_offsetof(struct pp_sample, data) == 84, "pp_sample layout changed");
+_Static_assert(__builtin_offsetof(struct pp_sample, data) == 92, "pp_sample layout changed");
 _Static_assert(sizeof(struct pp_frag_key) == 40, "pp_frag_key layout changed");
 
 /*
@@ -232,6 +232,14 @@ static __always_inline __u32 frame_ifindex(void *ctx, const int hook)
 	if (hook == PP_HOOK_EGRESS)
 		return ((struct __sk_buff *)ctx)->ifindex;
 	return ((struct xdp_md *)ctx)->ingress_ifindex;
+}
+
+/* The sending socket's cookie (egress: 0 when no local socket sent it); XDP has no socket. */
+static __always_inline __u64 sock_cookie(void *ctx, const int hook)
+{
+	if (hook == PP_HOOK_EGRESS)
+		return bpf_get_socket_cookie(ctx);
+	return 0;
 }
 
 /*
@@ -798,6 +806,7 @@ static __always_inline int emit_sample(void *ctx, const int hook, struct pp_pkt 
 		return PP_OUT_RINGBUF_FULL;
 	s->ts_ns = bpf_ktime_get_ns();
 	s->flow_ns = val->first_seen_ns;
+	s->sock_cookie = sock_cookie(ctx, hook);
 	if (pkt->family == PP_FAMILY_V4) {
 		store_v4_mapped(s->saddr, pkt->saddr4);
 		store_v4_mapped(s->daddr, pkt->daddr4);
@@ -928,6 +937,7 @@ static __always_inline int handle_fragment(void *ctx, const int hook, struct pp_
 	__builtin_memcpy(s->saddr, key.saddr, 16);
 	__builtin_memcpy(s->daddr, key.daddr, 16);
 	s->ts_ns = bpf_ktime_get_ns();
+	s->sock_cookie = sock_cookie(ctx, hook);
 	s->proto = pkt->proto;
 	s->family = pkt->family;
 	s->dir = PP_DIR_UNKNOWN;

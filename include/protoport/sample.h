@@ -180,6 +180,9 @@ struct pp_frag_val {
 struct pp_sample {
 	__u64 ts_ns;	   /* bpf_ktime_get_ns() of this packet */
 	__u64 flow_ns;	   /* first_seen_ns of the flow: (tuple, flow_ns) identifies a flow */
+	__u64 sock_cookie; /* PP_SAMPLE_F_EGRESS: the cookie of the local socket that sent it (the
+			    * key of include/protoport/sockets.h's owners); 0: none (forwarded,
+			    * or received: XDP has no socket) */
 	__u8 saddr[16];	   /* this packet's source, v4-mapped for IPv4, network order */
 	__u8 daddr[16];	   /* this packet's destination */
 	__u16 sport;	   /* host byte order */
