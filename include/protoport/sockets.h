@@ -20,8 +20,8 @@
 
 /* Who: taken with the bpf_get_current_*() helpers in a syscall of the process. */
 struct pp_sock_owner {
-	__u64 start_ns;	 /* the process's start (group leader's start_time): with pid, who it is
-			  * under pid reuse */
+	__u64 start_ns;	 /* the process's start (group leader's start_boottime, ns: /proc/PID/stat
+			  * field 22 in clock ticks): with pid, who it is under pid reuse */
 	__u64 cgroup_id; /* cgroup v2 directory's inode (bpf_get_current_cgroup_id()) */
 	__u32 pid;	 /* thread group id (what users call the pid) */
 	__u32 uid;
@@ -33,16 +33,18 @@ struct pp_sock_owner {
 enum pp_sock_kind {
 	PP_SOCK_CREATED = 1,  /* socket(): the creating process */
 	PP_SOCK_ACCEPTED = 2, /* a TCP connection accepted on a port bound by `owner` */
+	PP_SOCK_BOUND = 3,    /* bind() of a TCP or UDP socket: lport (a server's port) */
 };
 
 /* Ring-buffer record (pp_sock_events). */
 struct pp_sock_event {
 	__u64 cookie; /* the socket's cookie, as pp_sample.sock_cookie */
 	struct pp_sock_owner owner;
-	__u16 lport;  /* ACCEPTED: the local port; 0 for CREATED (not bound yet) */
+	__u16 lport;  /* ACCEPTED, BOUND: the local port; 0 for CREATED (not bound yet) */
 	__u8 proto;   /* PP_IPPROTO_TCP or PP_IPPROTO_UDP */
 	__u8 kind;    /* enum pp_sock_kind */
 	__u8 pad[4];
+	__u8 laddr[16]; /* BOUND: the address bound, v4-mapped for IPv4; zero: any */
 };
 
 /* pp_sock_listeners key: a bound TCP port (bpf_sock.src_port, host order). */

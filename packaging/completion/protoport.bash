@@ -11,7 +11,7 @@ _protoport_options() {
     --samples-per-dir --opening-bytes --opening-packets --max-flows --ringbuf-size
     --max-tracked-flows --max-report-rows --verbose"
   case $1 in
-    watch) echo "$common --interface --xdp-mode --duration --interval --no-egress --no-ingress" ;;
+    watch) echo "$common --interface --xdp-mode --duration --interval --no-egress --no-ingress --no-process" ;;
     replay) echo "$common --no-progress --exact" ;;
     policy) echo "--help --config --preset --port-rules" ;;
     stats) echo "--help --json" ;;

@@ -516,3 +516,47 @@ TEST_CASE("no payload can forge a field: each format reads back as the same fiel
     CHECK(decode_terminal(cell) == raw);
   }
 }
+
+TEST_CASE("process attribution in every format, its strings escaped like payload") {
+  auto m = mismatch(App::http, 8081, Transport::tcp);
+  auto p = std::make_shared<protoport::ProcessInfo>();
+  p->pid = 4242;
+  p->start_ns = 1;
+  p->name = "ev\x1b[31mil\",x";  // anyone may name a process so
+  p->path = "/tmp/a b/ev\nil";
+  p->uid = 1000;
+  p->user = "alice";
+  p->cgroup = "/user.slice";
+  m.process = p;
+  const std::string json = json_line(record_new_mismatch(m));
+  CHECK(json.find("\"process_id\":4242") != std::string::npos);
+  CHECK(json.find("\"user_id\":1000") != std::string::npos);
+  CHECK(json.find("\"user\":\"alice\"") != std::string::npos);
+  CHECK(json.find('\x1b') == std::string::npos);
+  CHECK(json.find("ev\\u001b[31mil\\\",x") != std::string::npos);
+  CHECK(json.find("\\n") != std::string::npos);
+  const auto csv = make_formatter(Format::csv);
+  const std::string row = csv->new_mismatch(m);
+  CHECK(row.find('\x1b') == std::string::npos);
+  CHECK(row.find("4242") != std::string::npos);
+  const auto table = make_formatter(Format::table);
+  const std::string text = table->new_mismatch(m);
+  check_table_bytes(text);
+  CHECK(text.find("process ev") != std::string::npos);
+  CHECK(text.find("pid 4242") != std::string::npos);
+  CHECK(text.find("user alice (1000)") != std::string::npos);
+  // A row: the first flow's process, and how many distinct processes its flows had.
+  Aggregator agg;
+  agg.add(m);
+  auto other = m;
+  auto q = std::make_shared<protoport::ProcessInfo>(*p);
+  q->pid = 4243;
+  other.process = q;
+  agg.add(other);
+  agg.add(m);
+  const auto snap = agg.snapshot();
+  REQUIRE(snap.rows.size() == 1);
+  const std::string row_json = json_line(record_row(snap.rows[0]));
+  CHECK(row_json.find("\"process_count\":2") != std::string::npos);
+  CHECK(row_json.find("\"process_id\":4242") != std::string::npos);
+}

@@ -18,6 +18,7 @@
 #include "cli/numeric_options.h"
 #include "common/escape.h"
 #include "loader/loader.h"
+#include "loader/socket_owners.h"
 #include "pipeline/sample_sink.h"
 
 namespace protoport::cli {
@@ -33,6 +34,7 @@ struct WatchOptions {
   bool no_ingress = false;     // no XDP program: what the interfaces send only
   bool no_egress = false;      // no TC egress program: what they receive only
   bool egress_legacy = false;  // hidden, for tests: a cls_bpf filter even where tcx exists
+  bool no_process = false;     // no process attribution (no socket hooks)
   DetectOptions detect;
 };
 
@@ -113,6 +115,19 @@ int run_watch(const WatchOptions& o) {
   const auto sink = pipeline::make_sink(o.detect.pipeline_options(), o.detect.dump, stdout);
 
   loader::Program program(settings);
+  // Process attribution first: sockets created from now on are named (the hooks see sockets of
+  // this network namespace, the interfaces'). It is an addition to detection: if this kernel
+  // or system cannot give it, the watch says so and goes on without it.
+  std::unique_ptr<loader::SocketOwners> owners;
+  if (!o.no_process) {
+    try {
+      owners = std::make_unique<loader::SocketOwners>(
+          loader::SocketOwners::current_netns(),
+          [&sink](const pp_sock_event& e) { sink->on_socket_event(e); }, o.verbose);
+    } catch (const loader::Error& e) {
+      std::fprintf(stderr, "protoport: process attribution off: %s\n", e.what());
+    }
+  }
   std::vector<loader::XdpAttachment> attachments;
   std::vector<loader::EgressAttachment> egress;
   attachments.reserve(ifindexes.size());
@@ -144,6 +159,9 @@ int run_watch(const WatchOptions& o) {
   std::uint64_t samples_read = 0;  // handed to the sink; with bad_records(), every record read
   loader::RingReader reader(
       program, [&](const pp_sample& s, std::span<const std::uint8_t> payload) {
+        // The socket events queued before this sample first: a connect() comes before the
+        // packets it sends, and its process must be known when their flow is decided.
+        if (owners) owners->consume();
         ++samples_read;
         sink->on_sample(s, payload, static_cast<std::int64_t>(s.ts_ns) + mono_to_wall);
       });
@@ -161,6 +179,7 @@ int run_watch(const WatchOptions& o) {
   int exit_code = kExitOk;
   while (g_stop_signal == 0) {
     reader.poll(100);
+    if (owners) owners->consume();  // the ports bound meanwhile, before their first flow
     const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
     if (duration_ns > 0 && now - start >= duration_ns) break;
     // Stop when no interface is left.
@@ -187,6 +206,7 @@ int run_watch(const WatchOptions& o) {
   attachments.clear();
   egress.clear();
   loader::wait_for_running_programs();  // a run that began before the detach has ended now
+  if (owners) owners->consume();
   while (reader.consume() > 0) {}
   sink->finish();
   const loader::Counters counters = program.read_counters();
@@ -199,6 +219,11 @@ int run_watch(const WatchOptions& o) {
   }
   print_counters(stderr, counters, "this watch", o.detect.json_counters());
   sink->print_stats(stderr);
+  if (owners && owners->lost() > 0)
+    std::fprintf(stderr,
+                 "protoport: %llu socket events lost (ring buffer full): their flows are reported "
+                 "without a process\n",
+                 static_cast<unsigned long long>(owners->lost()));
   if (reader.bad_records() > 0)
     std::fprintf(stderr, "protoport: %llu malformed ring-buffer records ignored\n",
                  static_cast<unsigned long long>(reader.bad_records()));
@@ -248,6 +273,9 @@ void register_watch(CLI::App& app, Commands& commands) {
   sub->add_flag("--egress-legacy", o->egress_legacy,
                 "Attach egress as a cls_bpf filter even where tcx links exist (for tests)")
       ->group("");  // hidden: the fallback path of kernels before 6.6, exercised by the tests
+  sub->add_flag("--no-process", o->no_process,
+                "Do not name the local process behind a flow (no socket hooks on the cgroup v2 "
+                "root)");
   sub->add_flag("-v,--verbose", o->verbose, "Say what is attached where; show libbpf's messages");
   add_detect_options(*sub, o->detect);
   sub->callback([&commands, o] { commands.selected = [o] { return run_watch(*o); }; });

@@ -167,6 +167,7 @@ void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8
   Slot& slot = find_or_add(key, wall_ns);
   Flow& f = slot.value;
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
+  if (f.sock_cookie == 0) f.sock_cookie = s.sock_cookie;
   if (s.dir == PP_DIR_TO_RESP) f.kernel_initiator = static_cast<std::int8_t>(sender);
   if (s.dir == PP_DIR_TO_INIT) f.kernel_initiator = static_cast<std::int8_t>(1 - sender);
   if (s.proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0 && !f.server_noted) {
@@ -332,6 +333,7 @@ void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
   v.transport = transport_of(slot);
   v.fp = std::move(fp);
   v.time_ns = f.first_wall_ns;
+  v.sock_cookie = f.sock_cookie;
   if (f.conflicts > 0) {
     // The sender offered two versions of the same opening bytes: say so, whatever the app.
     fingerprint::Evidence& e = v.fp.evidence.emplace_back();

@@ -102,6 +102,7 @@ class FlowTracker {
     std::vector<SampledPacket> kept;  // with keep_samples: this flow's samples so far
     std::int64_t first_wall_ns = 0;
     std::int64_t last_wall_ns = 0;
+    std::uint64_t sock_cookie = 0;          // of the first sample a local socket sent (egress)
     std::uint64_t plausible = 0;            // plausible_apps() of the unrecognised openings
     std::uint16_t opening_len[2] = {0, 0};  // bytes of each side's opening classified so far
     std::uint32_t tcp_base[2] = {0, 0};     // TCP: sequence number of the side's stream offset 0

@@ -55,6 +55,9 @@ struct FlowVerdict {
   fingerprint::Transport transport = fingerprint::Transport::tcp;
   fingerprint::Result fp;    // app, and evidence taken from the payload
   std::int64_t time_ns = 0;  // wall-clock (Unix epoch, ns) of the flow's first sample
+  // The cookie of the local socket that sent the flow's first egress sample (0: none seen, or
+  // forwarded traffic): ProcessTable::find() names its process.
+  std::uint64_t sock_cookie = 0;
   DirectionBy direction_by = DirectionBy::syn;
   // For fp.app unknown: the opening was seen whole (TCP from its handshake; each side from its
   // first payload; no form that only follows an opening, such as a QUIC short header) and holds

@@ -6,10 +6,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -44,9 +46,11 @@ std::uint64_t SocketOwners::current_netns() {
   return cookie;
 }
 
-std::string SocketOwners::cgroup2_root() {
-  // /proc/self/mountinfo: "... mount-point ... - fstype source options"
-  std::ifstream in("/proc/self/mountinfo");
+namespace {
+
+// The cgroup v2 mount point listed in a mountinfo file ("... mount-point ... - fstype ..."), "".
+std::string cgroup2_mount(const char* mountinfo) {
+  std::ifstream in(mountinfo);
   std::string line;
   while (std::getline(in, line)) {
     const auto dash = line.find(" - ");
@@ -63,6 +67,37 @@ std::string SocketOwners::cgroup2_root() {
   return {};
 }
 
+}  // namespace
+
+std::string SocketOwners::cgroup2_root() { return cgroup2_mount("/proc/self/mountinfo"); }
+
+namespace {
+
+// The cgroup v2 root directory, opened. Where it is not mounted in our mount namespace (`ip
+// netns exec` gives its command a fresh /sys, without the cgroup mounts), the hierarchy, which
+// is the same in every mount namespace of the cgroup namespace, is mounted on a private temporary
+// directory, opened, and unmounted at once (the open fd keeps it): nothing stays mounted.
+detail::UniqueFd open_cgroup2_root(std::string& where) {
+  where = SocketOwners::cgroup2_root();
+  if (!where.empty()) return detail::UniqueFd(open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  char dir[] = "/tmp/protoport-cgroup2-XXXXXX";
+  if (mkdtemp(dir) == nullptr) return detail::UniqueFd();
+  where = "cgroup2 (mounted for the moment on " + std::string(dir) + ")";
+  detail::UniqueFd fd;
+  if (mount("none", dir, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0) {
+    fd = detail::UniqueFd(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const int err = errno;
+    umount2(dir, MNT_DETACH);
+    errno = err;
+  }
+  const int err = errno;
+  rmdir(dir);
+  errno = err;
+  return fd;
+}
+
+}  // namespace
+
 SocketOwners::SocketOwners(std::uint64_t netns_cookie, Callback callback, bool verbose)
     : callback_(std::move(callback)) {
   detail::LibbpfCapture capture(verbose);
@@ -75,17 +110,13 @@ SocketOwners::SocketOwners(std::uint64_t netns_cookie, Callback callback, bool v
     throw Error(ErrorKind::load, "process attribution: " + what + ": " + std::strerror(err) +
                                      " (--no-process turns attribution off)");
   };
-  const std::string root = cgroup2_root();
-  if (root.empty())
-    throw Error(ErrorKind::system,
-                "process attribution: cgroup v2 is not mounted (its socket hooks attach to the "
-                "cgroup v2 root; --no-process turns attribution off)");
   skel_.reset(protoport_sockets__open());
   if (!skel_) fail("opening the socket hooks", errno);
   skel_->rodata->netns_cookie = netns_cookie;
   if (int err = protoport_sockets__load(skel_.get()); err != 0) fail("loading the socket hooks", err);
-  const detail::UniqueFd cgroup(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!cgroup) fail("opening " + root, errno);
+  std::string root;
+  const detail::UniqueFd cgroup = open_cgroup2_root(root);
+  if (!cgroup) fail("opening the cgroup v2 root " + root, errno);
   bpf_program* programs[] = {skel_->progs.pp_sock_create, skel_->progs.pp_post_bind4,
                              skel_->progs.pp_post_bind6, skel_->progs.pp_sockops};
   for (bpf_program* prog : programs) {

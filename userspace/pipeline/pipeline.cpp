@@ -26,7 +26,7 @@ std::size_t terminal_width(std::FILE* out) {
 }
 
 // Every verdict, mismatch or not, for --flows: what the detector thought of each flow.
-report::Record flow_record(const FlowVerdict& v) {
+report::Record flow_record(const FlowVerdict& v, const ProcessInfo* process) {
   auto text = [](std::string name, std::string value) {
     return report::Field{std::move(name), std::move(value), {}, false};
   };
@@ -44,6 +44,7 @@ report::Record flow_record(const FlowVerdict& v) {
                    text("direction_by", std::string(to_string(v.direction_by)))};
   if (v.fp.app == fingerprint::App::unknown)
     r.push_back(text("opening", v.opening_complete ? "complete" : "undecided"));
+  if (process) report::add_process(r, *process, std::nullopt);
   for (auto& [key, value] : report::evidence_fields(v.fp.evidence))
     r.push_back(report::Field{std::move(key), std::move(value), {}, true});
   return r;
@@ -111,9 +112,11 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   last_now_ns_ = std::max(last_now_ns_, v.time_ns);
   const auto app_index = static_cast<std::size_t>(v.fp.app);
   if (app_index < verdicts_by_app_.size()) ++verdicts_by_app_[app_index];
-  if (flows_file_) flows_file_->write(report::json_line(flow_record(v)));
-  const auto mismatch = policy_.check(v);
+  const auto process = processes_.find(v);
+  if (flows_file_) flows_file_->write(report::json_line(flow_record(v, process.get())));
+  auto mismatch = policy_.check(v);
   if (!mismatch) return;
+  mismatch->process = process;
   ++mismatches_;
   if (pcap_) write_evidence(v, *mismatch);
   if (hub_) hub_->count_mismatch(*mismatch);

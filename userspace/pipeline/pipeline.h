@@ -14,6 +14,7 @@
 #include <span>
 
 #include "detect/flow_tracker.h"
+#include "detect/process_table.h"
 #include "export/hub.h"
 #include "pipeline/config_load.h"
 #include "pipeline/options.h"
@@ -54,6 +55,7 @@ class Pipeline final : public SampleSink {
   void report() override;
   // Decides every remaining flow (replay: at the end of each capture file).
   void end_of_input() override { tracker_.flush(); }
+  void on_socket_event(const pp_sock_event& event) override { processes_.on_event(event); }
   // Decides every remaining flow and prints the final report.
   void finish() override;
   void print_stats(std::FILE* err) const override;
@@ -68,6 +70,7 @@ class Pipeline final : public SampleSink {
   report::ReportSnapshot snapshot() const;
 
  private:
+  ProcessTable processes_;  // process attribution: filled by on_socket_event()
   Pipeline(const Options& opts, std::FILE* out, LoadedConfig config);
   void on_verdict(const FlowVerdict& v);
   void write_evidence(const FlowVerdict& v, const policy::Mismatch& m);

@@ -13,6 +13,7 @@
 #include "common/kernel_counters.h"
 #include "pipeline/options.h"
 #include "protoport/sample.h"
+#include "protoport/sockets.h"
 
 namespace protoport::pipeline {
 
@@ -31,6 +32,9 @@ class SampleSink {
   // kernel's monotonic clock; replay: the capture's timestamp).
   virtual void on_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                          std::int64_t wall_ns) = 0;
+  // A socket-owner event (process attribution, watch only): who owns a socket or a port. Given
+  // before the samples that socket sends.
+  virtual void on_socket_event(const pp_sock_event& /*event*/) {}
   // Time has passed (live: after every poll; replay: every few thousand frames, capture time).
   virtual void tick(std::int64_t /*now_ns*/) {}
   // The periodic report (watch --interval).

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "common/ip_addr.h"
+#include "common/process_info.h"
 #include "detect/flow_verdict.h"
 #include "fingerprint/fingerprint.h"
 
@@ -77,6 +79,8 @@ struct Mismatch {
   std::int64_t time_ns = 0;
   std::vector<fingerprint::Evidence> evidence;
   DirectionBy direction_by = DirectionBy::syn;  // how src and dest were told apart
+  // The local process behind the flow (process attribution, watch only); null: none known.
+  std::shared_ptr<const ProcessInfo> process;
 };
 
 // Suppresses a mismatch when every field that is set matches it. At least one field is set

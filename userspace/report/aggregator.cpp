@@ -45,11 +45,25 @@ std::uint64_t Aggregator::fingerprint(const RowKey& key) const {
   return hash_key(key, kFnvBasis ^ seed_);  // a seeded basis: collisions cannot be aimed at
 }
 
+namespace {
+
+void note_process(Row& row, const std::shared_ptr<const ProcessInfo>& process) {
+  if (!process) return;
+  if (!row.process) row.process = process;
+  const std::pair<std::uint32_t, std::uint64_t> id{process->pid, process->start_ns};
+  if (row.processes.size() < Row::kMaxProcessesCounted &&
+      std::find(row.processes.begin(), row.processes.end(), id) == row.processes.end())
+    row.processes.push_back(id);
+}
+
+}  // namespace
+
 Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
   RowKey key = row_key(m);
   if (auto* slot = rows_.find(key)) {
     Row& row = slot->value;
     ++row.count;
+    note_process(row, m.process);
     // Verdicts can arrive out of time order (a flow is judged when its samples allow).
     row.first_ns = std::min(row.first_ns, m.time_ns);
     row.last_ns = std::max(row.last_ns, m.time_ns);
@@ -69,8 +83,9 @@ Aggregator::AddResult Aggregator::add(const policy::Mismatch& m) {
     rows_.erase(victim);
     result.evicted = true;
   }
-  rows_.insert(key).value =
-      Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence, m.direction_by};
+  Row& row = rows_.insert(key).value;
+  row = Row{key, m.expected, 1, m.time_ns, m.time_ns, m.evidence, m.direction_by, {}, {}};
+  note_process(row, m.process);
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,11 @@ struct Row {
   std::int64_t last_ns = 0;   // latest flow time
   std::vector<fingerprint::Evidence> evidence;  // of the first flow added
   DirectionBy direction_by = DirectionBy::syn;  // of the first flow added
+  // Process attribution: the process of the first flow added that had one, and the distinct
+  // processes (pid and start) of the row's flows, counted up to kMaxProcessesCounted.
+  std::shared_ptr<const ProcessInfo> process;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> processes;
+  static constexpr std::size_t kMaxProcessesCounted = 64;
 };
 
 struct ReportSnapshot {

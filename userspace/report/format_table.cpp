@@ -47,6 +47,23 @@ std::vector<std::string> evidence_items(const std::vector<fingerprint::Evidence>
   return items;
 }
 
+// Process attribution, on a line of its own: "process curl pid 812 /usr/bin/curl user root (0)
+// cgroup /x" (and, on a row, how many distinct processes its flows had).
+std::vector<std::string> process_items(const ProcessInfo* p, std::optional<std::size_t> count,
+                                       std::size_t width) {
+  if (p == nullptr) return {};
+  const std::size_t room = width > kIndent ? width - kIndent : 1;
+  std::vector<std::string> items{"process " + for_table_value(p->name, room) + " pid " +
+                                 std::to_string(p->pid)};
+  if (!p->path.empty()) items.push_back(for_table_value(p->path, room));
+  items.push_back("user " + (p->user.empty() ? std::string("?") : for_table_value(p->user, room)) +
+                  " (" + std::to_string(p->uid) + ")");
+  if (!p->cgroup.empty()) items.push_back("cgroup " + for_table_value(p->cgroup, room));
+  if (!p->container_id.empty()) items.push_back("container " + p->container_id.substr(0, 12));
+  if (count && *count > 1) items.push_back("(" + std::to_string(*count) + " processes)");
+  return items;
+}
+
 // Greedy packing of items into lines of at most `width` columns; the first line starts at column
 // `column`, later ones after kIndent spaces. An item wider than a line still gets its own line.
 void pack(std::string& out, const std::vector<std::string>& items, std::size_t column,
@@ -106,6 +123,10 @@ class TableFormatter final : public Formatter {
     if (const auto guess = direction_guess(m.direction_by)) items.push_back(*guess);
     for (auto& item : evidence_items(m.evidence, width_)) items.push_back(std::move(item));
     pack(out, items, kIndent, width_);
+    if (const auto proc = process_items(m.process.get(), std::nullopt, width_); !proc.empty()) {
+      out.append(kIndent, ' ');
+      pack(out, proc, kIndent, width_, " ");
+    }
     return out;
   }
 
@@ -192,6 +213,11 @@ class TableFormatter final : public Formatter {
       if (!items.empty()) {
         out.append(kIndent, ' ');
         pack(out, items, kIndent, width_);
+      }
+      const auto proc = process_items(s.rows[i].process.get(), s.rows[i].processes.size(), width_);
+      if (!proc.empty()) {
+        out.append(kIndent, ' ');
+        pack(out, proc, kIndent, width_, " ");
       }
     }
     return out;

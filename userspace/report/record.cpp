@@ -25,12 +25,26 @@ void add_evidence(Record& record, const std::vector<fingerprint::Evidence>& evid
 
 }  // namespace
 
+void add_process(Record& record, const ProcessInfo& p, std::optional<std::size_t> count) {
+  // Names, paths and cgroups are the process's own choice: escaped like payload text.
+  record.push_back(number("process_id", p.pid));
+  record.push_back(Field{"process_name", p.name, {}, true});
+  if (!p.path.empty()) record.push_back(Field{"process_path", p.path, {}, true});
+  if (!p.user.empty()) record.push_back(Field{"user", p.user, {}, true});
+  record.push_back(number("user_id", p.uid));
+  if (!p.cgroup.empty()) record.push_back(Field{"cgroup", p.cgroup, {}, true});
+  if (!p.container_id.empty()) record.push_back(text("container_id", p.container_id));
+  if (count) record.push_back(number("process_count", *count));
+}
+
 const std::vector<std::string_view>& csv_columns() {
   static const std::vector<std::string_view> columns = [] {
     std::vector<std::string_view> c{"event",     "src_ip",    "src_port", "dest_ip",     "app",
                                     "dest_port", "transport", "action",   "rule",        "count",
                                     "firstTime", "lastTime",  "expected", "direction_by"};
     c.insert(c.end(), std::begin(kEvidenceFields), std::end(kEvidenceFields));
+    // After the evidence: the columns a CSV had before attribution keep their places.
+    c.insert(c.end(), std::begin(kProcessFields), std::end(kProcessFields));
     for (const auto name :
          {"risk_object", "risk_object_type", "risk_score", "threat_object", "threat_object_type",
           "message", "rows", "evicted_rows", "evicted_flows", "filtered", "time"})
@@ -71,7 +85,8 @@ namespace {
 Record cim_record(std::string_view event, const RowKey& key, std::optional<std::uint16_t> src_port,
                   std::uint64_t count, std::int64_t first_ns, std::int64_t last_ns,
                   const std::string& expected, DirectionBy direction_by,
-                  const std::vector<fingerprint::Evidence>& evidence) {
+                  const std::vector<fingerprint::Evidence>& evidence, const ProcessInfo* process,
+                  std::optional<std::size_t> process_count) {
   Record r{text("event", std::string(event)), text("src_ip", key.src_ip.to_string())};
   if (src_port) r.push_back(number("src_port", *src_port));
   r.insert(r.end(), {text("dest_ip", key.dest_ip.to_string()),
@@ -82,6 +97,7 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
                      number("count", count), text("firstTime", format_utc(first_ns)),
                      text("lastTime", format_utc(last_ns)), text("expected", expected),
                      text("direction_by", std::string(to_string(direction_by)))});
+  if (process) add_process(r, *process, process_count);
   add_evidence(r, evidence);
   return r;
 }
@@ -90,12 +106,13 @@ Record cim_record(std::string_view event, const RowKey& key, std::optional<std::
 
 Record record_new_mismatch(const policy::Mismatch& m) {
   return cim_record("new_mismatch", row_key(m), m.src_port, 1, m.time_ns, m.time_ns, m.expected,
-                    m.direction_by, m.evidence);
+                    m.direction_by, m.evidence, m.process.get(), std::nullopt);
 }
 
 Record record_row(const Row& row) {
   return cim_record("report_row", row.key, std::nullopt, row.count, row.first_ns, row.last_ns,
-                    row.expected, row.direction_by, row.evidence);
+                    row.expected, row.direction_by, row.evidence, row.process.get(),
+                    row.processes.size());
 }
 
 Record record_risk(const RiskEvent& e) {

@@ -30,6 +30,13 @@ inline constexpr auto kEvidenceFields = [] {
   return names;
 }();
 
+// Process attribution's fields (CIM Endpoint names where they exist): in records after
+// direction_by, in the CSV header after the evidence columns; present only when a process is
+// known; process_count on report rows only.
+inline constexpr std::array<std::string_view, 8> kProcessFields = {
+    "process_id", "process_name", "process_path", "user",
+    "user_id",    "cgroup",       "container_id", "process_count"};
+
 // Every field any event carries, in CSV column order (the CSV header).
 const std::vector<std::string_view>& csv_columns();
 
@@ -45,6 +52,9 @@ using Record = std::vector<Field>;
 // other key (none from the fingerprints) in order of appearance. Values stay raw.
 std::vector<std::pair<std::string, std::string>> evidence_fields(
     const std::vector<fingerprint::Evidence>& evidence);
+
+// Appends the process fields (process_count when given) to a record.
+void add_process(Record& record, const ProcessInfo& p, std::optional<std::size_t> count);
 
 Record record_new_mismatch(const policy::Mismatch& m);
 Record record_row(const Row& row);
