@@ -9,6 +9,8 @@
 #   server side  the watch on the server's veth; openssl s_server started after it (a server's
 #                port is named by the bind() the hooks see) on 4443: the incoming TLS mismatch
 #                is named openssl;
+#   filter       an allowlist entry by process_name (dig may query 5300): dig's row suppressed
+#                and counted, curl's kept;
 #   --no-process no process fields at all.
 # JSON rows, CSV and --flows all carry the fields. A server already listening when the watch
 # starts is not named (its bind came before the hooks): see the README.
@@ -85,6 +87,21 @@ if not hit or hit[0].get("process_name") != "openssl" or not hit[0].get("process
     print("server side rows:", rows, file=sys.stderr)
     sys.exit(1)
 PY
+
+# --- an allowlist by process: dig may query 5300, curl is not excused ---
+cat >"$LAB_DIR/allow.yaml" <<'YAML'
+filters:
+  - process_name: dig
+    app: dns
+    dest_port: 5300
+YAML
+pp_watch_start allow "$LAB_NS_C" "$LAB_IF_C" --format json --interval 0 --config "$LAB_DIR/allow.yaml"
+in_client dig +tries=1 +time=1 @"$LAB_S4" -p 5300 exfil.lab.test >/dev/null 2>&1 || true
+in_client curl -sf -o /dev/null "http://$LAB_S4:8081/" || fail "curl failed"
+pp_watch_stop allow
+grep -q '"app":"dns"' "$LAB_DIR/allow.out" && fail "filter: the dig query was not suppressed"
+[[ $(field "$LAB_DIR/allow.out" new_mismatch http 8081 process_name) == curl ]] || fail "filter: curl's row missing"
+grep -q '"filtered":1' "$LAB_DIR/allow.out" || fail "filter: report_summary should count 1 filtered flow"
 
 # --- --no-process: no process fields ---
 pp_watch_start off "$LAB_NS_C" "$LAB_IF_C" --format json --interval 0 --no-process

@@ -156,6 +156,35 @@ TEST_CASE("each filter field alone suppresses only what it names") {
   }
 }
 
+TEST_CASE("process filters: this program may speak smtp to 587, nothing else is excused") {
+  Policy p;
+  p.add_filter(Filter{.app = App::smtp, .dest_port = 587, .process_path = "/usr/sbin/postfix"});
+  p.add_filter(Filter{.process_name = "backup", .user = "svc"});
+  auto postfix = std::make_shared<protoport::ProcessInfo>();
+  postfix->name = "smtp";
+  postfix->path = "/usr/sbin/postfix";
+  auto other = std::make_shared<protoport::ProcessInfo>(*postfix);
+  other->path = "/tmp/postfix";
+  const auto smtp587 = verdict(App::smtp, 587, Transport::tcp);
+  CHECK_FALSE(p.check(smtp587, postfix).has_value());
+  CHECK(p.check(smtp587, other).has_value());    // another executable
+  CHECK(p.check(smtp587, nullptr).has_value());  // no process known: never excused by one
+  CHECK(p.check(verdict(App::smtp, 2525, Transport::tcp), postfix).has_value());
+  auto backup = std::make_shared<protoport::ProcessInfo>();
+  backup->name = "backup";
+  backup->user = "svc";
+  CHECK_FALSE(p.check(verdict(App::ssl, 4433, Transport::tcp), backup).has_value());
+  backup->user = "root";
+  CHECK(p.check(verdict(App::ssl, 4433, Transport::tcp), backup).has_value());  // both fields
+  CHECK(p.filter_hits()[0] == 1);
+  CHECK(p.filter_hits()[1] == 1);
+  // The mismatch that passes carries its process.
+  const auto m = p.check(smtp587, other);
+  REQUIRE(m.has_value());
+  REQUIRE(m->process != nullptr);
+  CHECK(m->process->path == "/tmp/postfix");
+}
+
 TEST_CASE("a filter suppresses only when every given field matches") {
   Policy p;
   p.add_filter(Filter{.src = Cidr::parse("10.0.0.0/8"),

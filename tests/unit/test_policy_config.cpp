@@ -275,10 +275,10 @@ TEST_CASE("filters: wrong shapes and unknown keys") {
         "cfg.yaml:2: filters must be a list of filters (lines starting with '- '), not a mapping");
   CHECK(error_of("filters:\n  - app: dns\n  - dns\n") ==
         "cfg.yaml:3: filters[1] must be a mapping of keys (src, dest, app, dest_port, transport, "
-        "rule, comment), not a single value");
+        "rule, process_name, process_path, user, comment), not a single value");
   CHECK(error_of("filters:\n  - app: dns\n    dst: 10.0.0.1\n") ==
         "cfg.yaml:3: unknown key 'dst' in filters[0] (did you mean 'dest'?); known keys: src, "
-        "dest, app, dest_port, transport, rule, comment");
+        "dest, app, dest_port, transport, rule, process_name, process_path, user, comment");
   CHECK(error_of("filters:\n  - app: dns\n    app: http\n") ==
         "cfg.yaml:3: duplicate key 'app' in filters[0] (first at line 2)");
   CHECK(error_of("filters:\n  - dest_port: [53, 54]\n") ==
@@ -312,13 +312,13 @@ TEST_CASE("filters: bad values") {
 TEST_CASE("filters that would suppress everything, or nothing, are refused") {
   CHECK(error_of("filters:\n  - {}\n") ==
         "cfg.yaml:2: filters[0]: an empty filter would suppress every mismatch; set at least one "
-        "of src, dest, app, dest_port, transport, rule");
+        "of src, dest, app, dest_port, transport, rule, process_name, process_path, user");
   CHECK(error_of("filters:\n  - app: dns\n  - comment: \"allow all\"\n") ==
         "cfg.yaml:3: filters[1]: an empty filter would suppress every mismatch; set at least one "
-        "of src, dest, app, dest_port, transport, rule");
+        "of src, dest, app, dest_port, transport, rule, process_name, process_path, user");
   CHECK(error_of("filters:\n  -\n") ==
         "cfg.yaml:2: filters[0] must be a mapping of keys (src, dest, app, dest_port, transport, "
-        "rule, comment), not an empty value");
+        "rule, process_name, process_path, user, comment), not an empty value");
   // With the port rules off, an app without an app rule is never reported.
   CHECK(error_of("port_rules: false\nfilters:\n  - app: mdns\n") ==
         "cfg.yaml:3: filters[0]: no rule of this policy can report app mdns (no app rule, and no "
@@ -399,7 +399,7 @@ TEST_CASE("files: valid, missing, a directory, too large") {
   CHECK(error_loading(bad) ==
         bad +
             ":5: filters[0]: an empty filter would suppress every mismatch; set at least one of "
-            "src, dest, app, dest_port, transport, rule");
+            "src, dest, app, dest_port, transport, rule, process_name, process_path, user");
 }
 
 TEST_CASE("extra sections are parsed by their owner and allowed as top-level keys") {

@@ -17,8 +17,8 @@ struct ProcessInfo {
   std::string name;            // the thread group leader's comm (15 bytes at most)
   std::string path;            // /proc/PID/exe when it could be read while the process ran
   std::uint32_t uid = 0;
-  std::string user;       // the uid's name (getpwuid), "" if it has none
-  std::string cgroup;     // cgroup v2 path (/proc/PID/cgroup), "" if unknown
+  std::string user;          // the uid's name (getpwuid), "" if it has none
+  std::string cgroup;        // cgroup v2 path (/proc/PID/cgroup), "" if unknown
   std::string container_id;  // a 64-hex-digit id in the cgroup path (docker, containerd, podman)
 
   bool same_process(const ProcessInfo& o) const { return pid == o.pid && start_ns == o.start_ns; }

@@ -98,7 +98,8 @@ ProcessInfo ProcessTable::resolve(const pp_sock_owner& o, const char* proc_root)
   // reused, or the process is gone, and the path and cgroup stay unknown rather than wrong.
   const long hz = sysconf(_SC_CLK_TCK);
   const std::uint64_t ticks = start_ticks(dir);
-  if (hz > 0 && ticks != 0 && ticks == o.start_ns / (1'000'000'000ull / static_cast<std::uint64_t>(hz))) {
+  if (hz > 0 && ticks != 0 &&
+      ticks == o.start_ns / (1'000'000'000ull / static_cast<std::uint64_t>(hz))) {
     std::array<char, 4096> target{};
     const ssize_t n = readlink((dir + "/exe").c_str(), target.data(), target.size() - 1);
     if (n > 0) p.path.assign(target.data(), static_cast<std::size_t>(n));
@@ -123,8 +124,7 @@ void ProcessTable::on_event(const pp_sock_event& e) {
     const bool v4 = e.laddr[10] == 0xff && e.laddr[11] == 0xff;
     put(ports_, PortKey{e.lport, e.proto, any ? IpAddr{} : IpAddr::from_v4_mapped(e.laddr, v4)},
         process);
-  }
-  else
+  } else
     put(sockets_, e.cookie, std::move(process));
 }
 

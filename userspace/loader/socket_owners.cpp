@@ -79,7 +79,8 @@ namespace {
 // directory, opened, and unmounted at once (the open fd keeps it): nothing stays mounted.
 detail::UniqueFd open_cgroup2_root(std::string& where) {
   where = SocketOwners::cgroup2_root();
-  if (!where.empty()) return detail::UniqueFd(open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!where.empty())
+    return detail::UniqueFd(open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   char dir[] = "/tmp/protoport-cgroup2-XXXXXX";
   if (mkdtemp(dir) == nullptr) return detail::UniqueFd();
   where = "cgroup2 (mounted for the moment on " + std::string(dir) + ")";
@@ -104,16 +105,17 @@ SocketOwners::SocketOwners(std::uint64_t netns_cookie, Callback callback, bool v
   auto fail = [&](const std::string& what, int err) {
     err = err < 0 ? -err : err;
     if (err == EPERM || err == EACCES)
-      throw Error(ErrorKind::permission, "process attribution: " + what +
-                                             " needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): " +
-                                             std::strerror(err));
+      throw Error(ErrorKind::permission,
+                  "process attribution: " + what +
+                      " needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON): " + std::strerror(err));
     throw Error(ErrorKind::load, "process attribution: " + what + ": " + std::strerror(err) +
                                      " (--no-process turns attribution off)");
   };
   skel_.reset(protoport_sockets__open());
   if (!skel_) fail("opening the socket hooks", errno);
   skel_->rodata->netns_cookie = netns_cookie;
-  if (int err = protoport_sockets__load(skel_.get()); err != 0) fail("loading the socket hooks", err);
+  if (int err = protoport_sockets__load(skel_.get()); err != 0)
+    fail("loading the socket hooks", err);
   std::string root;
   const detail::UniqueFd cgroup = open_cgroup2_root(root);
   if (!cgroup) fail("opening the cgroup v2 root " + root, errno);

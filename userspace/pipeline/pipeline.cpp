@@ -114,9 +114,8 @@ void Pipeline::on_verdict(const FlowVerdict& v) {
   if (app_index < verdicts_by_app_.size()) ++verdicts_by_app_[app_index];
   const auto process = processes_.find(v);
   if (flows_file_) flows_file_->write(report::json_line(flow_record(v, process.get())));
-  auto mismatch = policy_.check(v);
+  const auto mismatch = policy_.check(v, process);  // filters may name the process
   if (!mismatch) return;
-  mismatch->process = process;
   ++mismatches_;
   if (pcap_) write_evidence(v, *mismatch);
   if (hub_) hub_->count_mismatch(*mismatch);
@@ -275,7 +274,8 @@ void Pipeline::print_stats(std::FILE* err) const {
     by_app += " (unknown undecided: " + std::to_string(t.unknown_undecided) + ")";
   std::fprintf(err, "verdicts by app:%s\n", by_app.empty() ? " none" : by_app.c_str());
   if (pcap_)
-    std::fprintf(err, "pcap evidence: %llu packets written to %s, %llu not (past --pcap-max-bytes "
+    std::fprintf(err,
+                 "pcap evidence: %llu packets written to %s, %llu not (past --pcap-max-bytes "
                  "or after a failed write)\n",
                  static_cast<unsigned long long>(pcap_->packets_written()), pcap_->path().c_str(),
                  static_cast<unsigned long long>(pcap_->packets_dropped()));

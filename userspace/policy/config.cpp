@@ -200,9 +200,10 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
   Filter filter;
   const YAML::Mark mark = node.Mark().line >= 0 ? node.Mark() : fallback;
   filter.line = mark.line + 1;
-  for (const Entry& e :
-       read_map(node, fallback, where,
-                {"src", "dest", "app", "dest_port", "transport", "rule", "comment"}, ctx)) {
+  for (const Entry& e : read_map(node, fallback, where,
+                                 {"src", "dest", "app", "dest_port", "transport", "rule",
+                                  "process_name", "process_path", "user", "comment"},
+                                 ctx)) {
     const std::string field = where + "." + e.key;
     if (e.key == "src" || e.key == "dest") {
       const std::string text = read_scalar(e.value, e.key_mark, field, ctx);
@@ -221,6 +222,12 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
                  field + ": no rule " + quote(*filter.rule) +
                      " in this policy (see `protoport policy`: <app>-unexpected-port, "
                      "<app>-port-other-protocol)");
+    } else if (e.key == "process_name") {
+      filter.process_name = read_scalar(e.value, e.key_mark, field, ctx);
+    } else if (e.key == "process_path") {
+      filter.process_path = read_scalar(e.value, e.key_mark, field, ctx);
+    } else if (e.key == "user") {
+      filter.user = read_scalar(e.value, e.key_mark, field, ctx);
     } else if (e.key == "dest_port") {
       filter.dest_port = read_port(e.value, e.key_mark, field, ctx);
     } else if (e.key == "transport") {
@@ -234,9 +241,10 @@ Filter read_filter(const YAML::Node& node, const YAML::Mark& fallback, const std
     }
   }
   if (filter.empty())
-    ctx.fail(mark, where +
-                       ": an empty filter would suppress every mismatch; set at least one of "
-                       "src, dest, app, dest_port, transport, rule");
+    ctx.fail(mark,
+             where +
+                 ": an empty filter would suppress every mismatch; set at least one of "
+                 "src, dest, app, dest_port, transport, rule, process_name, process_path, user");
   check_can_match(filter, policy, mark, where, ctx);
   return filter;
 }

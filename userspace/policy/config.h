@@ -18,6 +18,9 @@
 //       dest_port: 5353
 //       transport: udp
 //       comment: "lab resolvers"
+//     - process_path: /usr/sbin/postfix  #   process_name, process_path, user: the local process
+//       app: smtp                        #   (watch's process attribution), compared whole;
+//       dest_port: 587                   #   never matching a flow without a known process
 //
 // These are the policy's sections of the configuration file (config/config_file.h); any problem
 // throws config::ConfigError ("file:line: message"), before anything is attached.

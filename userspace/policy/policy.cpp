@@ -59,7 +59,10 @@ bool PortRule::expects(App app) const {
   return std::find(expected.begin(), expected.end(), app) != expected.end();
 }
 
-bool Filter::empty() const { return !src && !dest && !app && !dest_port && !transport && !rule; }
+bool Filter::empty() const {
+  return !src && !dest && !app && !dest_port && !transport && !rule && !process_name &&
+         !process_path && !user;
+}
 
 bool Filter::matches(const Mismatch& m) const {
   // Cidr::contains compares families, so "10.0.0.0/8" never swallows an IPv6 flow.
@@ -69,6 +72,10 @@ bool Filter::matches(const Mismatch& m) const {
   if (dest_port && *dest_port != m.dest_port) return false;
   if (transport && *transport != m.transport) return false;
   if (rule && *rule != m.rule) return false;
+  if ((process_name || process_path || user) && !m.process) return false;
+  if (process_name && *process_name != m.process->name) return false;
+  if (process_path && *process_path != m.process->path) return false;
+  if (user && *user != m.process->user) return false;
   return !empty();
 }
 
@@ -86,6 +93,9 @@ std::string Filter::summary() const {
   if (dest_port) field("dest_port", std::to_string(*dest_port));
   if (transport) field("transport", fingerprint::to_string(*transport));
   if (rule) field("rule", *rule);
+  if (process_name) field("process_name", *process_name);
+  if (process_path) field("process_path", *process_path);
+  if (user) field("user", *user);
   return out;
 }
 
@@ -296,11 +306,13 @@ std::optional<Mismatch> Policy::judge(const FlowVerdict& v) const {
   return mismatch(port_rule->id(), port_rule->expected_text());
 }
 
-Policy::Evaluation Policy::evaluate(const FlowVerdict& verdict) const {
+Policy::Evaluation Policy::evaluate(const FlowVerdict& verdict,
+                                    std::shared_ptr<const ProcessInfo> process) const {
   Evaluation result;
   auto judged = judge(verdict);
   if (!judged) return result;
   Mismatch& m = *judged;
+  m.process = std::move(process);
   for (std::size_t i = 0; i < filters_.size(); ++i) {
     if (filters_[i].matches(m)) {
       result.filtered_by = i;
@@ -311,8 +323,9 @@ Policy::Evaluation Policy::evaluate(const FlowVerdict& verdict) const {
   return result;
 }
 
-std::optional<Mismatch> Policy::check(const FlowVerdict& verdict) {
-  Evaluation e = evaluate(verdict);
+std::optional<Mismatch> Policy::check(const FlowVerdict& verdict,
+                                      std::shared_ptr<const ProcessInfo> process) {
+  Evaluation e = evaluate(verdict, std::move(process));
   if (e.filtered_by) ++filter_hits_[*e.filtered_by];
   return std::move(e.mismatch);
 }

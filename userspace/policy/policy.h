@@ -92,8 +92,13 @@ struct Filter {
   std::optional<std::uint16_t> dest_port;
   std::optional<Transport> transport;
   std::optional<std::string> rule;  // a rule id: "dns-unexpected-port", "ssl-port-other-protocol"
-  std::string comment;              // from the configuration, for `protoport policy`
-  int line = 0;                     // line of the filter in its file (0: built in code)
+  // Process attribution (watch): the local process's name, executable path or user name, each
+  // compared whole. A mismatch without a known process never matches these.
+  std::optional<std::string> process_name;
+  std::optional<std::string> process_path;
+  std::optional<std::string> user;
+  std::string comment;  // from the configuration, for `protoport policy`
+  int line = 0;         // line of the filter in its file (0: built in code)
 
   bool empty() const;
   bool matches(const Mismatch& m) const;  // an IPv4 CIDR never matches an IPv6 address
@@ -144,12 +149,16 @@ class Policy {
     std::optional<Mismatch> mismatch;        // set when a rule is broken and no filter matched
     std::optional<std::size_t> filtered_by;  // index of the first filter that suppressed it
   };
-  Evaluation evaluate(const FlowVerdict& verdict) const;
+  // `process`: the flow's local process (process attribution), put into the mismatch before
+  // the filters see it; null when unknown.
+  Evaluation evaluate(const FlowVerdict& verdict,
+                      std::shared_ptr<const ProcessInfo> process = nullptr) const;
   // The rule that judges the verdict, mismatch or not (before filters): nullopt if none does.
   std::optional<Mismatch> judge(const FlowVerdict& verdict) const;
 
   // evaluate(), counting each suppressed mismatch against the filter that suppressed it.
-  std::optional<Mismatch> check(const FlowVerdict& verdict);
+  std::optional<Mismatch> check(const FlowVerdict& verdict,
+                                std::shared_ptr<const ProcessInfo> process = nullptr);
   std::span<const std::uint64_t> filter_hits() const { return filter_hits_; }  // by index
   std::uint64_t filtered_total() const;
 

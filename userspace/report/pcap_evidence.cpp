@@ -95,8 +95,7 @@ std::vector<std::uint8_t> PcapEvidence::frame(const EvidencePacket& p) {
 PcapEvidence::PcapEvidence(const std::string& path, std::uint64_t max_bytes)
     : path_(path), max_bytes_(max_bytes) {
   file_ = std::fopen(path.c_str(), "wbe");
-  if (!file_)
-    throw OutputError(path + ": cannot open for writing: " + std::strerror(errno));
+  if (!file_) throw OutputError(path + ": cannot open for writing: " + std::strerror(errno));
   // Section header (byte-order magic, version 1.0, section length unknown), then one Ethernet
   // interface with no snap length limit.
   std::vector<std::uint8_t> shb;
@@ -129,8 +128,7 @@ bool PcapEvidence::put(const std::vector<std::uint8_t>& b) {
   return true;
 }
 
-void PcapEvidence::write_flow(std::span<const EvidencePacket> packets,
-                              const std::string& comment) {
+void PcapEvidence::write_flow(std::span<const EvidencePacket> packets, const std::string& comment) {
   for (const EvidencePacket& p : packets) {
     const auto data = frame(p);
     const std::uint64_t ts_us = p.wall_ns > 0 ? static_cast<std::uint64_t>(p.wall_ns) / 1000 : 0;
@@ -140,8 +138,8 @@ void PcapEvidence::write_flow(std::span<const EvidencePacket> packets,
     le32(epb, static_cast<std::uint32_t>(ts_us >> 32));
     le32(epb, static_cast<std::uint32_t>(ts_us));
     le32(epb, static_cast<std::uint32_t>(data.size()));
-    le32(epb, static_cast<std::uint32_t>(headers + std::max<std::size_t>(p.payload_len,
-                                                                         p.payload.size())));
+    le32(epb, static_cast<std::uint32_t>(headers +
+                                         std::max<std::size_t>(p.payload_len, p.payload.size())));
     epb.insert(epb.end(), data.begin(), data.end());
     pad4(epb);
     const std::size_t n = std::min<std::size_t>(comment.size(), 0xfff0);
