@@ -9,6 +9,9 @@
 #   server side  the watch on the server's veth; openssl s_server started after it (a server's
 #                port is named by the bind() the hooks see) on 4443: the incoming TLS mismatch
 #                is named openssl;
+#   forwarded    the server namespace routes the client's TLS to a third namespace: the row is
+#                there, without process fields (a router-local s_server on the same port is
+#                not taken for it);
 #   filter       an allowlist entry by process_name (dig may query 5300): dig's row suppressed
 #                and counted, curl's kept;
 #   --no-process no process fields at all.
@@ -17,6 +20,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib/lab_test.sh"
+source "$HERE/lib/tunnel_peers.sh"  # tp_wireguard_ns: a third namespace routed behind the server's
 
 CG_ROOT=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 [[ -n $CG_ROOT ]] || { echo "integration: no cgroup v2 mount" >&2; exit 1; }
@@ -87,6 +91,24 @@ if not hit or hit[0].get("process_name") != "openssl" or not hit[0].get("process
     print("server side rows:", rows, file=sys.stderr)
     sys.exit(1)
 PY
+
+# --- forwarded: the server namespace routes to a third one; no local socket, no process ---
+# An s_server on the same port in the router namespace itself (every address) must not be
+# taken for the forwarded flow's process: the flow's responder is not one of the router's.
+A_FWD=192.0.2.80  # on the client's link (its neighbour entry: the server's MAC), routed on by the server
+tp_wireguard_ns "$A_FWD"
+pp_watch_start fwd "$LAB_NS_S" "$LAB_IF_S" --format json --interval 0
+d=$(_peers_dir)
+lab_spawn "$TP_NS_W" s_server-fwd openssl s_server -accept "$A_FWD:4444" -cert "$d/cert.pem" \
+  -key "$d/key.pem" -www -quiet
+lab_spawn "$LAB_NS_S" s_server-router openssl s_server -accept 4444 -cert "$d/cert.pem" \
+  -key "$d/key.pem" -www -quiet
+wait_for "ip netns exec $TP_NS_W ss -ltn | grep -q ':4444 '" 5 || fail "forwarded: s_server did not listen"
+wait_for "ip netns exec $LAB_NS_S ss -ltn | grep -q ':4444 '" 5 || fail "router: s_server did not listen"
+in_client curl -sk -o /dev/null "https://$A_FWD:4444/" || fail "curl through the router failed"
+pp_watch_stop fwd
+[[ $(field "$LAB_DIR/fwd.out" new_mismatch ssl 4444 dest_ip) == "$A_FWD" ]] || fail "forwarded: no ssl/4444 row to $A_FWD"
+grep '"dest_port":4444' "$LAB_DIR/fwd.out" | grep -q 'process_' && fail "forwarded: process fields on a forwarded flow"
 
 # --- an allowlist by process: dig may query 5300, curl is not excused ---
 cat >"$LAB_DIR/allow.yaml" <<'YAML'
