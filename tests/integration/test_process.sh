@@ -6,6 +6,8 @@
 #                  its pid;
 #                - curl to nginx on 8081, run in a child cgroup: named curl, its pid, uid 0,
 #                  user root, /usr/bin/curl, and that cgroup's path;
+#   exited       dig run and exited while the watch was stopped (SIGSTOP): named after SIGCONT,
+#                with its pid, without a path;
 #   server side  the watch on the server's veth; openssl s_server started after it (a server's
 #                port is named by the bind() the hooks see) on 4443: the incoming TLS mismatch
 #                is named openssl;
@@ -76,6 +78,23 @@ out="$LAB_DIR/cli.out"
 [[ $(field "$out" report_row http 8081 process_count) == 1 ]] || fail "http/8081 row: process_count"
 [[ $(field "$out" report_row http 8081 process_name) == curl ]] || fail "http/8081 row: process_name"
 [[ $(field "$LAB_DIR/cli.flows" flow http 8081 process_name) == curl ]] || fail "--flows: process_name"
+
+# --- a process that exited before the verdict: the watch is stopped (SIGSTOP) while dig runs
+# and exits; the samples and socket events wait in the kernel's ring buffers, and the verdict
+# comes after SIGCONT, when /proc/PID is gone: still named (from the kernel's event), the path
+# left out rather than guessed ---
+pp_watch_start late "$LAB_NS_C" "$LAB_IF_C" --format json --interval 0
+kill -STOP "${PP_PID[late]}"
+ip netns exec "$LAB_NS_C" dig +tries=1 +time=1 @"$LAB_S4" -p 5301 late.lab.test >/dev/null 2>&1 &
+late_pid=$!
+wait "$late_pid" || true
+[[ -e /proc/$late_pid ]] && fail "exited process: dig ($late_pid) still running"
+kill -CONT "${PP_PID[late]}"
+wait_for "grep -q '\"dest_port\":5301' '$LAB_DIR/late.out'" 5 || fail "exited process: no dns/5301 row"
+pp_watch_stop late
+[[ $(field "$LAB_DIR/late.out" new_mismatch dns 5301 process_name) == dig ]] || fail "exited process: process_name '$(field "$LAB_DIR/late.out" new_mismatch dns 5301 process_name)', want dig"
+[[ $(field "$LAB_DIR/late.out" new_mismatch dns 5301 process_id) == "$late_pid" ]] || fail "exited process: process_id, want $late_pid"
+[[ -z $(field "$LAB_DIR/late.out" new_mismatch dns 5301 process_path) ]] || fail "exited process: a path for a process /proc no longer has"
 
 # --- server side: a server that binds after the watch started (its port's owner) ---
 pp_watch_start srv "$LAB_NS_S" "$LAB_IF_S" --format csv --interval 0
