@@ -94,15 +94,21 @@ static __always_inline void send_event(__u64 cookie, const struct pp_sock_owner 
 	count(0);
 }
 
+/* A TCP or UDP socket of the watched namespace. */
+static __always_inline int watched(struct bpf_sock *sk, __u8 proto)
+{
+	if (proto != PP_IPPROTO_TCP && proto != PP_IPPROTO_UDP)
+		return 0;
+	return !netns_cookie || bpf_get_netns_cookie(sk) == netns_cookie;
+}
+
 SEC("cgroup/sock_create")
 int pp_sock_create(struct bpf_sock *sk)
 {
 	struct pp_sock_owner owner = {};
 	__u8 proto = sk->protocol;
 
-	if (proto != PP_IPPROTO_TCP && proto != PP_IPPROTO_UDP)
-		return 1;
-	if (netns_cookie && bpf_get_netns_cookie(sk) != netns_cookie)
+	if (!watched(sk, proto))
 		return 1;
 	current_owner(&owner);
 	send_event(bpf_get_socket_cookie(sk), &owner, 0, proto, PP_SOCK_CREATED, 0);
@@ -116,9 +122,7 @@ static __always_inline int bound(struct bpf_sock *sk, const int v6)
 	struct pp_sock_owner owner = {};
 	__u8 proto = sk->protocol;
 
-	if (proto != PP_IPPROTO_TCP && proto != PP_IPPROTO_UDP)
-		return 1;
-	if (netns_cookie && bpf_get_netns_cookie(sk) != netns_cookie)
+	if (!watched(sk, proto))
 		return 1;
 	/* Each context field read on its own: the verifier refuses loads through a ctx pointer
 	 * clang has moved (dereference of modified ctx ptr). */

@@ -33,11 +33,9 @@ struct {
 	__type(value, __u64);
 } pp_min_flows SEC(".maps");
 
-SEC("xdp")
-int pp_bench_minimal(struct xdp_md *ctx)
+/* The minimal parse and lookup, for either hook: 1 when the packet's flow is in the table. */
+static __always_inline int minimal_hit(void *data, void *data_end)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct tcphdr *tcp = (void *)(ip + 1);
@@ -45,18 +43,23 @@ int pp_bench_minimal(struct xdp_md *ctx)
 	__u64 *seen;
 
 	if ((void *)(tcp + 1) > data_end)
-		return XDP_DROP;
+		return 0;
 	if (eth->h_proto != bpf_htons(0x0800) || ip->protocol != IPPROTO_TCP)
-		return XDP_DROP;
+		return 0;
 	key.saddr = ip->saddr;
 	key.daddr = ip->daddr;
 	key.sport = tcp->source;
 	key.dport = tcp->dest;
 	key.proto = IPPROTO_TCP;
 	seen = bpf_map_lookup_elem(&pp_min_flows, &key);
-	if (seen && *seen) /* read the value, as protoport reads its sample count */
-		return XDP_PASS;
-	return XDP_DROP;
+	return seen && *seen; /* read the value, as protoport reads its sample count */
+}
+
+SEC("xdp")
+int pp_bench_minimal(struct xdp_md *ctx)
+{
+	return minimal_hit((void *)(long)ctx->data, (void *)(long)ctx->data_end) ? XDP_PASS
+										  : XDP_DROP;
 }
 
 struct pp_min_key6 {
@@ -122,25 +125,6 @@ int pp_bench_minimal6(struct xdp_md *ctx)
 SEC("tc")
 int pp_bench_minimal_tc(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct tcphdr *tcp = (void *)(ip + 1);
-	struct pp_min_key key = {};
-	__u64 *seen;
-
-	if ((void *)(tcp + 1) > data_end)
-		return 2; /* TC_ACT_SHOT */
-	if (eth->h_proto != bpf_htons(0x0800) || ip->protocol != IPPROTO_TCP)
-		return 2;
-	key.saddr = ip->saddr;
-	key.daddr = ip->daddr;
-	key.sport = tcp->source;
-	key.dport = tcp->dest;
-	key.proto = IPPROTO_TCP;
-	seen = bpf_map_lookup_elem(&pp_min_flows, &key);
-	if (seen && *seen)
-		return -1; /* TC_ACT_UNSPEC, as protoport's egress program returns */
-	return 2;
+	/* TC_ACT_UNSPEC on a hit, as protoport's egress program returns; TC_ACT_SHOT (2) else */
+	return minimal_hit((void *)(long)skb->data, (void *)(long)skb->data_end) ? -1 : 2;
 }

@@ -6,7 +6,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -43,25 +45,25 @@ std::uint64_t start_ticks(const std::string& proc_pid) {
   return 0;
 }
 
-// Whether addr is one of this network namespace's own addresses (getifaddrs).
-bool is_local_address(const IpAddr& addr) {
+// This network namespace's own addresses (getifaddrs), empty if they cannot be listed.
+std::vector<IpAddr> local_addresses() {
+  std::vector<IpAddr> out;
   ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return false;
-  bool found = false;
-  for (const ifaddrs* a = list; a != nullptr && !found; a = a->ifa_next) {
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
     if (a->ifa_addr == nullptr) continue;
     std::uint8_t mapped[16] = {};
     if (a->ifa_addr->sa_family == AF_INET) {
       mapped[10] = mapped[11] = 0xff;
       std::memcpy(mapped + 12, &reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
-      found = addr == IpAddr::from_v4_mapped(mapped, true);
+      out.push_back(IpAddr::from_v4_mapped(mapped, true));
     } else if (a->ifa_addr->sa_family == AF_INET6) {
       std::memcpy(mapped, &reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr, 16);
-      found = addr == IpAddr::from_v4_mapped(mapped, false);
+      out.push_back(IpAddr::from_v4_mapped(mapped, false));
     }
   }
   freeifaddrs(list);
-  return found;
+  return out;
 }
 
 std::string user_name(std::uint32_t uid) {
@@ -128,6 +130,17 @@ void ProcessTable::on_event(const pp_sock_event& e) {
     put(sockets_, e.cookie, std::move(process));
 }
 
+bool ProcessTable::is_local(const IpAddr& addr) const {
+  // getifaddrs is a netlink dump: at most once a second, not once per verdict.
+  const auto now = std::chrono::steady_clock::now();
+  if (local_at_ == std::chrono::steady_clock::time_point{} ||
+      now - local_at_ >= std::chrono::seconds(1)) {
+    local_ = local_addresses();
+    local_at_ = now;
+  }
+  return std::find(local_.begin(), local_.end(), addr) != local_.end();
+}
+
 std::shared_ptr<const ProcessInfo> ProcessTable::find(const FlowVerdict& v) const {
   if (v.sock_cookie != 0)
     if (auto* slot = sockets_.find(v.sock_cookie)) return slot->value;
@@ -137,7 +150,7 @@ std::shared_ptr<const ProcessInfo> ProcessTable::find(const FlowVerdict& v) cons
   // responder is this host: a forwarded flow to the same port elsewhere has no process.
   if (auto* slot = ports_.find(PortKey{v.dest_port, proto, v.dest_ip})) return slot->value;
   if (auto* slot = ports_.find(PortKey{v.dest_port, proto, IpAddr{}}))
-    if (is_local_address(v.dest_ip)) return slot->value;
+    if (is_local(v.dest_ip)) return slot->value;
   return nullptr;
 }
 

@@ -7,8 +7,10 @@
 // Bounded: the least recently used entries go first.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "common/lru_map.h"
 #include "common/process_info.h"
@@ -48,6 +50,10 @@ class ProcessTable {
     }
   };
   std::shared_ptr<const ProcessInfo> process_of(const pp_sock_owner& owner);
+  // Whether addr is one of this network namespace's addresses (refreshed at most once a second).
+  bool is_local(const IpAddr& addr) const;
+  mutable std::vector<IpAddr> local_;
+  mutable std::chrono::steady_clock::time_point local_at_{};
   mutable LruMap<std::uint64_t, std::shared_ptr<const ProcessInfo>> sockets_;
   mutable LruMap<PortKey, std::shared_ptr<const ProcessInfo>, PortKeyHash> ports_;
   // The last process resolved: a process opening many sockets is read from /proc once.

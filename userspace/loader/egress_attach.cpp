@@ -46,15 +46,6 @@ bpf_tc_opts legacy_opts(int prog_fd) {
   return opts;
 }
 
-std::string prog_name_of(std::uint32_t prog_id) {
-  detail::UniqueFd fd(bpf_prog_get_fd_by_id(prog_id));
-  if (!fd) return {};
-  bpf_prog_info info{};
-  std::uint32_t len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return {};
-  return info.name;
-}
-
 [[noreturn]] void throw_egress(const std::string& ifname, const std::string& what, int err) {
   err = err < 0 ? -err : err;
   if (err == ENODEV)
@@ -103,7 +94,7 @@ EgressAttachment::EgressAttachment(const Program& program, int ifindex, bool for
   if (bpf_tc_query(&hook, &query) == 0) {
     // Our handle and priority are taken: a filter a killed watch left (ours by name) is
     // replaced; anything else is someone's to keep.
-    if (prog_name_of(query.prog_id) != kEgressProgName)
+    if (detail::prog_name(query.prog_id) != kEgressProgName)
       throw Error(ErrorKind::xdp_busy,
                   "the egress filter slot protoport uses on " + shown + " (handle 0x7070, pref " +
                       std::to_string(kLegacyPriority) +

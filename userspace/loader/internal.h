@@ -72,6 +72,9 @@ bool has_capability(int cap);
 // CAP_PERFMON" ("" if none is missing). CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON.
 std::string missing_load_capabilities();
 
+// The name of program prog_id as the kernel keeps it (15 characters), "" if it cannot be read.
+std::string prog_name(std::uint32_t prog_id);
+
 // The kernel id of a BPF program or map fd.
 std::uint32_t prog_id_of(int prog_fd);
 std::uint32_t map_id_of(int map_fd);

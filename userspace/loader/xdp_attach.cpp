@@ -90,19 +90,18 @@ std::optional<std::uint32_t> xdp_link_of(std::uint32_t prog_id, int ifindex) {
   }
 }
 
-// The name of program prog_id ("" if it cannot be read).
+}  // namespace
+
+namespace detail {
+
 std::string prog_name(std::uint32_t prog_id) {
-  detail::UniqueFd fd(bpf_prog_get_fd_by_id(prog_id));
+  UniqueFd fd(bpf_prog_get_fd_by_id(prog_id));
   if (!fd) return {};
   bpf_prog_info info{};
   std::uint32_t len = sizeof(info);
   if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return {};
   return info.name;
 }
-
-}  // namespace
-
-namespace detail {
 
 pid_t pid_holding_link(std::uint32_t link_id) {
   // A link fd's /proc/PID/fdinfo/FD has a line "link_id:\tN" (kernel bpf_link_show_fdinfo).
@@ -160,7 +159,7 @@ namespace {
   if (const std::uint32_t link_id = *link; link_id != 0) {
     // Held by a link: no ip-link command removes it; only its owner (or bpftool) can.
     const pid_t pid = detail::pid_holding_link(link_id);
-    if (prog_name(other) == "protoport_xdp")
+    if (detail::prog_name(other) == "protoport_xdp")
       throw Error(ErrorKind::xdp_busy,
                   what +
                       (pid > 0 ? "a protoport watch (pid " + std::to_string(pid) + ") is watching "
