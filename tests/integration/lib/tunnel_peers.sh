@@ -157,8 +157,11 @@ client_openvpn_wait() {
     || { _peers_fail "openvpn $name: the client did not complete: $(tail -n 15 "$clog")"; return 1; }
   wait_for "(( \$(_tp_count '$_TP_OVPN_SERVER_DONE' '$slog') > ${_TP_OVPN_BEFORE[$name]} ))" 10 \
     || { _peers_fail "openvpn $name: the server saw no new peer: $(tail -n 15 "$slog")"; return 1; }
-  in_client ping -c 1 -W 3 "10.8.$n.1" >/dev/null \
-    || _peers_fail "openvpn $name: no answer through the tunnel to 10.8.$n.1"
+  # Both ends say "done" a moment before the server's tun route carries a reply (a TCP server
+  # restarting for a new client): ask until one answer comes, 10 s at most.
+  wait_for "in_client ping -c 1 -W 1 10.8.$n.1" 10 \
+    || _peers_fail "openvpn $name: no answer through the tunnel to 10.8.$n.1;" \
+         "client log: $(tail -n 8 "$clog")" "server log: $(tail -n 8 "$slog")"
 }
 
 client_openvpn() { client_openvpn_start "$@" && client_openvpn_wait "$1" "$6"; }
