@@ -255,24 +255,45 @@ TEST_CASE("a sample whose header does not match its payload is refused and count
   CHECK(h.verdicts.empty());
 }
 
-TEST_CASE("decided flows are forgotten only long after, oldest first; activity keeps a flow") {
+TEST_CASE("decided flows are remembered by fingerprint however long idle; the oldest first goes") {
   FlowTrackerLimits limits;
-  limits.idle_timeout_ns = 1'000'000'000;  // decided flows are kept 10 timeouts: 10 s
+  limits.max_flows = 2;
   Harness h(limits);
   const auto q = dns_message(false);
   h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 1'000'000'000);
   h.sample("192.0.2.1", 40001, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 2, 2'000'000'000);
-  // The first flow is active again later: it becomes the newest.
-  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 5'000'000'000);
   CHECK(h.verdicts.size() == 2);
-  h.tracker.expire(11'000'000'000);  // flow 2 idle 9 s: kept
-  CHECK(h.tracker.tracked() == 2);
-  h.tracker.expire(13'000'000'000);  // flow 2 idle 11 s: forgotten; flow 1 idle 8 s: kept
-  CHECK(h.tracker.tracked() == 1);
+  CHECK(h.tracker.tracked() == 0);  // decided: no flow record kept, a fingerprint each
+  CHECK(h.tracker.remembered_decided() == 2);
+  h.tracker.expire(1'000'000'000'000);  // long idle: still remembered
   // A late sample of flow 1 is still recognised as the same flow: no second verdict.
-  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 13'000'000'000);
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 1'000'000'000'000);
   CHECK(h.verdicts.size() == 2);
+  CHECK(h.tracker.stats().samples_after_verdict == 1);
   CHECK(h.tracker.stats().flows == 2);
+  // A third decision fills the set: the oldest decision (flow 1) is forgotten and counted.
+  h.sample("192.0.2.1", 40002, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 3, 3'000'000'000);
+  CHECK(h.tracker.remembered_decided() == 2);
+  CHECK(h.tracker.stats().evicted_decided == 1);
+  h.sample("192.0.2.1", 40001, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 2, 4'000'000'000);
+  CHECK(h.verdicts.size() == 3);  // flow 2 is still known
+  h.sample("192.0.2.1", 40000, "192.0.2.2", 5300, kUdp, PP_DIR_TO_RESP, q, 1, 4'000'000'000);
+  CHECK(h.verdicts.size() == 4);  // flow 1 was forgotten: its late sample is a flow again
+}
+
+TEST_CASE("decided flows do not count against the undecided ones' bound") {
+  FlowTrackerLimits limits;
+  limits.max_flows = 2;
+  Harness h(limits);
+  const auto q = dns_message(false);
+  for (std::uint16_t i = 0; i < 5; ++i)
+    h.sample("192.0.2.1", static_cast<std::uint16_t>(40000 + i), "192.0.2.2", 5300, kUdp,
+             PP_DIR_TO_RESP, q, 1 + i, 1'000'000'000);
+  // Two undecided TCP flows fit beside the decided ones.
+  h.sample("192.0.2.1", 41000, "192.0.2.2", 9000, kTcp, PP_DIR_TO_RESP, bytes("??"), 10);
+  h.sample("192.0.2.1", 41001, "192.0.2.2", 9000, kTcp, PP_DIR_TO_RESP, bytes("??"), 11);
+  CHECK(h.tracker.tracked() == 2);
+  CHECK(h.tracker.stats().evicted_undecided == 0);
 }
 
 // ---- Issue 14: an unknown opening is evidence only when seen whole; direction_by ----

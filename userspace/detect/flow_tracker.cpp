@@ -3,14 +3,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace protoport {
 
 namespace {
-
-// Decided flows are remembered this many idle timeouts longer, so that a late sample of a flow
-// the kernel still tracks is not mistaken for a new flow and counted twice.
-constexpr std::int64_t kDecidedIdleFactor = 10;
 
 // A multicast group (IPv4 224.0.0.0/4, IPv6 ff00::/8) or the IPv4 limited broadcast; IPv4
 // addresses are v4-mapped.
@@ -49,6 +46,15 @@ std::size_t FlowTracker::KeyHash::operator()(const Key& k) const {
   return static_cast<std::size_t>(h);
 }
 
+std::uint64_t FlowTracker::fingerprint_of(const Key& k) const {
+  std::uint64_t h = KeyHash{}(k) ^ seed_;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 31;
+  h ^= seed_ >> 7;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 29);
+}
+
 std::uint64_t FlowTracker::endpoint_hash(const Key& k, int side) {
   std::uint64_t words[2];
   std::memcpy(words, k.addr[side], sizeof words);
@@ -65,6 +71,8 @@ FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
     : limits_(limits),
       sink_(std::move(sink)),
       flows_(limits.max_flows),
+      decided_(std::max<std::size_t>(limits.max_flows, 1)),
+      seed_(std::uint64_t{std::random_device{}()} << 32 | std::random_device{}()),
       known_servers_(std::max<std::size_t>(limits.max_flows, 1)),
       reassembly_(limits.fragments,
                   [this](const pp_sample& s, std::span<const std::uint8_t> p, std::int64_t w) {
@@ -88,14 +96,8 @@ FlowTracker::Slot& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns
 }
 
 void FlowTracker::evict_oldest() {
-  Slot& victim = *flows_.oldest();
-  if (victim.value.decided) {
-    ++stats_.evicted_decided;
-  } else {
-    ++stats_.evicted_undecided;
-    decide(victim, true);
-  }
-  flows_.erase(victim);
+  ++stats_.evicted_undecided;
+  decide(*flows_.oldest(), true);  // which forgets it
 }
 
 std::span<const std::uint8_t> FlowTracker::opening_bytes(const Slot& f, int side) const {
@@ -164,6 +166,12 @@ void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8
   key.family = s.family;
   key.flow_ns = s.flow_ns;
 
+  if (!flows_.find(key) && decided_.contains(fingerprint_of(key))) {
+    // A late sample of a decided flow. (Its key holds the kernel's flow_ns, and the kernel's
+    // direction of every sample of one entry is the same: the first one noted its server.)
+    ++stats_.samples_after_verdict;
+    return;
+  }
   Slot& slot = find_or_add(key, wall_ns);
   Flow& f = slot.value;
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
@@ -173,10 +181,6 @@ void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8
   if (s.proto == PP_IPPROTO_TCP && f.kernel_initiator >= 0 && !f.server_noted) {
     known_servers_.insert(endpoint_hash(key, 1 - f.kernel_initiator));
     f.server_noted = true;
-  }
-  if (f.decided) {
-    ++stats_.samples_after_verdict;
-    return;
   }
   if (f.kept.size() < limits_.keep_samples) {
     SampledPacket& k = f.kept.emplace_back();
@@ -341,30 +345,29 @@ void FlowTracker::emit(Slot& slot, Direction dir, fingerprint::Result fp) {
     e.value = std::to_string(f.conflicts);
     e.printable = true;
   }
-  f.decided = true;
-  f.opening.reset();  // the bytes are not needed any more
   v.samples = std::move(f.kept);
-  f.kept = {};
   ++stats_.verdicts;
+  // Remembered by its fingerprint alone from now on (the slot and its bytes are freed).
+  const std::uint64_t forgotten_before = decided_.forgotten();
+  decided_.insert(fingerprint_of(k));
+  stats_.evicted_decided += decided_.forgotten() - forgotten_before;
+  flows_.erase(slot);
   sink_(v);
 }
 
 void FlowTracker::expire(std::int64_t now_ns) {
   reassembly_.expire(now_ns);
-  // The list is in order of last activity, oldest first: stop at the first fresh flow.
-  for (Slot* f = flows_.oldest(); f && now_ns - f->value.last_wall_ns > limits_.idle_timeout_ns;
-       f = f->newer())
-    if (!f->value.decided) decide(*f, true);
-  const std::int64_t forget_after = limits_.idle_timeout_ns * kDecidedIdleFactor;
-  for (Slot* f = flows_.oldest();
-       f && f->value.decided && now_ns - f->value.last_wall_ns > forget_after; f = flows_.oldest())
-    flows_.erase(*f);
+  // The list is in order of last activity, oldest first: stop at the first fresh flow. Each
+  // decision removes its flow from the list.
+  while (Slot* f = flows_.oldest()) {
+    if (now_ns - f->value.last_wall_ns <= limits_.idle_timeout_ns) break;
+    decide(*f, true);
+  }
 }
 
 void FlowTracker::flush() {
   reassembly_.flush();
-  for (Slot* f = flows_.oldest(); f; f = f->newer())
-    if (!f->value.decided) decide(*f, true);
+  while (Slot* f = flows_.oldest()) decide(*f, true);
 }
 
 }  // namespace protoport

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 // Groups the kernel's samples into flows and gives each flow exactly one verdict, as soon as its
 // samples allow: the app its opening payload speaks, who initiated it, and the responder's port.
-// Memory is bounded: at most max_flows flows are tracked; what is evicted is counted.
+// Memory is bounded: at most max_flows undecided flows are tracked, and at most max_flows
+// decided ones are remembered, each by a 64-bit fingerprint of its key (~24 bytes), so that the
+// late samples the kernel still sends for them are not taken for a new flow; what is evicted or
+// forgotten is counted.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +45,7 @@ struct FlowTrackerStats {
   std::uint64_t verdicts = 0;               // flows decided
   std::uint64_t verdicts_on_timeout = 0;    // decided because idle or flushed, not by payload
   std::uint64_t evicted_undecided = 0;  // pushed out by max_flows before a verdict: decided early
-  std::uint64_t evicted_decided = 0;    // decided flows forgotten to make room (harmless)
+  std::uint64_t evicted_decided = 0;    // decided flows forgotten to make room (oldest first)
   std::uint64_t unknown_undecided = 0;  // unknown verdicts whose opening was not seen whole
   TcpStreamStats tcp;  // TCP openings put in order: conflicting overlaps, duplicates, drops
 };
@@ -73,7 +76,8 @@ class FlowTracker {
 
   const FlowTrackerStats& stats() const { return stats_; }
   const IpReassemblyStats& fragment_stats() const { return reassembly_.stats(); }
-  std::size_t tracked() const { return flows_.size(); }
+  std::size_t tracked() const { return flows_.size(); }  // undecided flows
+  std::size_t remembered_decided() const { return decided_.size(); }
 
  private:
   // A flow, in canonical endpoint order (endpoint 0 < endpoint 1), plus the kernel's flow_ns so
@@ -114,7 +118,6 @@ class FlowTracker {
     bool continuation = false;              // a sample was a form that only follows an opening
     bool server_noted = false;              // the responder of a handshake went into known_servers_
     std::int8_t kernel_initiator = -1;      // endpoint index per the kernel's dir, -1 if unknown
-    bool decided = false;
   };
   struct Direction {
     int initiator;
@@ -143,6 +146,9 @@ class FlowTracker {
   void decide(Slot& f, bool on_timeout);
   void emit(Slot& f, Direction dir, fingerprint::Result fp);
   static std::uint64_t endpoint_hash(const Key& k, int side);
+  // The key's fingerprint in decided_: KeyHash mixed with a per-tracker random seed, so that no
+  // sender can choose a flow whose fingerprint equals a decided one's (and go unseen).
+  std::uint64_t fingerprint_of(const Key& k) const;
   void evict_oldest();
   static fingerprint::Delivery delivery_of(const Slot& f, int resp);
   static fingerprint::Transport transport_of(const Slot& f) {
@@ -153,7 +159,10 @@ class FlowTracker {
   FlowTrackerLimits limits_;
   VerdictSink sink_;
   FlowTrackerStats stats_;
-  Flows flows_;  // oldest(): least recently active, evicted and expired first
+  Flows flows_;  // undecided; oldest(): least recently active, evicted and expired first
+  // Decided flows, by fingerprint_of(): the oldest decision is forgotten first when full.
+  RecentSet decided_;
+  std::uint64_t seed_;
   // Endpoints (address, port, protocol) seen accepting a TCP connection: a server, which tells
   // the direction of a flow of theirs seen mid-stream. Bounded like the flow table.
   RecentSet known_servers_;
