@@ -178,9 +178,13 @@ int main(int argc, char** argv) {
       program->clear_flows();  // as `protoport replay` does between files
       filter->clear();
     };
+    // The filter learns from each run's samples before the next decision (runs_done): modes
+    // that use it drain after every call, whatever PP_DRAIN_EVERY says.
+    const bool filtering = mode != "naive";
     auto run = [&](std::span<const std::uint8_t> bytes) {
       program->test_run(bytes);
-      if (++calls % drain_every == 0) ring->consume();
+      if (++calls % drain_every == 0 || filtering) ring->consume();
+      if (filtering) filter->runs_done();
     };
     if (mode == "read") {
       while (seq.next(frame)) {
@@ -228,6 +232,9 @@ int main(int argc, char** argv) {
       // Runs every frame, and for each frame the filter would skip, checks that the program's
       // counters moved exactly as predicted: one packet, the predicted outcome, no flow created.
       std::uint64_t predicted = 0, wrong = 0;
+      // Frames run, by the outcome the program gave them (what the filter could not leave out).
+      std::array<std::uint64_t, PP_CNT_MAX> run_by_outcome{};
+      std::uint64_t run_syn = 0;
       Counters before = program->read_counters();
       while (seq.next(frame)) {
         ++frames;
@@ -235,6 +242,12 @@ int main(int argc, char** argv) {
         const auto predicted_outcome = filter->decide(frame.bytes);
         run(frame.bytes);
         const Counters after = program->read_counters();
+        if (!predicted_outcome) {
+          for (int i = PP_OUT_NON_IP; i < PP_CNT_MAX; ++i)
+            run_by_outcome[i] += after.values[i] - before.values[i];
+          const FramePreview p = preview_frame(frame.bytes);
+          run_syn += p.syn ? 1 : 0;
+        }
         if (predicted_outcome) {
           ++predicted;
           const pp_counter want = *predicted_outcome;
@@ -257,6 +270,13 @@ int main(int argc, char** argv) {
       std::printf("  check: %llu frames predicted skippable, %llu mispredicted\n",
                   static_cast<unsigned long long>(predicted),
                   static_cast<unsigned long long>(wrong));
+      std::printf("  frames run, by outcome:");
+      for (int i = PP_OUT_NON_IP; i < PP_CNT_MAX; ++i)
+        if (run_by_outcome[i] != 0)
+          std::printf(" %s=%llu",
+                      std::string(protoport::loader::counter_name(static_cast<pp_counter>(i))).c_str(),
+                      static_cast<unsigned long long>(run_by_outcome[i]));
+      std::printf(" (SYN or SYN+ACK: %llu)\n", static_cast<unsigned long long>(run_syn));
       check_failed = wrong != 0;
     } else if (mode == "pipeline") {
       FrameQueue queue(256);
@@ -313,9 +333,12 @@ int main(int argc, char** argv) {
     std::array<std::uint64_t, PP_CNT_MAX> skipped = reader_skipped;
     if (filter) {
       for (int i = 0; i < PP_CNT_MAX; ++i) skipped[i] += filter->skipped_counters()[i];
-      std::printf("  skipped %llu frames (flow skipping %s, %zu flows tracked)\n",
-                  static_cast<unsigned long long>(skipped[PP_CNT_PACKETS]),
-                  filter->flow_skipping() ? "on" : "off", filter->flows_tracked());
+      std::printf(
+          "  skipped %llu frames (flow skipping %s, %zu flows tracked; fragment skipping %s, %zu "
+          "datagrams tracked)\n",
+          static_cast<unsigned long long>(skipped[PP_CNT_PACKETS]),
+          filter->flow_skipping() ? "on" : "off", filter->flows_tracked(),
+          filter->fragment_skipping() ? "on" : "off", filter->datagrams_tracked());
     }
     if (program) {
       Counters c = program->read_counters();

@@ -58,6 +58,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "protoport/sample.h"
+#include "protoport/replay_batch.h"
 #include "parse.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -87,6 +88,7 @@ _Static_assert(sizeof(struct pp_frag_key) == 40, "pp_frag_key layout changed");
 #define PP_LAYOUT(cond) _Static_assert(cond, #cond ": parse_limits.h differs from vmlinux.h")
 PP_LAYOUT(sizeof(struct iphdr) == PP_IPV4_HLEN_MIN);
 PP_LAYOUT(__builtin_offsetof(struct iphdr, tot_len) == PP_IPV4_TOT_LEN_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct iphdr, id) == PP_IPV4_ID_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct iphdr, frag_off) == PP_IPV4_FRAG_OFF_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct iphdr, protocol) == PP_IPV4_PROTO_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct iphdr, saddr) == PP_IPV4_SADDR_OFFSET);
@@ -102,6 +104,7 @@ PP_LAYOUT(__builtin_offsetof(struct ipv6_opt_hdr, hdrlen) == PP_IPV6_OPT_LEN_OFF
 PP_LAYOUT(sizeof(struct frag_hdr) == PP_IPV6_FRAG_HLEN);
 PP_LAYOUT(__builtin_offsetof(struct frag_hdr, nexthdr) == PP_IPV6_OPT_NEXTHDR_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct frag_hdr, frag_off) == PP_IPV6_FRAG_OFF_OFFSET);
+PP_LAYOUT(__builtin_offsetof(struct frag_hdr, identification) == PP_IPV6_FRAG_ID_OFFSET);
 PP_LAYOUT(sizeof(struct tcphdr) == PP_TCP_HLEN_MIN);
 PP_LAYOUT(__builtin_offsetof(struct tcphdr, source) == PP_L4_SPORT_OFFSET);
 PP_LAYOUT(__builtin_offsetof(struct tcphdr, dest) == PP_L4_DPORT_OFFSET);
@@ -1007,8 +1010,9 @@ static __always_inline int handle_flow(void *ctx, const int hook, struct pp_pkt 
 	return emit_sample(ctx, hook, pkt, val, cnt);
 }
 
-/* Counts, parses and samples one frame, in the hook's own counter slot. */
-static __always_inline void sample_frame(void *ctx, const int hook)
+/* Counts, parses and samples one frame, in the hook's own counter slot; returns the PP_OUT_*
+ * counter it bumped (-1: none). */
+static __always_inline int sample_frame(void *ctx, const int hook)
 {
 	struct pp_counter_slots *cnt;
 	struct pp_pkt pkt;
@@ -1017,7 +1021,7 @@ static __always_inline void sample_frame(void *ctx, const int hook)
 
 	cnt = bpf_map_lookup_elem(&pp_counters, &key);
 	if (!cnt) /* verifier: lookups may fail; the slots of a PP_HOOKS-slot array never do */
-		return;
+		return -1;
 	cnt->v[PP_CNT_PACKETS]++;
 	/* linear part; fragments: frame_len_all */
 	cnt->v[PP_CNT_BYTES] += frame_data_end(ctx, hook) - frame_data(ctx, hook);
@@ -1034,12 +1038,67 @@ static __always_inline void sample_frame(void *ctx, const int hook)
 	if (out < PP_OUT_NON_IP || out >= PP_CNT_MAX) /* verifier: bound the counter index */
 		out = PP_OUT_MALFORMED;
 	cnt->v[out]++;
+	return out;
 }
 
 SEC("xdp.frags") /* multi-buffer aware: see "Multi-buffer frames" at the top */
 int protoport_xdp(struct xdp_md *ctx)
 {
 	sample_frame(ctx, PP_HOOK_INGRESS);
+	return XDP_PASS;
+}
+
+/*
+ * Replay batches (include/protoport/replay_batch.h): one test run (repeat 1) takes every frame
+ * userspace put in the slots, in order: it makes the packet that frame and runs on it what
+ * protoport_xdp runs. (A test run with repeat > 1 would re-patch the kernel's XDP dispatcher,
+ * with an IPI to every CPU, twice per call: dearer than the calls it saves.) Not multi-buffer:
+ * every slot fits the linear part. Loaded by replay only (autoload off otherwise).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* userspace writes the frames in place */
+	__uint(max_entries, 1);		   /* loader: bpf_map__set_max_entries */
+	__type(key, __u32);
+	__type(value, struct pp_batch_slot);
+} pp_batch SEC(".maps");
+
+__u32 pp_batch_count; /* frames in the slots, set by userspace before each run */
+
+/* One frame of a batch: a global function, so that the verifier checks sample_frame() once
+ * rather than once per iteration of the loop below. */
+__noinline int pp_batch_frame(struct xdp_md *ctx)
+{
+	return sample_frame(ctx, PP_HOOK_INGRESS);
+}
+
+SEC("xdp")
+int protoport_replay_batch(struct xdp_md *ctx)
+{
+	__u32 n = pp_batch_count;
+	__u32 i;
+
+	for (i = 0; i < PP_BATCH_SLOTS_MAX && i < n; i++) {
+		struct pp_batch_slot *slot;
+		__u32 key = i, len;
+		long cur;
+
+		slot = bpf_map_lookup_elem(&pp_batch, &key);
+		if (!slot) /* verifier: lookups may fail; userspace never counts past the slots */
+			break;
+		len = slot->len;
+		/* verifier: bounds the copy below to the slot; userspace never writes another length */
+		if (len < PP_ETH_HLEN || len > PP_BATCH_FRAME_MAX)
+			continue; /* its outcome stays PP_BATCH_NOT_RUN */
+		cur = frame_data_end(ctx, PP_HOOK_INGRESS) - frame_data(ctx, PP_HOOK_INGRESS);
+		/* verifier: clang would fold `len - cur` into 32-bit arithmetic on the packet
+		 * pointers, which the verifier refuses; the barrier keeps the difference a scalar */
+		barrier_var(cur);
+		if (bpf_xdp_adjust_tail(ctx, (int)len - (int)cur) != 0 ||
+		    bpf_xdp_store_bytes(ctx, 0, slot->data, len) != 0)
+			continue;
+		slot->outcome = pp_batch_frame(ctx);
+	}
 	return XDP_PASS;
 }
 

@@ -44,6 +44,7 @@
 #define PP_IPV4_HLEN_MIN 20 /* ihl 5: no options */
 #define PP_IPV4_IHL_MIN 5   /* in 4-byte words */
 #define PP_IPV4_TOT_LEN_OFFSET 2
+#define PP_IPV4_ID_OFFSET 4       /* identification: keys a fragmented datagram */
 #define PP_IPV4_FRAG_OFF_OFFSET 6 /* flags and fragment offset */
 #define PP_IPV4_PROTO_OFFSET 9
 #define PP_IPV4_SADDR_OFFSET 12
@@ -77,6 +78,7 @@
 /* Fragment header: next header, reserved, offset and M flag, identification. */
 #define PP_IPV6_FRAG_HLEN 8
 #define PP_IPV6_FRAG_OFF_OFFSET 2
+#define PP_IPV6_FRAG_ID_OFFSET 4
 #define PP_IP6_OFFSET_MASK 0xfff8 /* fragment offset bits (host order) */
 #define PP_IP6_MF 0x0001	  /* more fragments (host order) */
 

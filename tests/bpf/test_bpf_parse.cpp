@@ -281,6 +281,32 @@ TEST_CASE("IP fragments: a datagram whose first fragment was not sampled is not 
                      {PP_OUT_FRAGMENT, 1}});
 }
 
+TEST_CASE("clear_flows forgets fragmented datagrams too: a later fragment is sampled again") {
+  Harness h;
+  auto first = tcp4(0);
+  first.l4 = kUdp;
+  first.payload = pattern(200);
+  for (int i = 0; i < 2; ++i) h.run(build(first));  // the direction's samples
+  first.udp_len = 1008;
+  first.ipv4_frag_field = 0x2000;
+  h.run(build(first));  // not sampled: its datagram is ignored
+  auto later = tcp4(0);
+  later.l4 = kUdp;
+  later.payload = pattern(200);
+  later.ipv4_frag_field = 26;
+  h.run(build(later));
+  REQUIRE(h.records().size() == 2);
+  h.program().clear_flows();
+  h.run(build(later));  // a datagram not seen since: followed, its first fragment may come last
+  REQUIRE(h.records().size() == 3);
+  CHECK(h.records()[2].header.flags == (PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT));
+  h.expect_counters({{PP_CNT_FLOWS_CREATED, 1},
+                     {PP_OUT_SAMPLED, 2},
+                     {PP_OUT_ALREADY_SAMPLED, 1},
+                     {PP_OUT_FRAGMENT, 1},
+                     {PP_OUT_FRAGMENT_SAMPLED, 1}});
+}
+
 TEST_CASE("IP fragments: at most PP_FRAG_SAMPLES_MAX later fragments per datagram") {
   Harness h;
   auto later = tcp4(0);

@@ -42,6 +42,7 @@ struct Pkt {
   std::uint32_t seq = 0;  // TCP sequence number
   std::size_t payload = 0;
   std::uint16_t frag_off = 0;      // IPv4 flags+offset field
+  std::uint16_t ip_id = 0;         // IPv4 identification
   std::uint8_t ihl = 5, doff = 5;  // header lengths in 4-byte words
   int ip_len_delta = 0;            // added to the IP length field (to lie about it)
   int udp_len_delta = 0;
@@ -72,6 +73,7 @@ struct Pkt {
       iph.assign(ihl * 4u, 0);
       iph[0] = static_cast<std::uint8_t>(0x40 | ihl);
       put16(iph, 2, static_cast<std::uint16_t>(iph.size() + l4h.size() + ip_len_delta));
+      put16(iph, 4, ip_id);
       put16(iph, 6, frag_off);
       iph[8] = 64;
       iph[9] = l4;
@@ -165,8 +167,10 @@ TEST_CASE("preview: what the program does without touching a map") {
 
   Pkt frag;
   frag.l4 = kUdp;
-  frag.frag_off = 185;  // offset 1480 bytes: the program may sample it (pp_frags): run
-  CHECK(kind_of(frag) == FrameKind::run);
+  frag.frag_off = 185;  // offset 1480 bytes: the program looks its datagram up in pp_frags
+  CHECK(kind_of(frag) == FrameKind::later_fragment);
+  frag.l4 = kIcmp;  // not TCP/UDP: only counted
+  CHECK(kind_of(frag) == FrameKind::fragment);
 
   Pkt icmp;
   icmp.l4 = kIcmp;
@@ -247,6 +251,14 @@ TEST_CASE("preview: IPv6 extension headers are walked like the program does") {
   Pkt frag = p;
   frag.v6_first_next = 44;
   frag.v6_ext = {kTcp, 0, 0x05, 0x68, 0, 0, 0, 1};  // fragment at offset 173 * 8
+  const auto fv = preview_frame(frag.build());
+  CHECK(fv.kind == FrameKind::later_fragment);
+  CHECK(fv.later_fragment);
+  CHECK(fv.datagram.id == 1);
+  CHECK(fv.datagram.proto == kTcp);
+  CHECK(fv.datagram.addr[0][15] == 1);  // packet order: source first
+  // The fragment header must end inside the datagram, as the program checks.
+  frag.ip_len_delta = -static_cast<int>(frag.build().size() - 14 - 40 - 4);
   CHECK(kind_of(frag) == FrameKind::run);
 }
 
@@ -656,4 +668,109 @@ TEST_CASE("filter: with the stream's start known, only bytes in order end a TCP 
   CHECK_FALSE(filter.decide(seg.build()));  // the opening's first bytes are still to come
   filter.on_sample(placed(2, 0));           // 100 bytes in order: done
   CHECK(filter.decide(seg.build()) == PP_OUT_ALREADY_SAMPLED);
+}
+
+// ---- Later IP fragments, against what the program keeps of their datagram (pp_frags) ----
+
+namespace {
+
+Pkt udp_fragment(std::uint16_t frag_field, std::uint16_t id = 7) {
+  Pkt p;
+  p.l4 = kUdp;
+  p.payload = 100;
+  p.frag_off = frag_field;
+  p.ip_id = id;
+  p.sport = 5000;
+  p.dport = 5300;
+  return p;
+}
+
+pp_sample later_fragment_sample(const Pkt& p, std::uint8_t idx) {
+  pp_sample s = sample_of(p, idx);
+  s.sport = s.dport = 0;
+  s.flags = PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_LATER_FRAGMENT;
+  s.ip_id = p.ip_id;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("later fragments: a datagram whose first fragment gave no sample is skipped") {
+  SkipFilter filter(only(2), 65536);
+  const Pkt first = udp_fragment(0x2000);  // MF, offset 0
+  const Bytes f = first.build();
+  CHECK_FALSE(filter.decide(f));
+  CHECK(filter.must_run_queue_now());  // what it writes in pp_frags depends on its sample
+  filter.runs_done();                  // no sample: "ignore"
+  CHECK_FALSE(filter.must_run_queue_now());
+  const Bytes later = udp_fragment(185).build();
+  CHECK(filter.decide(later) == PP_OUT_FRAGMENT);
+  CHECK(filter.decide(udp_fragment(185, 8).build()) == std::nullopt);  // another datagram
+  CHECK(filter.skipped_counters()[PP_OUT_FRAGMENT] == 1);
+  filter.clear();  // the kernel's table is emptied with it
+  CHECK_FALSE(filter.decide(later));
+}
+
+TEST_CASE("later fragments: a followed datagram is run until PP_FRAG_SAMPLES_MAX were sampled") {
+  SkipFilter filter(only(2), 65536);
+  const Pkt first = udp_fragment(0x2000);
+  CHECK_FALSE(filter.decide(first.build()));
+  pp_sample fs = sample_of(first, 0);
+  fs.flags = PP_SAMPLE_F_FRAGMENT | PP_SAMPLE_F_MORE_FRAGS;
+  fs.ip_id = first.ip_id;
+  filter.on_sample(fs);
+  filter.runs_done();  // sampled: "sample", none of the later ones yet
+  const Pkt later = udp_fragment(0x2000 | 13);
+  for (std::uint8_t i = 0; i < PP_FRAG_SAMPLES_MAX; ++i) {
+    CHECK_FALSE(filter.decide(later.build()));
+    filter.on_sample(later_fragment_sample(later, i));
+    filter.runs_done();
+  }
+  CHECK(filter.decide(later.build()) == PP_OUT_FRAGMENT);
+  // A failed or refused run of a first fragment tells nothing: its datagram is run again.
+  CHECK_FALSE(filter.decide(first.build()));
+  filter.runs_done(false);
+  CHECK_FALSE(filter.decide(later.build()));
+}
+
+TEST_CASE("later fragments: one that comes before its first fragment is learnt from its sample") {
+  SkipFilter filter(only(2), 65536);
+  const Pkt later = udp_fragment(0x2000 | 13);
+  for (std::uint8_t i = 0; i < PP_FRAG_SAMPLES_MAX; ++i) {
+    CHECK_FALSE(filter.decide(later.build()));
+    filter.on_sample(later_fragment_sample(later, i));
+    filter.runs_done();
+  }
+  CHECK(filter.decide(later.build()) == PP_OUT_FRAGMENT);
+  CHECK(filter.datagrams_tracked() == 1);
+  CHECK(filter.flows_tracked() == 0);  // a later fragment never makes a flow entry
+}
+
+TEST_CASE("a later fragment's sample is not a sample of the flow with ports 0") {
+  SkipFilter filter(only(2), 65536);
+  Pkt zero;
+  zero.l4 = kUdp;
+  zero.payload = 10;
+  zero.sport = zero.dport = 0;
+  CHECK_FALSE(filter.decide(zero.build()));
+  filter.runs_done();
+  const Pkt later = udp_fragment(0x2000 | 13);
+  for (std::uint8_t i = 0; i < 4; ++i) filter.on_sample(later_fragment_sample(later, i));
+  CHECK_FALSE(filter.decide(zero.build()));  // its direction has had no sample: run
+}
+
+TEST_CASE("queued runs: a SYN of a flow with frames queued waits for their samples") {
+  SkipFilter filter(only(2), 65536);
+  Pkt data;
+  data.payload = 10;
+  CHECK_FALSE(filter.decide(data.build()));  // queued, not run yet
+  Pkt syn;
+  syn.flags = kSyn;
+  const FramePreview p = preview_frame(syn.build());
+  CHECK(filter.must_run_queue_first(p));  // restart or retransmission: only the samples tell
+  Pkt other = syn;
+  other.sport = 40001;
+  CHECK_FALSE(filter.must_run_queue_first(preview_frame(other.build())));  // another flow
+  filter.runs_done();
+  CHECK_FALSE(filter.must_run_queue_first(p));
 }

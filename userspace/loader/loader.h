@@ -20,6 +20,7 @@
 
 #include "common/kernel_counters.h"
 #include "common/sampling_rule.h"
+#include "protoport/replay_batch.h"
 #include "protoport/sample.h"
 
 struct protoport_bpf;  // generated skeleton (bpf-gen/protoport_bpf.skel.h), private to the loader
@@ -70,6 +71,9 @@ struct Settings {
   // Load the TC egress program too (protoport_tc_egress), for an EgressAttachment or
   // test_run_egress(). Off (replay, `policy`): only the XDP program is verified and loaded.
   bool egress = false;
+  // Frames per replay batch (FrameBatch): slots of pp_batch, 1..kBatchSlotsMax. 0: the batch
+  // program is not loaded (watch, `policy`, replay --exact).
+  std::uint32_t replay_batch = 0;
 
   SamplingRule sampling() const { return {samples_per_dir, opening_bytes, opening_packets}; }
 };
@@ -80,10 +84,13 @@ void validate(const Settings& settings);
 // Ring-buffer bytes one sample of snap_len takes: the ring's 8-byte record header, the sample
 // header and the payload, rounded up to 8.
 std::uint64_t ring_record_bytes(std::uint32_t snap_len);
-// validate() wants a ring buffer with room for this many samples of the snap length.
+// validate() wants a ring buffer with room for this many samples of the snap length, and for
+// a whole replay batch's (each of its frames gives at most one).
 inline constexpr std::uint64_t kRingMinSamples = 16;
-// The smallest ring buffer validate() accepts for snap_len (a power of two, at least a page).
-std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len);
+inline constexpr std::uint32_t kBatchSlotsMax = PP_BATCH_SLOTS_MAX;
+// The smallest ring buffer validate() accepts for snap_len (a power of two, at least a page),
+// and for a replay batch of that many frames.
+std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len, std::uint32_t replay_batch = 0);
 
 // The counters as userspace holds them (common/kernel_counters.h); the loader reads them.
 using protoport::counter_from_name;
@@ -134,6 +141,9 @@ class Program {
   std::uint32_t counters_map_id() const;
   // The TC egress program; -1 unless Settings::egress.
   int egress_prog_fd() const;
+  // The replay batch program and its slots (FrameBatch); -1 unless Settings::replay_batch.
+  int batch_prog_fd() const;
+  int batch_map_fd() const;
 
   // Our counters, summed over CPUs and over both hooks (every packet either hook saw).
   Counters read_counters() const;
@@ -142,7 +152,8 @@ class Program {
 
   // Entries in both flow tables (walks them: for tests and diagnostics, not per packet).
   std::size_t flow_count() const;
-  // Empties both flow tables (e.g. between replayed captures). Throws Error(system).
+  // Empties both flow tables and the table of fragmented datagrams (e.g. between replayed
+  // captures: a datagram of one is not continued by another). Throws Error(system).
   void clear_flows() const;
 
   // Runs the program once (or `repeat` times) on `frame` with bpf_prog_test_run_opts.
@@ -154,11 +165,60 @@ class Program {
   TestRunResult test_run_egress(std::span<const std::uint8_t> frame, int repeat = 1) const;
 
  private:
+  friend class FrameBatch;  // the batch program's slot cursor lives in the skeleton's .bss
   struct SkelDeleter {
     void operator()(protoport_bpf* skel) const noexcept;
   };
   Settings settings_;
   std::unique_ptr<protoport_bpf, SkelDeleter> skel_;
+};
+
+// Many frames through the program per test run (replay): the frames are written into the
+// pp_batch slots (mapped into this process, no syscall per frame) and one
+// bpf_prog_test_run_opts call of protoport_replay_batch runs them all, in order, each through
+// the same code as protoport_xdp (include/protoport/replay_batch.h). Their samples are in the
+// ring buffer afterwards, in frame order; outcome(i) says which frames gave one (a frame gives at
+// most one: PP_OUT_SAMPLED or PP_OUT_FRAGMENT_SAMPLED). The Program must outlive it.
+class FrameBatch {
+ public:
+  // Throws Error(bad_settings) unless the program was loaded with Settings::replay_batch > 0.
+  explicit FrameBatch(const Program& program);
+  ~FrameBatch();
+  FrameBatch(const FrameBatch&) = delete;
+  FrameBatch& operator=(const FrameBatch&) = delete;
+
+  std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  bool full() const noexcept { return size_ == capacity_; }
+  // The longest frame a batch takes: PP_BATCH_FRAME_MAX, or less where the running kernel's test
+  // runs give less linear data. Shorter than an Ethernet header: not taken either (a test run
+  // refuses it).
+  bool fits(std::size_t len) const noexcept { return len >= kEthHeader && len <= frame_max_; }
+  // Copies the frame into the next slot. std::logic_error if full() or !fits().
+  void add(std::span<const std::uint8_t> frame);
+  // Runs every frame added, in order, in one call. Throws Error(system) if the kernel refuses
+  // the call.
+  void run();
+  // After run(): the PP_OUT_* counter frame i ended in; PP_BATCH_NOT_RUN if it did not run.
+  std::uint32_t outcome(std::size_t i) const;
+  static bool gives_sample(std::uint32_t outcome) {
+    return outcome == PP_OUT_SAMPLED || outcome == PP_OUT_FRAGMENT_SAMPLED;
+  }
+  void clear() noexcept { size_ = 0; }
+
+ private:
+  static constexpr std::size_t kEthHeader = 14;
+  std::size_t slot_bytes() const;
+  unsigned char* slot(std::size_t i) const;
+
+  const Program& program_;
+  std::size_t capacity_ = 0;
+  std::size_t frame_max_ = 0;
+  std::size_t size_ = 0;
+  void* slots_ = nullptr;  // mmap of pp_batch
+  std::size_t mapped_bytes_ = 0;
+  std::vector<std::uint8_t> packet_;  // the test run's own packet, replaced by each slot's frame
 };
 
 // What replay's skip filter (replay::SkipFilter) assumes about the running kernel and what

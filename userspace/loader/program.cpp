@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <string>
@@ -155,11 +156,16 @@ void validate(const Settings& s) {
                 range_error("ring buffer size", rb,
                             "must be a power of two from " + std::to_string(min_rb) +
                                 " to 1073741824 bytes"));
-  const std::uint64_t room = kRingMinSamples * ring_record_bytes(s.snap_len);
+  if (s.replay_batch > kBatchSlotsMax)
+    throw Error(ErrorKind::bad_settings,
+                range_error("replay batch", s.replay_batch,
+                            "must be 0.." + std::to_string(kBatchSlotsMax)));
+  const std::uint64_t samples = std::max<std::uint64_t>(kRingMinSamples, s.replay_batch);
+  const std::uint64_t room = samples * ring_record_bytes(s.snap_len);
   if (rb < room)
     throw Error(ErrorKind::bad_settings,
                 range_error("ring buffer size", rb,
-                            "must hold at least " + std::to_string(kRingMinSamples) +
+                            "must hold at least " + std::to_string(samples) +
                                 " samples of snap length " + std::to_string(s.snap_len) + " (" +
                                 std::to_string(room) + " bytes)"));
 }
@@ -168,10 +174,11 @@ std::uint64_t ring_record_bytes(std::uint32_t snap_len) {
   return (8 + sizeof(pp_sample) + snap_len + 7) / 8 * 8;  // 8: the ring's own record header
 }
 
-std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len) {
+std::uint32_t smallest_ringbuf_bytes(std::uint32_t snap_len, std::uint32_t replay_batch) {
   const long page = sysconf(_SC_PAGESIZE);
   std::uint64_t bytes = static_cast<std::uint64_t>(page > 0 ? page : 4096);
-  while (bytes < kRingMinSamples * ring_record_bytes(snap_len)) bytes *= 2;
+  const std::uint64_t samples = std::max<std::uint64_t>(kRingMinSamples, replay_batch);
+  while (bytes < samples * ring_record_bytes(snap_len)) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
 }
 
@@ -198,9 +205,14 @@ Program::Program(const Settings& settings) : settings_(settings) {
   skel_->rodata->opening_bytes = settings_.opening_bytes;
   skel_->rodata->opening_packets = settings_.opening_packets;
   skel_->rodata->rb_no_wakeup = settings_.ring_wakeup ? 0 : 1;
-  // The egress program is verified and loaded only when asked for (~ms of load time).
+  // The egress program is verified and loaded only when asked for (~ms of load time); the
+  // replay batch program and its slots likewise.
   bpf_program__set_autoload(skel_->progs.protoport_tc_egress, settings_.egress);
-  int err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
+  const bool batch = settings_.replay_batch > 0;
+  bpf_program__set_autoload(skel_->progs.protoport_replay_batch, batch);
+  bpf_map__set_autocreate(skel_->maps.pp_batch, batch);
+  int err = batch ? bpf_map__set_max_entries(skel_->maps.pp_batch, settings_.replay_batch) : 0;
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows4, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_flows6, settings_.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.pp_samples, settings_.ringbuf_bytes);
   if (err != 0) throw Error(ErrorKind::load, detail::errno_message("sizing the BPF maps", err));
@@ -219,6 +231,12 @@ int Program::flows6_fd() const { return bpf_map__fd(skel_->maps.pp_flows6); }
 int Program::counters_fd() const { return bpf_map__fd(skel_->maps.pp_counters); }
 int Program::egress_prog_fd() const {
   return settings_.egress ? bpf_program__fd(skel_->progs.protoport_tc_egress) : -1;
+}
+int Program::batch_prog_fd() const {
+  return settings_.replay_batch ? bpf_program__fd(skel_->progs.protoport_replay_batch) : -1;
+}
+int Program::batch_map_fd() const {
+  return settings_.replay_batch ? bpf_map__fd(skel_->maps.pp_batch) : -1;
 }
 std::uint32_t Program::prog_id() const { return detail::prog_id_of(prog_fd()); }
 std::uint32_t Program::counters_map_id() const { return detail::map_id_of(counters_fd()); }
@@ -263,6 +281,7 @@ void Program::clear_flows() const {
   };
   clear(flows4_fd(), pp_flow_key4{});
   clear(flows6_fd(), pp_flow_key{});
+  clear(bpf_map__fd(skel_->maps.pp_frags), pp_frag_key{});
 }
 
 namespace {

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "protoport/parse_limits.h"
 
@@ -42,10 +44,11 @@ void canonicalize(FramePreview& p) {
 }
 
 struct IpInfo {
-  std::size_t l4_off = 0;
+  std::size_t l4_off = 0;  // a later fragment: where its payload starts
   std::size_t ip_end = 0;
-  std::uint8_t l4proto = 0;
+  std::uint8_t l4proto = 0;  // a later fragment: the protocol its header names
   bool first_fragment = false;
+  std::uint32_t id = 0;  // IPv4 identification, or that of the last IPv6 fragment header
 };
 
 enum class Step { ok, malformed, fragment };
@@ -57,15 +60,16 @@ Step parse_ipv4(std::span<const std::uint8_t> f, std::size_t off, FramePreview& 
   const std::size_t hlen = (h[0] & 15) * 4u, tot_len = be16(h + PP_IPV4_TOT_LEN_OFFSET);
   if (tot_len < hlen || off + tot_len > f.size()) return Step::malformed;
   ip.ip_end = off + tot_len;
-  const std::uint16_t frag = be16(h + PP_IPV4_FRAG_OFF_OFFSET);
-  if (frag & PP_IP_OFFSET_MASK) return Step::fragment;
-  ip.first_fragment = (frag & PP_IP_MF) != 0;
-  ip.l4proto = h[PP_IPV4_PROTO_OFFSET];
   p.key.family = PP_FAMILY_V4;
   for (auto* a : {p.key.addr[0], p.key.addr[1]}) a[10] = a[11] = 0xff;
   std::memcpy(&p.key.addr[0][12], h + PP_IPV4_SADDR_OFFSET, 4);
   std::memcpy(&p.key.addr[1][12], h + PP_IPV4_DADDR_OFFSET, 4);
+  ip.l4proto = h[PP_IPV4_PROTO_OFFSET];
   ip.l4_off = off + hlen;
+  ip.id = be16(h + PP_IPV4_ID_OFFSET);
+  const std::uint16_t frag = be16(h + PP_IPV4_FRAG_OFF_OFFSET);
+  if (frag & PP_IP_OFFSET_MASK) return Step::fragment;
+  ip.first_fragment = (frag & PP_IP_MF) != 0;
   return Step::ok;
 }
 
@@ -99,7 +103,13 @@ Step parse_ipv6(std::span<const std::uint8_t> f, std::size_t off, FramePreview& 
         if (pos + PP_IPV6_FRAG_HLEN > f.size()) return Step::malformed;
         {
           const std::uint16_t frag = be16(&f[pos + PP_IPV6_FRAG_OFF_OFFSET]);
-          if (frag & PP_IP6_OFFSET_MASK) return Step::fragment;
+          ip.id = be32(&f[pos + PP_IPV6_FRAG_ID_OFFSET]);
+          if (frag & PP_IP6_OFFSET_MASK) {
+            // A later fragment: its payload follows this header, which must end in the datagram.
+            ip.l4proto = f[pos + PP_IPV6_OPT_NEXTHDR_OFFSET];
+            ip.l4_off = pos + PP_IPV6_FRAG_HLEN;
+            return ip.l4_off > ip.ip_end ? Step::malformed : Step::fragment;
+          }
           ip.first_fragment = (frag & PP_IP6_MF) != 0;
         }
         next = f[pos + PP_IPV6_OPT_NEXTHDR_OFFSET];
@@ -114,9 +124,10 @@ Step parse_ipv6(std::span<const std::uint8_t> f, std::size_t off, FramePreview& 
   return Step::malformed;  // the program gives up after PP_IPV6_EXT_MAX steps too
 }
 
-}  // namespace
-
-std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
+// Both keys (38 and 40 bytes) have no padding the compiler adds: hashed as five words.
+template <class Key>
+std::size_t hash_key(const Key& k) {
+  static_assert(sizeof(Key) <= 40 && std::has_unique_object_representations_v<Key>);
   std::uint64_t w[5] = {};
   std::memcpy(w, &k, sizeof(k));
   std::uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -127,6 +138,11 @@ std::size_t FlowKeyHash::operator()(const FlowKey& k) const {
   }
   return static_cast<std::size_t>(h);
 }
+
+}  // namespace
+
+std::size_t FlowKeyHash::operator()(const FlowKey& k) const { return hash_key(k); }
+std::size_t DatagramKeyHash::operator()(const DatagramKey& k) const { return hash_key(k); }
 
 FramePreview preview_frame(std::span<const std::uint8_t> f) {
   FramePreview p;
@@ -153,11 +169,24 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     return p;
   }
   if (step == Step::malformed || ip.l4_off > ip.ip_end) return p;
+  DatagramKey& d = p.datagram;
+  std::memcpy(d.addr, p.key.addr, sizeof(d.addr));  // packet order: the key is not sorted yet
+  d.id = ip.id;
+  d.family = p.key.family;
   if (step == Step::fragment) {
-    // A later fragment: the program may sample it (its datagram followed in pp_frags), which
-    // depends on what the program saw of the datagram: run it (FrameKind::run).
+    // A later fragment: a TCP/UDP one is sampled or not by what pp_frags holds of its datagram
+    // (SkipFilter knows or runs it); any other is only counted.
+    p.later_fragment = true;
+    d.proto = ip.l4proto;
+    p.key = FlowKey{};
+    if (whole)
+      p.kind = ip.l4proto == PP_IPPROTO_TCP || ip.l4proto == PP_IPPROTO_UDP
+                   ? FrameKind::later_fragment
+                   : FrameKind::fragment;
     return p;
   }
+  d.proto = ip.l4proto;
+  p.first_fragment = ip.first_fragment;
   bool syn = false;
   std::size_t payload_len = 0;
   const std::size_t l4 = ip.l4_off;
@@ -202,7 +231,8 @@ std::optional<pp_counter> stateless_outcome(FrameKind kind) {
     case FrameKind::other_l4: return PP_OUT_OTHER_L4;
     case FrameKind::tcp_no_payload: return PP_OUT_NO_PAYLOAD;
     case FrameKind::run:
-    case FrameKind::flow: return std::nullopt;
+    case FrameKind::flow:
+    case FrameKind::later_fragment: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -218,6 +248,8 @@ SkipFilter::SkipFilter(SamplingRule sampling, std::uint32_t max_flows,
         " bytes is below the least any kernel gives (" + std::to_string(kTestRunLinearFloor) + ")");
   entry_limit_ = max_flows > lru_free_reserve ? max_flows - lru_free_reserve : 0;
   flow_skipping_ = entry_limit_ > 0;
+  frag_entry_limit_ = PP_FRAGS_DEFAULT > lru_free_reserve ? PP_FRAGS_DEFAULT - lru_free_reserve : 0;
+  frag_skipping_ = frag_entry_limit_ > 0;
 }
 
 SkipFilter::SkipFilter(SamplingRule sampling, std::uint32_t max_flows)
@@ -230,11 +262,44 @@ std::optional<pp_counter> SkipFilter::skip(pp_counter outcome, std::size_t frame
   return outcome;
 }
 
+SkipFilter::DatagramState* SkipFilter::datagram(const DatagramKey& key) {
+  if (!frag_skipping_) return nullptr;
+  auto [it, inserted] = frags_.try_emplace(key);
+  // Every datagram a run frame may have written counts: past the limit the LRU may evict.
+  if (inserted && frags_.size() > frag_entry_limit_) {
+    frag_skipping_ = false;
+    frags_.clear();  // no longer needed: free it
+    pending_first_.reset();
+    return nullptr;
+  }
+  return &it->second;
+}
+
+std::optional<pp_counter> SkipFilter::decide_later_fragment(const FramePreview& p, FrameKind kind,
+                                                            std::size_t frame_len) {
+  DatagramState* d = datagram(p.datagram);  // a run one may create its entry: counted
+  if (d == nullptr || kind != FrameKind::later_fragment) return std::nullopt;
+  // The program looks the entry up and returns: "ignore", or its samples all taken.
+  if (d->state == PP_FRAG_IGNORE ||
+      (d->state == PP_FRAG_SAMPLE && d->sampled >= PP_FRAG_SAMPLES_MAX))
+    return skip(PP_OUT_FRAGMENT, frame_len);
+  return std::nullopt;  // absent or sampling: creates or bumps it, and gives a sample
+}
+
 std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t frame_len) {
   // Longer than this kernel's test runs give whole (the preview knows only kTestRunLinearMax):
   // what preview_frame() says of a frame it does not see whole, i.e. run, key kept.
   const FrameKind kind = frame_len > linear_max_ ? FrameKind::run : p.kind;
   if (const auto outcome = stateless_outcome(kind)) return skip(*outcome, frame_len);
+  // A later fragment never makes a flow entry: the program parses it no further than its IP
+  // header (or calls it malformed).
+  if (p.later_fragment) return decide_later_fragment(p, kind, frame_len);
+  if (p.first_fragment && p.has_key && p.has_payload && datagram(p.datagram) != nullptr) {
+    // Always run (kind run): the program samples it or not and writes that in pp_frags.
+    pending_first_ = p.datagram;
+    pending_sampled_ = false;
+    pending_whole_ = frame_len <= kTestRunLinearMax && frame_len <= linear_max_;
+  }
   if (!flow_skipping_) return std::nullopt;
   if (!p.has_key) {
     // Unparsed here: the program may still create an entry for it. Count one, to be safe.
@@ -245,8 +310,14 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
   if (inserted && ++possible_entries_ > entry_limit_) {
     flow_skipping_ = false;
     flows_.clear();  // no longer needed: free it
+    queued_.clear();
     return std::nullopt;
   }
+  FlowState* const flow = &it->second;
+  const auto run = [&] {  // the frame will run: its flow is queued until runs_done()
+    if (!std::exchange(flow->queued, true)) queued_.push_back(flow);
+    return std::nullopt;
+  };
   if (p.syn) {
     // The initiator the program takes from it: a SYN's sender, a SYN+ACK's receiver.
     const std::uint8_t syn_init = p.ack ? static_cast<std::uint8_t>(PP_INIT_HI - p.sender)
@@ -267,13 +338,35 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
       state.start_known[p.sender] = true;
       state.tcp_start[p.sender] = p.tcp_seq + 1;
     }
-    return std::nullopt;
+    return run();
   }
-  if (kind != FrameKind::flow || !it->second.complete[p.sender]) return std::nullopt;
+  if (kind != FrameKind::flow || !it->second.complete[p.sender]) return run();
   return skip(p.has_payload ? PP_OUT_ALREADY_SAMPLED : PP_OUT_NO_PAYLOAD, frame_len);
 }
 
+bool SkipFilter::must_run_queue_first(const FramePreview& p) const {
+  if (!p.syn || !p.has_key || !flow_skipping_) return false;
+  const auto it = flows_.find(p.key);
+  return it != flows_.end() && it->second.queued;
+}
+
 void SkipFilter::on_sample(const pp_sample& s) {
+  if (s.flags & PP_SAMPLE_F_LATER_FRAGMENT) {
+    // Its datagram's entry exists now (created by this fragment, or found sampling) and has
+    // s.seq + 1 samples. Addresses in packet order, as in the key.
+    DatagramKey key;
+    std::memcpy(key.addr[0], s.saddr, 16);
+    std::memcpy(key.addr[1], s.daddr, 16);
+    key.id = s.ip_id;
+    key.proto = s.proto;
+    key.family = s.family;
+    if (DatagramState* d = datagram(key)) {
+      d->state = PP_FRAG_SAMPLE;
+      d->sampled = std::max<std::uint32_t>(d->sampled, s.seq + 1u);
+    }
+    return;
+  }
+  if (s.flags & PP_SAMPLE_F_FRAGMENT) pending_sampled_ = true;  // the first fragment's sample
   if (!flow_skipping_) return;
   FramePreview p;
   std::memcpy(p.key.addr[0], s.saddr, 16);
@@ -300,10 +393,33 @@ void SkipFilter::on_sample(const pp_sample& s) {
     state.complete[p.sender] = true;
 }
 
+void SkipFilter::runs_done(bool ran) {
+  for (FlowState* f : queued_) f->queued = false;
+  queued_.clear();
+  if (!pending_first_) return;
+  const DatagramKey key = *std::exchange(pending_first_, std::nullopt);
+  const auto it = frags_.find(key);
+  if (it == frags_.end()) return;  // fragment skipping went off meanwhile
+  // The program wrote a fresh entry: "sample" after sampling this first fragment, "ignore"
+  // otherwise. (Its flow entry cannot fail to be made in a replay: one frame at a time, in a
+  // table with free entries. Should a frame it does not see whole have ended earlier, e.g.
+  // malformed in its view, nothing was written: not inferred.)
+  if (ran && pending_sampled_)
+    it->second = DatagramState{PP_FRAG_SAMPLE, 0};
+  else if (ran && pending_whole_)
+    it->second = DatagramState{PP_FRAG_IGNORE, 0};
+  else
+    it->second = DatagramState{};
+}
+
 void SkipFilter::clear() {
   flows_.clear();
+  queued_.clear();
   possible_entries_ = 0;
   flow_skipping_ = entry_limit_ > 0;
+  frags_.clear();
+  pending_first_.reset();
+  frag_skipping_ = frag_entry_limit_ > 0;
 }
 
 }  // namespace protoport::replay

@@ -5,10 +5,14 @@
 // exactly those of running every frame; `replay_fastpath check` verifies that frame by frame.
 //
 // A frame is left out only when it is one of:
-//  - stateless: not IP, IP but neither TCP nor UDP, or TCP without SYN and without payload. The
-//    program counts these and touches no map. IP fragments are always run: whether the program
-//    samples a later one depends on what it saw of its datagram (pp_frags), and a first one
-//    writes that.
+//  - stateless: not IP, IP but neither TCP nor UDP (a later fragment of such a datagram too),
+//    or TCP without SYN and without payload. The program counts these and touches no map.
+//  - a later IP fragment of a TCP/UDP datagram whose entry in the program's fragment table
+//    (pp_frags) is known to want no more samples: its first fragment was run and gave no sample
+//    (the entry says "ignore"), or PP_FRAG_SAMPLES_MAX later fragments were sampled. Known from
+//    the runs alone: an entry is only written by a run frame (a later fragment creates or bumps
+//    it and gives a sample; a first fragment with payload overwrites it, with a sample or not,
+//    which runs_done() learns). Every first fragment is run.
 //  - of a flow endpoint whose samples are complete, learnt only from the samples the program
 //    emitted (the sample after which SamplingRule::wants() says no more), never guessed. The
 //    program would look the flow up and
@@ -27,7 +31,9 @@
 // linear data, is run. `bpf.replay_fastpath_check` (ctest, root) runs the program on the
 // corpus and fails on any frame whose outcome the filter mispredicts.
 // The flow part is turned off for good once the flow table could start evicting (LRU): a
-// skipped lookup would change which entry the kernel evicts.
+// skipped lookup would change which entry the kernel evicts. The fragment part likewise, once
+// the datagrams seen could fill the fragment table. Both count distinct keys (a flow restarted
+// by a SYN replaces its entry): a capture whose tuples recur stays skippable however long.
 // What the filter assumes about the kernel (test_run's linear data, the LRU's free lists)
 // differs between kernels: replay measures it at start (loader::kernel_limits()) and passes it
 // to the constructor.
@@ -40,6 +46,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 #include "common/sampling_rule.h"
 #include "protoport/sample.h"
@@ -78,10 +85,26 @@ struct FlowKeyHash {
 enum class FrameKind : std::uint8_t {
   run,             // the program may act on it, or we cannot tell
   non_ip,          // PP_OUT_NON_IP
-  fragment,        // PP_OUT_FRAGMENT
+  fragment,        // PP_OUT_FRAGMENT: a later fragment of a datagram neither TCP nor UDP
   other_l4,        // PP_OUT_OTHER_L4
   tcp_no_payload,  // PP_OUT_NO_PAYLOAD, decided before any flow lookup
   flow,            // TCP/UDP the program looks up in its flow table
+  later_fragment,  // a later fragment of a TCP/UDP datagram: looked up in pp_frags
+};
+
+// A fragmented datagram as the program keys it (struct pp_frag_key): packet-order addresses
+// (v4-mapped), identification, the protocol its header names, family.
+struct DatagramKey {
+  std::uint8_t addr[2][16] = {};  // source, destination
+  std::uint32_t id = 0;
+  std::uint8_t proto = 0;
+  std::uint8_t family = 0;
+  std::uint8_t pad[2] = {};  // no padding of the compiler's: memcmp and hashing see every byte
+  bool operator==(const DatagramKey& o) const { return std::memcmp(this, &o, sizeof(*this)) == 0; }
+};
+
+struct DatagramKeyHash {
+  std::size_t operator()(const DatagramKey& k) const;
 };
 
 struct FramePreview {
@@ -93,7 +116,12 @@ struct FramePreview {
                              // frame longer than kTestRunLinearMax)
   std::uint8_t sender = 0;   // key endpoint (0 or 1) that sent the frame
   std::uint32_t tcp_seq = 0; // with syn: the SYN's sequence number (host order)
+  // An IP fragment: a later one (no L4 header: `datagram` is set, the flow key is not) or the
+  // first one (both set).
+  bool later_fragment = false;
+  bool first_fragment = false;
   FlowKey key;
+  DatagramKey datagram;
 };
 
 // Stateless and thread-safe: can run on a reader thread ahead of the test runs.
@@ -129,6 +157,20 @@ class SkipFilter {
   // Every sample the program emits, in ring-buffer order, after the frames before it were run.
   void on_sample(const pp_sample& sample);
 
+  // Frames decide() said to run may be queued and run later, many per call (replay batches), as
+  // long as the caller keeps to these three:
+  //  - runs_done(): call once the queued frames ran and their samples went through on_sample();
+  //    `last_ran` false if the kernel refused the last one. With no queue, after every run.
+  //  - must_run_queue_first(p): before decide(p); if true, run the queue (and runs_done()) first.
+  //    A SYN of a flow with frames queued restarts or keeps its entry depending on whether they
+  //    gave samples, which only their run tells.
+  //  - must_run_queue_now(): after queueing a frame decide() said to run; if true, run the queue
+  //    before deciding another frame. A first fragment writes pp_frags "sample" or "ignore"
+  //    depending on whether it gave a sample.
+  void runs_done(bool last_ran = true);
+  bool must_run_queue_first(const FramePreview& p) const;
+  bool must_run_queue_now() const { return pending_first_.has_value(); }
+
   // Forget every flow, e.g. when the caller empties the kernel flow table between files.
   void clear();
 
@@ -139,6 +181,9 @@ class SkipFilter {
   // False once the flow table may have evicted: from then on only stateless frames are left out.
   bool flow_skipping() const { return flow_skipping_; }
   std::size_t flows_tracked() const { return flows_.size(); }
+  // The same for the fragment table and later fragments.
+  bool fragment_skipping() const { return frag_skipping_; }
+  std::size_t datagrams_tracked() const { return frags_.size(); }
 
  private:
   struct FlowState {
@@ -151,8 +196,17 @@ class SkipFilter {
     bool start_known[2] = {false, false};
     std::uint32_t tcp_start[2] = {0, 0};
     std::uint32_t sampled_bytes[2] = {0, 0};  // TCP: opening bytes covered (pp_opening_advance)
+    bool queued = false;  // a frame of this flow is queued to run (until runs_done())
+  };
+  // What a datagram's pp_frags entry holds, as far as the runs tell.
+  struct DatagramState {
+    std::uint8_t state = 0;     // PP_FRAG_SAMPLE, PP_FRAG_IGNORE, or 0: unknown (run)
+    std::uint32_t sampled = 0;  // PP_FRAG_SAMPLE: later fragments sampled since it was written
   };
   std::optional<pp_counter> skip(pp_counter outcome, std::size_t frame_len);
+  std::optional<pp_counter> decide_later_fragment(const FramePreview& p, FrameKind kind,
+                                                  std::size_t frame_len);
+  DatagramState* datagram(const DatagramKey& key);  // nullptr once fragment skipping is off
 
   SamplingRule sampling_;
   std::size_t linear_max_;  // longer frames are run
@@ -160,6 +214,15 @@ class SkipFilter {
   std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused
   bool flow_skipping_ = true;
   std::unordered_map<FlowKey, FlowState, FlowKeyHash> flows_;
+  std::vector<FlowState*> queued_;  // flows with `queued` set (map nodes do not move)
+  std::uint64_t frag_entry_limit_;
+  bool frag_skipping_ = true;
+  std::unordered_map<DatagramKey, DatagramState, DatagramKeyHash> frags_;
+  // The first fragment being run: its datagram, whether it gave a sample, whether the program
+  // sees it whole (if not, what it wrote is not inferred from a missing sample).
+  std::optional<DatagramKey> pending_first_;
+  bool pending_sampled_ = false;
+  bool pending_whole_ = false;
   std::array<std::uint64_t, PP_CNT_MAX> skipped_{};
 };
 
