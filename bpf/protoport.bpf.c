@@ -1052,8 +1052,9 @@ int protoport_xdp(struct xdp_md *ctx)
  * Replay batches (include/protoport/replay_batch.h): one test run (repeat 1) takes every frame
  * userspace put in the slots, in order: it makes the packet that frame and runs on it what
  * protoport_xdp runs. (A test run with repeat > 1 would re-patch the kernel's XDP dispatcher,
- * with an IPI to every CPU, twice per call: dearer than the calls it saves.) Not multi-buffer:
- * every slot fits the linear part. Loaded by replay only (autoload off otherwise).
+ * with an IPI to every CPU, twice per call: dearer than the calls it saves.) Every slot fits the
+ * linear part; a longer frame is run alone, as the test run's packet (pp_batch_count 0), so that
+ * replay needs no other program. Loaded by replay only (autoload off otherwise).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -1072,11 +1073,16 @@ __noinline int pp_batch_frame(struct xdp_md *ctx)
 	return sample_frame(ctx, PP_HOOK_INGRESS);
 }
 
-SEC("xdp")
+SEC("xdp.frags") /* a frame too long for a slot is given as the test run's own packet */
 int protoport_replay_batch(struct xdp_md *ctx)
 {
 	__u32 n = pp_batch_count;
 	__u32 i;
+
+	if (n == 0) { /* no slots: the packet is the frame (multi-buffer if long), as is */
+		pp_batch_frame(ctx);
+		return XDP_PASS;
+	}
 
 	for (i = 0; i < PP_BATCH_SLOTS_MAX && i < n; i++) {
 		struct pp_batch_slot *slot;

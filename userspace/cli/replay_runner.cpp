@@ -54,7 +54,10 @@ void ReplayRunner::frame(const replay::FeedFrame& f, std::span<const std::uint8_
 void ReplayRunner::run_alone(std::span<const std::uint8_t> bytes, std::int64_t ts_ns) {
   ++calls_;
   try {
-    program_.test_run(bytes);
+    if (batch_)
+      batch_->run_alone(bytes);  // the batch program, with the frame as its packet
+    else
+      program_.test_run(bytes);
   } catch (const loader::Error&) {
     ++refused_;  // e.g. shorter than an Ethernet header: the kernel will not run it
     if (filter_) filter_->runs_done(false);

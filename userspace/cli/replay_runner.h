@@ -6,7 +6,8 @@
 //  - batched: frames queue in a loader::FrameBatch and run many per call; what the filter
 //    needs to know before its next decision (SkipFilter::must_run_queue_first/now) runs the
 //    queue early. Frames a batch cannot take (longer than the kernel's linear test-run data,
-//    shorter than an Ethernet header) run on their own, after the queue, in order.
+//    shorter than an Ethernet header) run on their own through the same batch program, after
+//    the queue, in order.
 // The sink sees the same samples in the same order with the same times either way: flush()
 // before anything else reaches the sink (a tick, the end of a file).
 #pragma once

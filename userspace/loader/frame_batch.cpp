@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -70,6 +71,19 @@ void FrameBatch::run() {
   if (bpf_prog_test_run_opts(program_.batch_prog_fd(), &opts) != 0)
     detail::throw_errno("test run of a replay batch of " + std::to_string(size_) + " frames",
                         errno);
+}
+
+void FrameBatch::run_alone(std::span<const std::uint8_t> frame) {
+  if (size_ != 0) throw std::logic_error("replay batch: run_alone() with frames queued");
+  program_.skel_->bss->pp_batch_count = 0;  // no slots: the packet given is the frame
+  bpf_test_run_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.data_in = frame.data();
+  opts.data_size_in = static_cast<std::uint32_t>(frame.size());
+  opts.repeat = 1;
+  if (frame.size() > UINT32_MAX || bpf_prog_test_run_opts(program_.batch_prog_fd(), &opts) != 0)
+    detail::throw_errno("test run of a " + std::to_string(frame.size()) + "-byte frame",
+                        frame.size() > UINT32_MAX ? EFBIG : errno);
 }
 
 std::uint32_t FrameBatch::outcome(std::size_t i) const {

@@ -131,6 +131,7 @@ class Program {
   Program& operator=(const Program&) = delete;
 
   const Settings& settings() const noexcept { return settings_; }
+  // The XDP program; -1 with Settings::replay_batch (a FrameBatch runs every frame then).
   int prog_fd() const;
   std::uint32_t prog_id() const;
   int ringbuf_fd() const;
@@ -200,6 +201,10 @@ class FrameBatch {
   // Runs every frame added, in order, in one call. Throws Error(system) if the kernel refuses
   // the call.
   void run();
+  // Runs one frame a batch does not take (longer than the linear part: the test run's packet
+  // is the frame itself, its tail in fragments, as protoport_xdp would get it), with an empty
+  // batch. Throws Error(system) if the kernel refuses it (e.g. shorter than an Ethernet header).
+  void run_alone(std::span<const std::uint8_t> frame);
   // After run(): the PP_OUT_* counter frame i ended in; PP_BATCH_NOT_RUN if it did not run.
   std::uint32_t outcome(std::size_t i) const;
   static bool gives_sample(std::uint32_t outcome) {
