@@ -282,16 +282,20 @@ TEST_CASE("preview: whatever the program would call malformed is run") {
   CHECK(preview_frame(Bytes(13, 0)).kind == FrameKind::run);
 }
 
-TEST_CASE("preview: frames longer than test_run's linear data are run, with their key") {
+TEST_CASE("preview: frames longer than test_run's linear data say where headers and IP end") {
   Pkt big;
-  big.payload = kTestRunLinearMax;  // well past the linear part
+  big.payload = kTestRunLinearMax;  // well past the linear part (a GRO/TSO aggregate)
   const auto v = preview_frame(big.build());
-  CHECK(v.kind == FrameKind::run);
+  CHECK(v.kind == FrameKind::flow);  // as if whole: SkipFilter::decide() holds it to the limit
   CHECK(v.has_key);
+  CHECK(v.headers_end == 14 + 20 + 20);
+  CHECK(v.ip_end == big.build().size());
   Pkt big_ack;
   big_ack.flags = kAck;
   big_ack.padding = kTestRunLinearMax;
-  CHECK(kind_of(big_ack) == FrameKind::run);
+  const auto a = preview_frame(big_ack.build());
+  CHECK(a.kind == FrameKind::tcp_no_payload);
+  CHECK(a.ip_end == 14 + 20 + 20);  // the padding is not the datagram's
 }
 
 TEST_CASE("preview: both directions share one key, with different senders") {
@@ -555,20 +559,31 @@ TEST_CASE("filter: frames longer than the measured test_run linear data are run"
   REQUIRE(past.build().size() < kTestRunLinearMax);
   CHECK(preview_frame(past.build()).kind == FrameKind::tcp_no_payload);
   CHECK_FALSE(filter.decide(past.build()));
-  Pkt arp = ack;
+  Pkt arp = ack;  // not IP: the program counts every byte of it, fragments included
   arp.ether_type = 0x0806;
   arp.padding = kTestRunLinearFloor;
-  CHECK_FALSE(filter.decide(arp.build()));
+  CHECK(filter.decide(arp.build()) == PP_OUT_NON_IP);
 
-  Pkt data;  // a complete direction: its frames are left out only while seen whole
-  data.payload = 50;
+  Pkt data;  // a complete direction: a long frame of it is left out when its headers are in
+  data.payload = 50;  // the linear part and its IP datagram runs past it (every byte counted)
   filter.on_sample(sample_of(data, 0));
   filter.on_sample(sample_of(data, 1));
   CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);
   Pkt big = data;
   big.payload = kTestRunLinearFloor;
-  CHECK_FALSE(filter.decide(big.build()));
-  CHECK(filter.decide(data.build()) == PP_OUT_ALREADY_SAMPLED);  // learnt nothing, lost nothing
+  CHECK(filter.decide(big.build()) == PP_OUT_ALREADY_SAMPLED);
+  Pkt deep = big;  // IPv6 whose extension headers end past the linear part: run
+  deep.ip = 6;
+  deep.v6_first_next = 60;  // two destination-options headers of 2,048 bytes each
+  deep.v6_ext.assign(4096, 0);
+  deep.v6_ext[0] = 60;
+  deep.v6_ext[1] = 255;
+  deep.v6_ext[2048] = kTcp;
+  deep.v6_ext[2049] = 255;
+  const auto dv = preview_frame(deep.build());
+  CHECK(dv.kind == FrameKind::flow);
+  CHECK(dv.headers_end > kTestRunLinearFloor);
+  CHECK_FALSE(filter.decide(deep.build()));
 
   // Against the same frames, the two-argument constructor assumes kTestRunLinearMax.
   SkipFilter assumed(only(2), PP_FLOWS_DEFAULT);

@@ -154,10 +154,9 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     proto = be16(&f[off + PP_VLAN_PROTO_OFFSET]);
     off += PP_VLAN_HLEN;
   }
-  // Only the first kTestRunLinearMax bytes reach the program (at most: SkipFilter::decide()
-  // holds the frame against the kernel's measured limit too): it judges a longer frame on a
-  // view we do not model, so such a frame is run, though its key is still worth knowing.
-  const bool whole = f.size() <= kTestRunLinearMax;
+  // The kind is what the program does with the frame seen whole. A frame longer than a test
+  // run's linear part reaches it as that part plus fragments: headers_end and ip_end tell
+  // SkipFilter::decide() whether that changes anything.
   IpInfo ip;
   Step step;
   if (proto == PP_ETH_P_IP) {
@@ -165,10 +164,13 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   } else if (proto == PP_ETH_P_IPV6) {
     step = parse_ipv6(f, off, p, ip);
   } else {
-    if (whole) p.kind = FrameKind::non_ip;
+    p.kind = FrameKind::non_ip;
+    p.headers_end = static_cast<std::uint32_t>(off);
     return p;
   }
   if (step == Step::malformed || ip.l4_off > ip.ip_end) return p;
+  p.ip_end = static_cast<std::uint32_t>(ip.ip_end);
+  p.headers_end = static_cast<std::uint32_t>(ip.l4_off);
   DatagramKey& d = p.datagram;
   std::memcpy(d.addr, p.key.addr, sizeof(d.addr));  // packet order: the key is not sorted yet
   d.id = ip.id;
@@ -179,10 +181,9 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     p.later_fragment = true;
     d.proto = ip.l4proto;
     p.key = FlowKey{};
-    if (whole)
-      p.kind = ip.l4proto == PP_IPPROTO_TCP || ip.l4proto == PP_IPPROTO_UDP
-                   ? FrameKind::later_fragment
-                   : FrameKind::fragment;
+    p.kind = ip.l4proto == PP_IPPROTO_TCP || ip.l4proto == PP_IPPROTO_UDP
+                 ? FrameKind::later_fragment
+                 : FrameKind::fragment;
     return p;
   }
   d.proto = ip.l4proto;
@@ -209,16 +210,18 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
     if (ip.first_fragment ? udp_len < l4_len : udp_len > l4_len) return p;
     payload_len = udp_len - PP_UDP_HLEN;
   } else {
-    if (whole) p.kind = FrameKind::other_l4;
+    p.kind = FrameKind::other_l4;
     return p;
   }
+  p.headers_end = static_cast<std::uint32_t>(
+      l4 + (ip.l4proto == PP_IPPROTO_TCP ? PP_TCP_HLEN_MIN : PP_UDP_HLEN));
   std::memcpy(&p.key.port[0], &f[l4 + PP_L4_SPORT_OFFSET], 2);
   std::memcpy(&p.key.port[1], &f[l4 + PP_L4_DPORT_OFFSET], 2);
   p.key.proto = ip.l4proto;
   p.has_key = true;
   p.has_payload = payload_len > 0;
   canonicalize(p);
-  if (!whole || ip.first_fragment) return p;  // run, key known; a first fragment writes pp_frags
+  if (ip.first_fragment) return p;  // run, key known: a first fragment writes pp_frags
   p.kind = ip.l4proto == PP_IPPROTO_TCP && !syn && payload_len == 0 ? FrameKind::tcp_no_payload
                                                                     : FrameKind::flow;
   return p;
@@ -287,9 +290,13 @@ std::optional<pp_counter> SkipFilter::decide_later_fragment(const FramePreview& 
 }
 
 std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t frame_len) {
-  // Longer than this kernel's test runs give whole (the preview knows only kTestRunLinearMax):
-  // what preview_frame() says of a frame it does not see whole, i.e. run, key kept.
-  const FrameKind kind = frame_len > linear_max_ ? FrameKind::run : p.kind;
+  // Longer than this kernel's test runs give whole: the program reads the headers in the
+  // linear part and the rest through the fragments, and counts every byte once the IP datagram
+  // (or a non-IP frame) runs past that part. Judged as whole then; otherwise run, key kept.
+  const bool as_whole = frame_len <= linear_max_ ||
+                        (p.headers_end != 0 && p.headers_end <= linear_max_ &&
+                         (p.ip_end == 0 || p.ip_end > linear_max_));
+  const FrameKind kind = as_whole ? p.kind : FrameKind::run;
   if (const auto outcome = stateless_outcome(kind)) return skip(*outcome, frame_len);
   // A later fragment never makes a flow entry: the program parses it no further than its IP
   // header (or calls it malformed).
@@ -298,7 +305,7 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
     // Always run (kind run): the program samples it or not and writes that in pp_frags.
     pending_first_ = p.datagram;
     pending_sampled_ = false;
-    pending_whole_ = frame_len <= kTestRunLinearMax && frame_len <= linear_max_;
+    pending_whole_ = frame_len <= linear_max_;
   }
   if (!flow_skipping_) return std::nullopt;
   if (!p.has_key) {

@@ -27,8 +27,10 @@
 //    where the responder's stream starts.)
 // The parser mirrors bpf/protoport.bpf.c (VLAN tags, IPv6 extension headers, fragments, length
 // rules), with the limits and header offsets of include/protoport/parse_limits.h, which the
-// program uses too; whatever it rejects as malformed, and every frame longer than test_run's
-// linear data, is run. `bpf.replay_fastpath_check` (ctest, root) runs the program on the
+// program uses too; whatever it rejects as malformed is run. A frame longer than test_run's
+// linear data (GRO/TSO captures) is judged as a whole one when the program would see it so:
+// its headers in the linear part and its IP datagram running past it (every byte counted);
+// otherwise it is run. `bpf.replay_fastpath_check` (ctest, root) runs the program on the
 // corpus and fails on any frame whose outcome the filter mispredicts.
 // The flow part is turned off for good once the flow table could start evicting (LRU): a
 // skipped lookup would change which entry the kernel evicts. The fragment part likewise, once
@@ -54,12 +56,12 @@
 namespace protoport::replay {
 
 // bpf_prog_test_run gives an XDP program at most a page minus XDP headroom and skb_shared_info
-// of linear data; the rest of a longer frame goes into fragments the program does not parse
-// headers in, so such frames are always run. How much that is depends on the kernel (page size,
-// CONFIG_MAX_SKB_FRAGS): replay measures it at start (loader::kernel_limits()) and gives it to
-// SkipFilter. kTestRunLinearMax is the value on x86_64 with 4 KiB pages and 17 fragments: the
-// most that preview_frame() classifies (a longer frame's preview is `run`, whatever the
-// kernel), and what the two-argument SkipFilter constructor assumes (unit tests).
+// of linear data; the rest of a longer frame goes into fragments, where the program reads no
+// header (SkipFilter::decide() judges such a frame by where its headers end). How much that is
+// depends on the kernel (page size, CONFIG_MAX_SKB_FRAGS): replay measures it at start
+// (loader::kernel_limits()) and gives it to SkipFilter. kTestRunLinearMax is the value on
+// x86_64 with 4 KiB pages and 17 fragments, and what the two-argument SkipFilter constructor
+// assumes (unit tests).
 inline constexpr std::size_t kTestRunLinearMax = 3520;
 // The least linear data any kernel gives (4 KiB page, 256 bytes of headroom, skb_shared_info
 // with the largest CONFIG_MAX_SKB_FRAGS, 45: 768 bytes). FrameFeed keeps the bytes of every
@@ -113,13 +115,17 @@ struct FramePreview {
   bool ack = false;          // with syn: a SYN+ACK
   bool has_payload = false;  // flow: L4 payload length > 0
   bool has_key = false;      // TCP/UDP header parsed: key and sender are valid (flow, or a run
-                             // frame longer than kTestRunLinearMax)
+                             // first fragment)
   std::uint8_t sender = 0;   // key endpoint (0 or 1) that sent the frame
   std::uint32_t tcp_seq = 0; // with syn: the SYN's sequence number (host order)
   // An IP fragment: a later one (no L4 header: `datagram` is set, the flow key is not) or the
   // first one (both set).
   bool later_fragment = false;
   bool first_fragment = false;
+  // Where the program's header reads end (0: not parsed that far) and where the IP datagram ends
+  // (0: not IP), from the frame's start: for a frame longer than a test run's linear part.
+  std::uint32_t headers_end = 0;
+  std::uint32_t ip_end = 0;
   FlowKey key;
   DatagramKey datagram;
 };
@@ -148,7 +154,8 @@ class SkipFilter {
 
   // nullopt: run the frame. Otherwise the frame is left out and the value is the outcome
   // counter the program would have bumped (already added to skipped_counters()). A frame longer
-  // than test_run_linear_max is run whatever its preview says.
+  // than test_run_linear_max is run unless its headers end within that and its IP datagram
+  // runs past it (FramePreview::headers_end, ip_end).
   std::optional<pp_counter> decide(const FramePreview& preview, std::size_t frame_len);
   std::optional<pp_counter> decide(std::span<const std::uint8_t> frame) {
     return decide(preview_frame(frame), frame.size());
@@ -209,7 +216,7 @@ class SkipFilter {
   DatagramState* datagram(const DatagramKey& key);  // nullptr once fragment skipping is off
 
   SamplingRule sampling_;
-  std::size_t linear_max_;  // longer frames are run
+  std::size_t linear_max_;  // longer frames are seen in two parts
   std::uint64_t entry_limit_;
   std::uint64_t possible_entries_ = 0;  // upper bound of the kernel table entries we caused
   bool flow_skipping_ = true;
