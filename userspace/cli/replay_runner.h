@@ -28,6 +28,7 @@ class ReplayRunner {
  public:
   // filter: nullptr runs every frame. The program must have been loaded with
   // Settings::replay_batch > 0 for a batch to be used; everything must outlive the runner.
+  // Pins the calling thread, which must be the one calling frame() and flush(), to its CPU.
   ReplayRunner(const loader::Program& program, replay::SkipFilter* filter,
                pipeline::SampleSink& sink);
 
