@@ -15,7 +15,8 @@
 #             interleaved, medians; exit counters, peak RSS, recovery after the storm;
 #   userspace bench_pipeline: samples/s through the real pipeline (tracker, policy, aggregator, JSON rows) on one core
 #             vs memcpy + hash-map insert; instructions per sample from callgrind;
-#   replay    scripts/bench-replay.sh: protoport replay vs ndpiReader, corpus and big capture;
+#   replay    scripts/bench-replay.sh: protoport replay vs ndpiReader, corpus, the merged corpus
+#             at 1x, 10x and 30x, and long flows recorded with real programs;
 #   memory    peak RSS of watch (idle, storm) and replay, and the kernel maps' memlock.
 # Needs root. Takes about 3 minutes here.
 #   sudo scripts/bench.sh                       # build dir: build/
@@ -298,11 +299,16 @@ if ! skipped replay; then
     awk -v i="\"input\":\"$1\"" -v t="\"tool\":\"$2\"" -v f="\"$3\":" 'index($0, i) && index($0, t) {
       s = substr($0, index($0, f) + length(f)); sub(/[,}].*/, "", s); print s }' "$WORK/replay.json"
   }
-  # The big capture's ratio: the median of back-to-back protoport/ndpiReader pairs.
-  p=$(jget big protoport frames_per_s) n=$(jget big ndpiReader frames_per_s) r=$(jget big paired ratio)
-  row "replay: big capture, whole process ($(jget big protoport frames) frames)" "$p" "frames/s" \
-    "ndpiReader $n/s (median of $(jget big paired runs) pairs; pairs $(calc %.2f "$(jget big paired ratio_min)")-$(calc %.2f "$(jget big paired ratio_max)")x)" \
-    "$(calc %.2fx "$r")" ">= 1.5x" "$(yes_no "$r >= 1.5")"
+  # Each capture's ratio: the median of back-to-back protoport/ndpiReader pairs.
+  for input in $(awk -F'"input":"' '/"tool":"paired"/ {split($2, a, "\""); print a[1]}' "$WORK/replay.json"); do
+    p=$(jget "$input" protoport frames_per_s) n=$(jget "$input" ndpiReader frames_per_s)
+    r=$(jget "$input" paired ratio)
+    what="merged corpus, $input"
+    [[ $input == long ]] && what="long flows (real HTTP, HTTPS, SMTP transfers)"
+    row "replay: $what, whole process ($(jget "$input" protoport frames) frames)" "$p" "frames/s" \
+      "ndpiReader $n/s (median of $(jget "$input" paired runs) pairs; pairs $(calc %.2f "$(jget "$input" paired ratio_min)")-$(calc %.2f "$(jget "$input" paired ratio_max)")x)" \
+      "$(calc %.2fx "$r")" ">= 1.5x" "$(yes_no "$r >= 1.5")"
+  done
   p=$(jget corpus protoport frames_per_s) n=$(jget corpus ndpiReader frames_per_s)
   row "replay: corpus, one process vs ndpiReader file by file ($(jget corpus protoport frames) frames)" "$p" \
     "frames/s" "ndpiReader $n/s" "$(calc %.2fx "$p / $n")" "-" "-"
@@ -343,10 +349,21 @@ print(memlock, raw)' "$WORK/maps.json")
     "raw entries x (key+value) $(calc %.1f "$raw / 1048576") MiB" "$(calc %.2fx "$memlock / $raw")" "-" "-"
 fi
 if ! skipped replay; then
-  p=$(jget big protoport peak_rss_kb)
-  n=$(jget big ndpiReader peak_rss_kb)
-  row "memory: replay peak RSS, big capture" "$(mib "$p")" "MiB" "ndpiReader $(mib "$n") MiB" \
-    "$(calc %.2fx "$p / $n")" "<= 1.0x" "$(yes_no "$p <= $n")"
+  first=""
+  for input in $(awk -F'"input":"' '/"tool":"paired"/ {split($2, a, "\""); print a[1]}' "$WORK/replay.json"); do
+    p=$(jget "$input" protoport peak_rss_kb)
+    n=$(jget "$input" ndpiReader peak_rss_kb)
+    row "memory: replay peak RSS, $input" "$(mib "$p")" "MiB" "ndpiReader $(mib "$n") MiB" \
+      "$(calc %.2fx "$p / $n")" "<= 1.0x" "$(yes_no "$p <= $n")"
+    [[ $input == x* && -z $first ]] && first=$input
+    [[ $input == x* ]] && last=$input
+  done
+  # Flat: the largest merged capture needs no more than 10% over the smallest (bounded tables).
+  if [[ -n $first && $last != "$first" ]]; then
+    a=$(jget "$first" protoport peak_rss_kb) b=$(jget "$last" protoport peak_rss_kb)
+    row "memory: replay peak RSS, $last vs $first (flat)" "$(mib "$b")" "MiB" "$first $(mib "$a") MiB" \
+      "$(calc %.2fx "$b / $a")" "<= 1.1x" "$(yes_no "$b <= 1.1 * $a")"
+  fi
 fi
 
 # --- live rows ---------------------------------------------------------------------------------
