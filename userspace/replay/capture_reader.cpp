@@ -124,6 +124,9 @@ void CaptureReader::open(int fd, int cancel_fd) {
       close(fd);
       throw CaptureError(name_ + ": empty file, not a pcap or pcapng capture");
     }
+    // Read once, front to back: the kernel may read further ahead (a gigabyte capture is
+    // seldom all in the page cache).
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     file.reset(fdopen(fd, "rb"));
   } else if (cancel_fd >= 0) {
     auto* cookie = new CancellableInput{fd, cancel_fd};
