@@ -193,7 +193,8 @@ namespace {
 // Replay's start, where a short capture's time goes: the two flow tables are created (the
 // kernel fills an LRU table's free list entry by entry, ~12 ms each for 64 Ki entries on a
 // 2-vCPU VM) on two threads at once instead of one after the other, then handed to libbpf.
-void create_flow_tables_at_once(protoport_bpf* skel, std::uint32_t max_flows) {
+// Returns 0, or the errno of the first table that could not be created.
+int create_flow_tables_at_once(protoport_bpf* skel, std::uint32_t max_flows) {
   struct Table {
     bpf_map* map;
     std::uint32_t key_size;
@@ -210,11 +211,13 @@ void create_flow_tables_at_once(protoport_bpf* skel, std::uint32_t max_flows) {
   std::thread other(create, std::ref(tables[1]));
   create(tables[0]);
   other.join();
+  int first_err = 0;
   for (Table& t : tables) {
-    const int err = t.fd >= 0 ? bpf_map__reuse_fd(t.map, t.fd) : -t.err;
+    const int err = t.fd >= 0 ? -bpf_map__reuse_fd(t.map, t.fd) : t.err;
     if (t.fd >= 0) close(t.fd);  // reuse_fd keeps a duplicate
-    if (err != 0) throw Error(ErrorKind::load, detail::errno_message("creating a flow table", err));
+    if (first_err == 0) first_err = err;
   }
+  return first_err;
 }
 
 // Opens the embedded object with `s` in its rodata and loads the programs asked for.
@@ -244,7 +247,10 @@ protoport_bpf* open_and_load(const Settings& s, bool xdp) {
   if (err == 0) err = bpf_map__set_max_entries(skel->maps.pp_flows6, s.max_flows);
   if (err == 0) err = bpf_map__set_max_entries(skel->maps.pp_samples, s.ringbuf_bytes);
   if (err != 0) throw Error(ErrorKind::load, detail::errno_message("sizing the BPF maps", err));
-  if (batch) create_flow_tables_at_once(skel.get(), s.max_flows);
+  // A failure (EPERM without root, ENOMEM) is reported as the load's would be.
+  if (batch)
+    if (const int e = create_flow_tables_at_once(skel.get(), s.max_flows); e != 0)
+      throw_load_failure(e, capture);
   err = protoport_bpf__load(skel.get());
   if (err != 0) throw_load_failure(err, capture);
   return skel.release();
