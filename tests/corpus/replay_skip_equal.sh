@@ -4,7 +4,8 @@
 # frame test-run through protoport_xdp, one call each) and with the fast paths must give the
 # same --flows lines, the same --format json report rows and the same kernel counters (the
 # skipped frames' predicted counts added). Fast paths: the default (skip filter, frames run in
-# batches of 64), --batch 1 (skip filter, one call per frame run) and --batch 256.
+# batches of 64), --batch 1 (skip filter, one call per frame run) and --batch 7 (batches cut
+# at other frames).
 # Inputs:
 #  - all captures of the corpus in one process (the flow table is emptied between files);
 #  - the Ethernet captures concatenated twice into ONE file (mergecap -a), so every 5-tuple comes
@@ -53,12 +54,12 @@ compare() {
   while [[ $1 != -- ]]; do opts+=("$1"); shift; done
   shift
   local mode
-  for mode in exact fast batch1 batch256; do
+  for mode in exact fast batch1 batch7; do
     local extra=()
     case $mode in
       exact) extra=(--exact) ;;
       batch1) extra=(--batch 1) ;;
-      batch256) extra=(--batch 256) ;;
+      batch7) extra=(--batch 7) ;;
     esac
     local rc=0
     "$PROTOPORT" replay --no-progress "${opts[@]}" "${extra[@]}" --format json \

@@ -40,10 +40,11 @@ namespace protoport::cli {
 
 namespace {
 
-// Frames per test-run call. A call costs ~1.7 us on a 2-vCPU VM whatever it runs, a frame in it
-// ~0.1-0.2 us; past 64 the call is a few percent, and the skip filter, which learns from the
-// samples of a batch only once it ran, leaves out fewer frames.
-constexpr std::uint32_t kDefaultBatch = 64;
+// Frames per test-run call, the most the batch program takes (PP_BATCH_SLOTS_MAX). A call costs
+// ~1.7 us on a 2-vCPU VM whatever it runs, a frame in it ~0.1-0.2 us: at 64 the call is a few
+// percent, and the skip filter, which learns from a batch's samples only once it ran, leaves
+// out fewer frames the larger the batch.
+constexpr std::uint32_t kDefaultBatch = PP_BATCH_SLOTS_MAX;
 
 struct ReplayOptions {
   std::vector<std::string> files;

@@ -22,8 +22,8 @@ FrameBatch::FrameBatch(const Program& program)
     : program_(program), capacity_(program.settings().replay_batch) {
   if (capacity_ == 0 || program.batch_map_fd() < 0)
     throw Error(ErrorKind::bad_settings, "replay batch: the program was loaded without one");
-  // The whole frame must lie in the test run's linear part, which the batch program (not
-  // multi-buffer) is limited to; the running kernel may give less than PP_BATCH_FRAME_MAX.
+  // A slot's frame is written into the test run's linear part, which the running kernel may
+  // make smaller than PP_BATCH_FRAME_MAX; longer frames go through run_alone().
   const std::uint32_t linear = kernel_limits().test_run_linear_max;
   frame_max_ = linear == 0 ? 0 : std::min<std::size_t>(PP_BATCH_FRAME_MAX, linear);
   const long page = sysconf(_SC_PAGESIZE);
