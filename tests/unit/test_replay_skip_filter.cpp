@@ -254,9 +254,9 @@ TEST_CASE("preview: IPv6 extension headers are walked like the program does") {
   const auto fv = preview_frame(frag.build());
   CHECK(fv.kind == FrameKind::later_fragment);
   CHECK(fv.later_fragment);
-  CHECK(fv.datagram.id == 1);
-  CHECK(fv.datagram.proto == kTcp);
-  CHECK(fv.datagram.addr[0][15] == 1);  // packet order: source first
+  CHECK(fv.datagram().id == 1);
+  CHECK(fv.datagram().proto == kTcp);
+  CHECK(fv.datagram().addr[0][15] == 1);  // packet order: source first
   // The fragment header must end inside the datagram, as the program checks.
   frag.ip_len_delta = -static_cast<int>(frag.build().size() - 14 - 40 - 4);
   CHECK(kind_of(frag) == FrameKind::run);
@@ -708,6 +708,15 @@ pp_sample later_fragment_sample(const Pkt& p, std::uint8_t idx) {
   return s;
 }
 
+// Runs `later` as often as the program samples such fragments, each run giving its sample.
+void sample_every_later_fragment(SkipFilter& filter, const Pkt& later) {
+  for (std::uint8_t i = 0; i < PP_FRAG_SAMPLES_MAX; ++i) {
+    CHECK_FALSE(filter.decide(later.build()));
+    filter.on_sample(later_fragment_sample(later, i));
+    filter.runs_done();
+  }
+}
+
 }  // namespace
 
 TEST_CASE("later fragments: a datagram whose first fragment gave no sample is skipped") {
@@ -736,11 +745,7 @@ TEST_CASE("later fragments: a followed datagram is run until PP_FRAG_SAMPLES_MAX
   filter.on_sample(fs);
   filter.runs_done();  // sampled: "sample", none of the later ones yet
   const Pkt later = udp_fragment(0x2000 | 13);
-  for (std::uint8_t i = 0; i < PP_FRAG_SAMPLES_MAX; ++i) {
-    CHECK_FALSE(filter.decide(later.build()));
-    filter.on_sample(later_fragment_sample(later, i));
-    filter.runs_done();
-  }
+  sample_every_later_fragment(filter, later);
   CHECK(filter.decide(later.build()) == PP_OUT_FRAGMENT);
   // A failed or refused run of a first fragment tells nothing: its datagram is run again.
   CHECK_FALSE(filter.decide(first.build()));
@@ -751,11 +756,7 @@ TEST_CASE("later fragments: a followed datagram is run until PP_FRAG_SAMPLES_MAX
 TEST_CASE("later fragments: one that comes before its first fragment is learnt from its sample") {
   SkipFilter filter(only(2), 65536);
   const Pkt later = udp_fragment(0x2000 | 13);
-  for (std::uint8_t i = 0; i < PP_FRAG_SAMPLES_MAX; ++i) {
-    CHECK_FALSE(filter.decide(later.build()));
-    filter.on_sample(later_fragment_sample(later, i));
-    filter.runs_done();
-  }
+  sample_every_later_fragment(filter, later);
   CHECK(filter.decide(later.build()) == PP_OUT_FRAGMENT);
   CHECK(filter.datagrams_tracked() == 1);
   CHECK(filter.flows_tracked() == 0);  // a later fragment never makes a flow entry

@@ -82,17 +82,20 @@ FlowTracker::FlowTracker(FlowTrackerLimits limits, VerdictSink sink)
   flows_.reserve(std::min<std::size_t>(limits_.max_flows, 1 << 16));
 }
 
-FlowTracker::Slot& FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
+FlowTracker::Slot* FlowTracker::find_or_add(const Key& key, std::int64_t wall_ns) {
   if (Slot* f = flows_.find(key)) {
     flows_.touch(*f);  // most recently active to the front
-    return *f;
+    return f;
   }
+  // Decided already: a late sample. (Its key holds the kernel's flow_ns, and the kernel's
+  // direction of every sample of one entry is the same: the first one noted its server.)
+  if (decided_.contains(fingerprint_of(key))) return nullptr;
   while (flows_.full()) evict_oldest();
   Slot& f = flows_.insert(key);
   f.value.first_wall_ns = wall_ns;
   f.value.last_wall_ns = wall_ns;
   ++stats_.flows;
-  return f;
+  return &f;
 }
 
 void FlowTracker::evict_oldest() {
@@ -166,13 +169,12 @@ void FlowTracker::on_whole_sample(const pp_sample& s, std::span<const std::uint8
   key.family = s.family;
   key.flow_ns = s.flow_ns;
 
-  if (!flows_.find(key) && decided_.contains(fingerprint_of(key))) {
-    // A late sample of a decided flow. (Its key holds the kernel's flow_ns, and the kernel's
-    // direction of every sample of one entry is the same: the first one noted its server.)
+  Slot* const found = find_or_add(key, wall_ns);
+  if (found == nullptr) {
     ++stats_.samples_after_verdict;
     return;
   }
-  Slot& slot = find_or_add(key, wall_ns);
+  Slot& slot = *found;
   Flow& f = slot.value;
   f.last_wall_ns = std::max(f.last_wall_ns, wall_ns);
   if (f.sock_cookie == 0) f.sock_cookie = s.sock_cookie;

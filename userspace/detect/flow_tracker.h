@@ -129,7 +129,8 @@ class FlowTracker {
   // A whole datagram or TCP segment (a fragmented one once put together).
   void on_whole_sample(const pp_sample& s, std::span<const std::uint8_t> payload,
                        std::int64_t wall_ns);
-  Slot& find_or_add(const Key& key, std::int64_t wall_ns);
+  // The flow's slot, made if new; nullptr if it was decided already (a late sample).
+  Slot* find_or_add(const Key& key, std::int64_t wall_ns);
   std::span<const std::uint8_t> opening_bytes(const Slot& f, int side) const;
   Direction initiator_of(const Slot& f, int sender, fingerprint::Role role) const;
   void note_unrecognised(Slot& f, int sender, std::span<const std::uint8_t> bytes);

@@ -60,12 +60,7 @@ bpf_tc_opts legacy_opts(int prog_fd) {
 }  // namespace
 
 EgressAttachment::EgressAttachment(const Program& program, int ifindex, bool force_legacy)
-    : ifindex_(ifindex) {
-  char name[IF_NAMESIZE] = {};
-  if (ifindex <= 0 || if_indextoname(static_cast<unsigned>(ifindex), name) == nullptr)
-    throw Error(ErrorKind::no_interface,
-                "no network interface with index " + std::to_string(ifindex));
-  ifname_ = name;
+    : ifindex_(ifindex), ifname_(detail::existing_interface_name(ifindex)) {
   const std::string shown = for_terminal(ifname_);
   const int prog_fd = program.egress_prog_fd();
   if (prog_fd < 0)
@@ -133,9 +128,7 @@ EgressAttachment& EgressAttachment::operator=(EgressAttachment&& other) noexcept
 }
 
 AttachState EgressAttachment::state() const {
-  char name[IF_NAMESIZE] = {};
-  if (if_indextoname(static_cast<unsigned>(ifindex_), name) == nullptr)
-    return AttachState::interface_gone;
+  if (!detail::interface_name(ifindex_)) return AttachState::interface_gone;
   if (link_fd_ < 0 && !legacy_) return AttachState::replaced;
   if (legacy_) {
     bpf_tc_hook hook = egress_hook(ifindex_);

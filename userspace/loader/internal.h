@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,11 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+// The name of the interface with this index, or nullopt if there is none (any more).
+std::optional<std::string> interface_name(int ifindex);
+// The same, as an attachment needs it: Error(no_interface) if there is none.
+std::string existing_interface_name(int ifindex);
 
 // "what: strerror(err)" with err a positive or negative errno.
 std::string errno_message(const std::string& what, int err);

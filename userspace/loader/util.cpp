@@ -2,6 +2,7 @@
 // Small helpers of the loader: fd ownership, errno messages, kernel object ids.
 #include <bpf/bpf.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,6 +69,21 @@ std::string LibbpfCapture::kernel_message() const {
       message.pop_back();
   }
   return message;
+}
+
+std::optional<std::string> interface_name(int ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (ifindex <= 0 || if_indextoname(static_cast<unsigned>(ifindex), name) == nullptr)
+    return std::nullopt;
+  return std::string(name);
+}
+
+std::string existing_interface_name(int ifindex) {
+  auto name = interface_name(ifindex);
+  if (!name)
+    throw Error(ErrorKind::no_interface,
+                "no network interface with index " + std::to_string(ifindex));
+  return *std::move(name);
 }
 
 std::string errno_message(const std::string& what, int err) {

@@ -223,12 +223,7 @@ int interface_index(const std::string& name) {
 }
 
 XdpAttachment::XdpAttachment(const Program& program, int ifindex, XdpMode mode)
-    : ifindex_(ifindex) {
-  char name[IF_NAMESIZE] = {};
-  if (ifindex <= 0 || if_indextoname(static_cast<unsigned>(ifindex), name) == nullptr)
-    throw Error(ErrorKind::no_interface,
-                "no network interface with index " + std::to_string(ifindex));
-  ifname_ = name;
+    : ifindex_(ifindex), ifname_(detail::existing_interface_name(ifindex)) {
   // The kernel refuses a link over a program in the same mode only; protoport refuses any.
   if (attached_prog_id(ifindex) != 0) throw_busy(ifname_, ifindex);
 
@@ -301,9 +296,7 @@ XdpAttachment& XdpAttachment::operator=(XdpAttachment&& other) noexcept {
 }
 
 AttachState XdpAttachment::state() const {
-  char name[IF_NAMESIZE] = {};
-  if (if_indextoname(static_cast<unsigned>(ifindex_), name) == nullptr)
-    return AttachState::interface_gone;
+  if (!detail::interface_name(ifindex_)) return AttachState::interface_gone;
   if (prog_id_ == 0) return AttachState::replaced;  // detached by us
   bpf_xdp_query_opts q{};
   q.sz = sizeof(q);

@@ -171,22 +171,17 @@ FramePreview preview_frame(std::span<const std::uint8_t> f) {
   if (step == Step::malformed || ip.l4_off > ip.ip_end) return p;
   p.ip_end = static_cast<std::uint32_t>(ip.ip_end);
   p.headers_end = static_cast<std::uint32_t>(ip.l4_off);
-  DatagramKey& d = p.datagram;
-  std::memcpy(d.addr, p.key.addr, sizeof(d.addr));  // packet order: the key is not sorted yet
-  d.id = ip.id;
-  d.family = p.key.family;
+  p.frag_id = ip.id;
+  p.frag_proto = ip.l4proto;
   if (step == Step::fragment) {
     // A later fragment: a TCP/UDP one is sampled or not by what pp_frags holds of its datagram
     // (SkipFilter knows or runs it); any other is only counted.
-    p.later_fragment = true;
-    d.proto = ip.l4proto;
-    p.key = FlowKey{};
+    p.later_fragment = true;  // the key keeps the addresses, in packet order: has_key is false
     p.kind = ip.l4proto == PP_IPPROTO_TCP || ip.l4proto == PP_IPPROTO_UDP
                  ? FrameKind::later_fragment
                  : FrameKind::fragment;
     return p;
   }
-  d.proto = ip.l4proto;
   p.first_fragment = ip.first_fragment;
   bool syn = false;
   std::size_t payload_len = 0;
@@ -280,7 +275,7 @@ SkipFilter::DatagramState* SkipFilter::datagram(const DatagramKey& key) {
 
 std::optional<pp_counter> SkipFilter::decide_later_fragment(const FramePreview& p, FrameKind kind,
                                                             std::size_t frame_len) {
-  DatagramState* d = datagram(p.datagram);  // a run one may create its entry: counted
+  DatagramState* d = datagram(p.datagram());  // a run one may create its entry: counted
   if (d == nullptr || kind != FrameKind::later_fragment) return std::nullopt;
   // The program looks the entry up and returns: "ignore", or its samples all taken.
   if (d->state == PP_FRAG_IGNORE ||
@@ -301,9 +296,9 @@ std::optional<pp_counter> SkipFilter::decide(const FramePreview& p, std::size_t 
   // A later fragment never makes a flow entry: the program parses it no further than its IP
   // header (or calls it malformed).
   if (p.later_fragment) return decide_later_fragment(p, kind, frame_len);
-  if (p.first_fragment && p.has_key && p.has_payload && datagram(p.datagram) != nullptr) {
+  if (p.first_fragment && p.has_key && p.has_payload && datagram(p.datagram()) != nullptr) {
     // Always run (kind run): the program samples it or not and writes that in pp_frags.
-    pending_first_ = p.datagram;
+    pending_first_ = p.datagram();
     pending_sampled_ = false;
     pending_whole_ = frame_len <= linear_max_;
   }

@@ -118,16 +118,30 @@ struct FramePreview {
                              // first fragment)
   std::uint8_t sender = 0;   // key endpoint (0 or 1) that sent the frame
   std::uint32_t tcp_seq = 0; // with syn: the SYN's sequence number (host order)
-  // An IP fragment: a later one (no L4 header: `datagram` is set, the flow key is not) or the
-  // first one (both set).
+  // An IP fragment: a later one (no L4 header: `key` holds only the addresses, in packet order,
+  // and the family) or the first one (`key` complete). frag_id and frag_proto complete its
+  // datagram's key (datagram()).
   bool later_fragment = false;
   bool first_fragment = false;
+  std::uint8_t frag_proto = 0;
+  std::uint32_t frag_id = 0;
   // Where the program's header reads end (0: not parsed that far) and where the IP datagram ends
   // (0: not IP), from the frame's start: for a frame longer than a test run's linear part.
   std::uint32_t headers_end = 0;
   std::uint32_t ip_end = 0;
   FlowKey key;
-  DatagramKey datagram;
+
+  // The fragment's datagram as the program keys it: addresses in packet order.
+  DatagramKey datagram() const {
+    DatagramKey d;
+    const int src = later_fragment ? 0 : sender;
+    std::memcpy(d.addr[0], key.addr[src], 16);
+    std::memcpy(d.addr[1], key.addr[1 - src], 16);
+    d.id = frag_id;
+    d.proto = frag_proto;
+    d.family = key.family;
+    return d;
+  }
 };
 
 // Stateless and thread-safe: can run on a reader thread ahead of the test runs.
